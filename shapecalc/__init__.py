@@ -1,0 +1,48 @@
+"""shapecalc: exact shapes, parameters, MACs, activations and receptive fields of convolutional networks,
+computed statically, and proven against PyTorch.
+
+>>> import shapecalc
+>>> s = shapecalc.summary("cnn-39x31")
+>>> s["dense"].params                       # 160 · 100 weights + 100 biases
+16100
+"""
+
+from .errors import (
+    ConfigError, DivisibilityError, ShapecalcError, ShapeError, SpecError, SubmissionError, UnknownModelError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "summary", "compare", "sweep", "layers", "ShapecalcError", "ShapeError", "DivisibilityError",
+    "ConfigError", "SpecError", "SubmissionError", "UnknownModelError", "__version__",
+]
+
+
+def summary(model, input=None, **kwargs):
+    """Analyse a network; see :func:`shapecalc.report.summary`."""
+    from .report import summary as _summary
+
+    return _summary(model, input, **kwargs)
+
+
+def compare(a, b, **kwargs):
+    """Analyse two networks side by side; see :func:`shapecalc.compare.compare`."""
+    from .compare import compare as _compare
+
+    return _compare(a, b, **kwargs)
+
+
+def sweep(model, **sizes):
+    """Per-layer sizes, MACs and validity over arrays of input sizes; see :mod:`shapecalc.sweep`."""
+    from .sweep import sweep as _sweep
+
+    return _sweep(model, **sizes)
+
+
+def __getattr__(name):
+    if name == "layers":
+        from . import layers
+
+        return layers
+    raise AttributeError(f"module 'shapecalc' has no attribute {name!r}")

@@ -1,0 +1,310 @@
+"""The walk: apply a network's layers to an input shape and collect one :class:`Row` per layer.
+
+Only this module knows how composites (sequence, branches, residual blocks, side heads) route shapes
+and receptive fields; each leaf's numbers come from its own rules in :mod:`shapecalc.layers`. The checks
+a layer asks for go to a *context*: :class:`NumericContext` raises and warns with the numbers; symbolic
+mode and the size scan supply their own contexts with the same three methods.
+"""
+
+from . import formulas as F
+from .errors import ConfigError, DivisibilityError, ShapeError
+from .layers import Branches, Composite, Input, Residual, Sequential, SideHead
+
+__all__ = ["NumericContext", "Row", "walk", "rf_after"]
+
+
+class NumericContext:
+    """Checks on plain integers: an output < 1 or a mismatch raises, an inexact division warns
+    (raises with ``strict``)."""
+
+    symbolic = False
+
+    def __init__(self, strict=False):
+        self.strict = strict
+        self.warnings = []
+
+    def positive(self, value, message, path):
+        if value < 1:
+            raise ShapeError(f"{message()}: the output would be {value}", path)
+
+    def exact(self, numerator, denominator, message, path):
+        if numerator % denominator:
+            text = message()
+            if self.strict:
+                raise DivisibilityError(f"{text} (--strict: windows must tile the input exactly)", path)
+            self.warnings.append(text)
+
+    def equal(self, a, b, message, path):
+        if a != b:
+            raise ShapeError(message(), path)
+
+    def take_warnings(self):
+        out, self.warnings = self.warnings, []
+        return out
+
+
+class Row:
+    """One layer's figures. Counts are per batch (``batch`` × per-sample) for MACs and activations."""
+
+    __slots__ = (
+        "path", "name", "depth", "kind", "detail", "layer", "input_shape", "output_shape",
+        "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
+        "macs", "bias_adds", "activations", "rf", "warnings", "children",
+    )
+
+    def __init__(self, path, depth, layer, leaf):
+        self.path = path
+        self.name = path.rsplit(".", 1)[-1]
+        self.depth = depth
+        self.layer = layer
+        self.kind = layer.kind
+        self.detail = layer.describe()
+        self.leaf = leaf
+        self.input_shape = self.output_shape = None
+        self.weights = self.biases = self.buffers = 0
+        self.macs = self.bias_adds = self.activations = 0
+        self.trainable = getattr(layer, "trainable", True)
+        self.frozen = False
+        self.side_head = False
+        self.rf = None
+        self.warnings = []
+        self.children = 0
+
+    # derived figures
+    @property
+    def params(self):
+        # params = weights + biases
+        return self.weights + self.biases
+
+    @property
+    def trainable_params(self):
+        return self.params if self.trainable and not self.frozen else 0
+
+    @property
+    def non_trainable_params(self):
+        return self.params - self.trainable_params
+
+    @property
+    def flops(self):
+        # FLOPs = 2 · MACs (a multiply and an add)
+        return 2 * self.macs
+
+    @property
+    def connections(self):
+        # connections = MACs + bias additions (LeNet-5's count)
+        return self.macs + self.bias_adds
+
+    @property
+    def receptive_field(self):
+        return None if self.rf is None else (self.rf[0][0], self.rf[1][0])
+
+    @property
+    def jump(self):
+        return None if self.rf is None else (self.rf[0][1], self.rf[1][1])
+
+    @property
+    def start(self):
+        return None if self.rf is None else (self.rf[0][2], self.rf[1][2])
+
+    def __repr__(self):
+        return f"Row({self.path!r}, {self.kind}, out={self.output_shape}, params={self.params}, macs={self.macs})"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# receptive field: per axis (size, jump, start, extent) — extent is the spatial length of the current map,
+# kept through flatten so that a dense layer can widen the field to the whole map
+
+
+def rf_initial(shape):
+    if len(shape) == 3:
+        return ((1, 1, 0, shape[0]), (1, 1, 0, shape[1]))
+    return None
+
+
+def rf_after(state, step, out_shape):
+    """The receptive-field state after a layer whose step is ``step`` (see ``Layer.window``)."""
+    if state is None:
+        return None
+    extents = (out_shape[0], out_shape[1]) if len(out_shape) == 3 else (state[0][3], state[1][3])
+    if step is None:
+        if len(out_shape) == 3:
+            return tuple((r, j, s, e) for (r, j, s, _), e in zip(state, extents))
+        return state
+    return tuple(
+        (F.rf_size(r, k, j), F.rf_jump(j, stride), F.rf_start(s, pad, j), e)
+        for (r, j, s, _), (k, stride, pad), e in zip(state, step, extents)
+    )
+
+
+def _dense_step(state):
+    # a dense layer on a flattened map sees the whole map: a window of the full extent
+    return tuple((e, e, 0) for (_, _, _, e) in state)
+
+
+def _widest(states):
+    """Over branches: the largest field on each axis (with that branch's jump and start)."""
+    states = [s for s in states if s is not None]
+    if not states:
+        return None
+    return tuple(max((s[a] for s in states), key=lambda t: t[0]) for a in (0, 1))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the walk
+
+
+def _child_names(children):
+    """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …)."""
+    counts = {}
+    names = []
+    for child in children:
+        if child.name:
+            names.append(child.name)
+        else:
+            kind = "block" if type(child) is Sequential else child.kind
+            counts[kind] = counts.get(kind, 0) + 1
+            names.append(f"{kind}{counts[kind]}")
+    seen = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            raise ConfigError(f"two layers in the same block are both named {n!r}", n)
+        seen.add(n)
+    return names
+
+
+class _Walker:
+    def __init__(self, ctx, batch, no_bias):
+        self.ctx = ctx
+        self.batch = batch
+        self.no_bias = no_bias
+        self.rows = []
+        self.side = 0
+
+    def leaf(self, layer, path, depth, x, rf):
+        ctx = self.ctx
+        row = Row(path, depth, layer, True)
+        if isinstance(layer, Input):
+            y = x
+        else:
+            y = layer.infer(x, ctx, path)
+        row.input_shape, row.output_shape = x, y
+        row.weights = layer.weights(x, y)
+        if not self.no_bias:
+            row.biases = layer.biases(x, y)
+            row.bias_adds = layer.bias_adds(x, y) * self.batch
+        row.buffers = layer.buffers(x, y)
+        row.macs = layer.macs(x, y) * self.batch
+        n = 1
+        for d in y:
+            n = n * d
+        row.activations = n * self.batch
+        if layer.kind in ("dense", "rbf") and rf is not None:
+            rf = rf_after(rf, _dense_step(rf), y)
+        else:
+            rf = rf_after(rf, layer.window(x) if rf is not None else None, y)
+        row.rf = rf
+        row.side_head = self.side > 0
+        if ctx.warnings:
+            row.warnings = ctx.take_warnings()
+        self.rows.append(row)
+        return y, rf
+
+    def composite(self, node, path, depth, x, rf):
+        row = Row(path, depth, node, False)
+        row.input_shape = x
+        row.side_head = self.side > 0 or isinstance(node, SideHead)
+        self.rows.append(row)
+        first = len(self.rows)
+        prefix = path + "."
+
+        if isinstance(node, Branches):
+            names = [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
+            outs, fields = [], []
+            for name, branch in zip(names, node.branches):
+                y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
+                outs.append(y)
+                fields.append(r)
+            y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
+            rf = self.rows[-1].rf
+        elif isinstance(node, Residual):
+            body_y, body_rf = self.composite(node.body, prefix + (node.body.name or "body"), depth + 1, x, rf)
+            if node.shortcut is not None:
+                short_y, short_rf = self.composite(
+                    node.shortcut, prefix + (node.shortcut.name or "shortcut"), depth + 1, x, rf
+                )
+            else:
+                short_y, short_rf = x, rf
+            y = self._merge(node.merge, prefix + (node.merge.name or "add"), depth + 1, [body_y, short_y], _widest([body_rf, short_rf]))
+            rf = self.rows[-1].rf
+            if node.post:
+                y, rf = self.sequence(node.post, path, y, rf)
+        elif isinstance(node, SideHead):
+            self.side += 1
+            self.sequence(node.body.layers, path, x, rf)
+            self.side -= 1
+        else:
+            y, rf = self.sequence(node.layers, path, x, rf)
+
+        if isinstance(node, SideHead):
+            # the main path goes on with the head's input, unchanged
+            row.output_shape = self.rows[-1].output_shape
+            row.rf = self.rows[-1].rf
+            y = x
+        else:
+            row.output_shape = y
+            row.rf = rf
+        self._aggregate(row, first)
+        return y, rf
+
+    def _merge(self, merge, path, depth, inputs, rf):
+        row = Row(path, depth, merge, True)
+        y = merge.merge(inputs, self.ctx, path)
+        row.input_shape, row.output_shape = inputs[0], y
+        n = 1
+        for d in y:
+            n = n * d
+        row.activations = n * self.batch
+        row.rf = rf_after(rf, None, y) if rf is not None else None
+        row.side_head = self.side > 0
+        self.rows.append(row)
+        return y
+
+    def _aggregate(self, row, first):
+        for child in self.rows[first:]:
+            if child.leaf:
+                row.weights += child.weights
+                row.biases += child.biases
+                row.buffers += child.buffers
+                row.macs += child.macs
+                row.bias_adds += child.bias_adds
+                row.activations += child.activations
+                row.warnings.extend(child.warnings)
+                row.children += 1
+
+    def sequence(self, layers, path, x, rf):
+        """Walk ``layers`` in order as the children of ``path``."""
+        prefix = path + "." if path else ""
+        for name, child in zip(_child_names(layers), layers):
+            child_path = prefix + name
+            if isinstance(child, Composite):
+                x, rf = self.composite(child, child_path, child_path.count("."), x, rf)
+            else:
+                x, rf = self.leaf(child, child_path, child_path.count("."), x, rf)
+        return x, rf
+
+
+def walk(network, input_shape, ctx=None, batch=1, no_bias=False):
+    """Apply ``network`` (a :class:`Network`, :class:`Sequential` or single layer) to ``input_shape``.
+
+    Returns the rows in execution order: leaves and, before the leaves they contain, one aggregate row
+    per named composite (``row.leaf`` is False).
+    """
+    ctx = ctx or NumericContext()
+    walker = _Walker(ctx, batch, no_bias)
+    layers = network.layers if isinstance(network, Sequential) else [network]
+    if not layers or not isinstance(layers[0], Input):
+        layers = [Input(input_shape, name="input")] + list(layers)
+    elif layers[0].shape != tuple(input_shape):
+        layers = [Input(input_shape, name=layers[0].name or "input")] + list(layers[1:])
+    walker.sequence(layers, "", tuple(input_shape), rf_initial(tuple(input_shape)))
+    return walker.rows

@@ -1,0 +1,284 @@
+"""The ``shapecalc`` command line.
+
+    shapecalc list
+    shapecalc NAME [--table] [--input HxWxC] [--batch N] [--depth N] [--format F] ...
+    shapecalc --spec "input 39x31x1 | conv 20 k4 | ..." [options]
+    shapecalc compare A B [--plot out.png]
+    shapecalc check SUBMISSION --model NAME
+
+Errors print one line on stderr and exit with status 2 (``--debug`` shows the traceback).
+"""
+
+import argparse
+import sys
+
+from .errors import ConfigError, ShapecalcError
+
+__all__ = ["main", "build_parser"]
+
+SUBCOMMANDS = ("list", "compare", "check")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ConfigError instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise ConfigError(message, self.prog)
+
+
+def _model_options(p, single=True):
+    """The options shared by ``shapecalc NAME`` and ``shapecalc compare``."""
+    p.add_argument("--input", metavar="HxWxC",
+                   help="input shape, e.g. 224x224x3 (letters such as HxWx3 switch to symbolic mode)")
+    p.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (multiplies MACs and activations)")
+    p.add_argument("--no-bias", action="store_true", help="count parameters without biases, as many textbooks do")
+    p.add_argument("--strict", action="store_true", help="inexact divisions are errors, not warnings")
+    p.add_argument("--dtype", default="float32", metavar="D",
+                   help="element type for activation memory: float32 (default), float16, bfloat16, float64, int8")
+    p.add_argument("--convention", default="macs", metavar="C",
+                   help="what the operations column counts: macs (default), flops, connections, "
+                        "or a tool's preset (fvcore, ptflops, torchinfo)")
+    p.add_argument("--shortcut", choices=("A", "B", "C"), help="ResNet shortcut option (He et al. 2015)")
+    p.add_argument("--format", default="text", metavar="F",
+                   help="text (default), json, csv, or any tabulate format (github, grid, latex, ...)")
+    p.add_argument("--plot", metavar="FILE", help="draw the figure to FILE (.png or .svg; needs matplotlib)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+
+
+def build_parser():
+    """The parser of ``shapecalc NAME ...`` (the subcommands have their own)."""
+    p = _Parser(
+        prog="shapecalc",
+        description="Exact shapes, parameters, MACs, activation memory and receptive fields of CNNs. "
+                    "Subcommands: `shapecalc list`, `shapecalc compare A B`, `shapecalc check FILE --model NAME`.",
+    )
+    p.add_argument("name", nargs="?", help="a network from `shapecalc list`")
+    source = p.add_argument_group("network source (instead of NAME)")
+    source.add_argument("--spec", metavar="TEXT", help='a network as text: "input 39x31x1 | conv 20 k4 | maxpool 2 | ..."')
+    source.add_argument("--spec-file", metavar="FILE", help="a network spec file (.txt, .toml or .json); read as data")
+    source.add_argument("--python", metavar="MODULE:ATTR",
+                        help="IMPORTS AND RUNS Python module MODULE and takes its attribute ATTR (a Network or list "
+                             "of layers): the only option that executes user code")
+    view = p.add_argument_group("views")
+    view.add_argument("--table", action="store_true", help="the per-layer table (the default view)")
+    view.add_argument("--depth", type=int, metavar="N", help="fold the rows below depth N into their blocks")
+    view.add_argument("--channels-first", action="store_true", help="print shapes as C×H×W (PyTorch) instead of H×W×C")
+    view.add_argument("--freeze", metavar="NAME", help="mark every layer up to and including NAME as frozen")
+    view.add_argument("--rf", action="store_true", help="receptive field, jump and input region per layer")
+    view.add_argument("--export-spec", action="store_true", help="print the network as a text spec")
+    sym = p.add_argument_group("symbolic sizes")
+    sym.add_argument("--subs", metavar="H=224,W=224", help="evaluate a symbolic table at these sizes")
+    sym.add_argument("--constraints", action="store_true",
+                     help="the conditions on the input sizes under which every division is exact")
+    sym.add_argument("--valid-inputs", action="store_true", help="the input sizes for which the network runs")
+    sym.add_argument("--range", metavar="LO:HI", help="with --valid-inputs: the sizes to scan (default 1:2048)")
+    sym.add_argument("--exact", action="store_true", help="with --valid-inputs: only sizes where every division is exact")
+    ver = p.add_argument_group("PyTorch cross-check (needs torch)")
+    ver.add_argument("--verify", action="store_true", help="build the network in PyTorch and compare every figure")
+    ver.add_argument("--device", metavar="cpu|cuda", help="device for --verify (default: cuda when available)")
+    _model_options(p)
+    return p
+
+
+def build_compare_parser():
+    p = _Parser(prog="shapecalc compare", description="Two networks' totals side by side, with ratios.")
+    p.add_argument("a", help="first network (name)")
+    p.add_argument("b", help="second network (name)")
+    _model_options(p)
+    return p
+
+
+def build_list_parser():
+    p = _Parser(prog="shapecalc list", description="Every known network, with its default input.")
+    p.add_argument("--format", default="text", metavar="F", help="text (default), json, csv or a tabulate format")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    return p
+
+
+def build_check_parser():
+    p = _Parser(prog="shapecalc check",
+                description="Check a submitted table (CSV, TSV, Markdown) cell by cell against a network.")
+    p.add_argument("submission", help="a submission file, or a folder of them (writes a summary CSV)")
+    p.add_argument("--model", metavar="NAME", help="the network the table describes")
+    p.add_argument("--spec", metavar="TEXT", help="the network as a text spec")
+    p.add_argument("--spec-file", metavar="FILE", help="the network as a spec file")
+    p.add_argument("--input", metavar="HxWxC", help="input shape (default: the network's)")
+    p.add_argument("--no-bias", action="store_true", help="expected parameters without biases")
+    p.add_argument("--tolerance", metavar="T", default="0",
+                   help="relative tolerance for counts, e.g. 0.01 (default 0: exact)")
+    p.add_argument("--format", default="text", metavar="F", help="text (default), json, csv or a tabulate format")
+    p.add_argument("--summary", metavar="FILE", help="with a folder: where to write the summary CSV")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    return p
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _input(args):
+    if args.input is None:
+        return None
+    from .shapes import parse_shape
+
+    return parse_shape(args.input, allow_symbols=True, what="--input")
+
+
+def load_network(args, name=None):
+    """The network a command names: a zoo name, ``--spec``, ``--spec-file`` or ``--python``."""
+    sources = [s for s in (name, getattr(args, "spec", None), getattr(args, "spec_file", None),
+                           getattr(args, "python", None)) if s]
+    if len(sources) != 1:
+        raise ConfigError(
+            "name exactly one network: NAME, --spec, --spec-file or --python"
+            + (f" (received {len(sources)})" if sources else " (see `shapecalc list`)"),
+            "shapecalc",
+        )
+    if name:
+        from .report import resolve
+
+        return resolve(name, shortcut=getattr(args, "shortcut", None))
+    if getattr(args, "shortcut", None):
+        raise ConfigError("--shortcut applies to zoo ResNets only", "--shortcut")
+    if getattr(args, "spec", None):
+        from .spec import parse_spec
+
+        return parse_spec(args.spec)
+    if getattr(args, "spec_file", None):
+        from .spec import load_spec_file
+
+        return load_spec_file(args.spec_file)
+    from .spec import load_python
+
+    return load_python(args.python)
+
+
+def _summary(args, network):
+    from .report import summary
+
+    return summary(network, _input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
+                   freeze=getattr(args, "freeze", None), dtype=args.dtype, convention=args.convention)
+
+
+def run_model(args, out):
+    network = load_network(args, args.name)
+    if args.export_spec:
+        from .spec import export_spec
+
+        out.write(export_spec(network) + "\n")
+        return 0
+    if args.verify:
+        from .torch import verify
+
+        report = verify(network, input=_input(args), device=args.device, batch=args.batch, no_bias=args.no_bias)
+        out.write(report.table(format=args.format) + "\n")
+        return 0 if report.ok else 1
+    if args.valid_inputs:
+        from .validsizes import valid_inputs_command
+
+        out.write(valid_inputs_command(network, args) + "\n")
+        return 0
+    s = _summary(args, network)
+    if args.subs:
+        from .symbolic import substitute
+
+        s = substitute(s, args.subs)
+    if args.plot:
+        s.plot(args.plot)
+    if args.constraints:
+        from .symbolic import constraints_text
+
+        out.write(constraints_text(s) + "\n")
+        return 0
+    if args.rf:
+        from .rfview import rf_table
+
+        out.write(rf_table(s, depth=args.depth, format=args.format) + "\n")
+        return 0
+    out.write(s.table(depth=args.depth, format=args.format, channels_first=args.channels_first) + "\n")
+    return 0
+
+
+def run_list(args, out):
+    from . import zoo
+    from .report import plain_table, to_csv
+    from .shapes import format_shape
+
+    header = ["name", "input", "description"]
+    body = []
+    aliases = {}
+    for alias, target in zoo.ALIASES.items():
+        aliases.setdefault(target, []).append(alias)
+    for name, (_, _, shape, description) in zoo.ENTRIES.items():
+        also = f" (also: {', '.join(aliases[name])})" if name in aliases else ""
+        body.append([name, format_shape(shape), description + also])
+    if args.format == "json":
+        import json
+
+        return out.write(json.dumps([dict(zip(header, r)) for r in body], indent=2, ensure_ascii=False) + "\n") and 0
+    if args.format == "csv":
+        out.write(to_csv(header, body))
+    elif args.format == "text":
+        out.write(plain_table(header, body) + "\n")
+    else:
+        from .tables import tabulate_table
+
+        out.write(tabulate_table(header, body, args.format) + "\n")
+    return 0
+
+
+def run_compare(args, out):
+    from .compare import compare
+
+    a, b = load_network(args, args.a), load_network(args, args.b)
+    c = compare(a, b, input=_input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
+                dtype=args.dtype, convention=args.convention)
+    if args.plot:
+        c.plot(args.plot)
+    out.write(c.table(format=args.format) + "\n")
+    return 0
+
+
+def run_check(args, out):
+    from .check import check_command
+
+    return check_command(args, out)
+
+
+def main(argv=None, out=None, err=None):
+    """Run the command line; returns the exit status (0 fine, 1 a check failed, 2 a user error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    debug = "--debug" in argv
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            command, rest = argv[0], argv[1:]
+            parser = {"list": build_list_parser, "compare": build_compare_parser, "check": build_check_parser}[command]()
+            args = parser.parse_args(rest)
+            return {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
+        args = build_parser().parse_args(argv)
+        if not (args.name or args.spec or args.spec_file or args.python):
+            build_parser().print_help(out)
+            return 2
+        return run_model(args, out)
+    except ShapecalcError as exc:
+        if debug:
+            raise
+        err.write(f"shapecalc: error: {' '.join(str(exc).split())}\n")
+        for line in getattr(exc, "excerpt", ()):
+            # a spec error shows the offending text and a caret under the token
+            err.write(f"  {line}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def main_entry():
+    """Console-script entry point: exit with main()'s status."""
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Two networks side by side: totals and their ratio.
+
+>>> c = compare("conv5x5-28x28x192", "bottleneck-28x28x192")
+>>> c.a.totals["macs"], c.b.totals["macs"]       # 28·28·32·(5·5·192) vs 28·28·16·192 + 28·28·32·(5·5·16)
+(120422400, 12443648)
+"""
+
+from .report import plain_table, summary, to_csv
+from .shapes import format_int, format_shape
+
+__all__ = ["compare", "Comparison"]
+
+
+def compare(a, b, input=None, **kwargs):
+    """Analyse ``a`` and ``b`` (names or networks) with the same options; ``input`` applies to both."""
+    return Comparison(summary(a, input, **kwargs), summary(b, input, **kwargs))
+
+
+def _ratio(x, y):
+    if not isinstance(x, int) or not isinstance(y, int):
+        return ""
+    if y == 0:
+        return "—" if x == 0 else "∞"
+    return f"{x / y:.2f}×"
+
+
+class Comparison:
+    """Totals of two summaries; ``a`` and ``b`` are the :class:`~shapecalc.report.Summary` objects."""
+
+    FIGURES = ("params", "trainable_params", "buffers", "side_head_params", "macs", "flops", "activations",
+               "activation_bytes")
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def rows(self):
+        """``(figure, value_a, value_b)`` for the figures of the table."""
+        ta, tb = self.a.totals, self.b.totals
+        out = [("input", format_shape(self.a.input_shape), format_shape(self.b.input_shape)),
+               ("layers", len(self.a.rows), len(self.b.rows))]
+        for key in self.FIGURES:
+            if key in ("buffers", "side_head_params") and not (ta[key] or tb[key]):
+                continue
+            out.append((key, ta[key], tb[key]))
+        rfa, rfb = self.a.rows[-1].receptive_field, self.b.rows[-1].receptive_field
+        if rfa and rfb:
+            out.append(("receptive field", f"{rfa[0]}×{rfa[1]}", f"{rfb[0]}×{rfb[1]}"))
+        return out
+
+    def to_dict(self):
+        return {"a": self.a.to_dict(), "b": self.b.to_dict()}
+
+    def table(self, format="text"):
+        header = ["", self.a.model, self.b.model, f"{self.a.model} / {self.b.model}"]
+        body = [[k, format_int(x), format_int(y), _ratio(x, y)] for k, x, y in self.rows()]
+        if format == "json":
+            import json
+
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+        if format == "csv":
+            return to_csv(header, [[k, x, y, _ratio(x, y)] for k, x, y in self.rows()])
+        align = ("left", "right", "right", "right")
+        if format == "text":
+            return plain_table(header, body, align=align)
+        from .tables import tabulate_table
+
+        return tabulate_table(header, body, format, align=align)
+
+    def __str__(self):
+        return self.table()

@@ -1,0 +1,145 @@
+"""The arithmetic of every layer, as pure functions.
+
+Each function takes sizes as Python integers, sympy expressions or numpy integer arrays and returns the
+same kind: only ``+ - * // %`` and the three helpers :func:`maximum`, :func:`where` and :func:`ceil_div`
+are used, so the numeric table, symbolic mode (``shapecalc.symbolic``) and the vectorised size scan
+(``shapecalc.sweep``) all evaluate these very lines. Nothing here imports numpy or sympy.
+
+>>> conv_output_size(227, 11, 0, 4)
+55
+>>> conv_output_size(224, 11, 0, 4)         # (224 - 11 + 0) / 4 + 1 = 54.25, floored
+54
+>>> pool_output_size(112, 3, 0, 2, ceil_mode=True)
+56
+>>> same_padding(224, 7, 2)                  # Keras "same": out = ceil(224/2) = 112, pad 2 before, 3 after
+(2, 3)
+>>> conv_weights(3, 96, 11, 11)
+34848
+"""
+
+__all__ = [
+    "effective_kernel",
+    "ceil_div",
+    "maximum",
+    "where",
+    "conv_output_size",
+    "pool_output_size",
+    "same_padding",
+    "same_output_size",
+    "conv_weights",
+    "conv_macs",
+    "linear_weights",
+    "adaptive_window",
+    "rf_size",
+    "rf_jump",
+    "rf_start",
+]
+
+
+def _is_plain(x):
+    return isinstance(x, (int, bool))
+
+
+def maximum(a, b):
+    """max(a, b) for ints, sympy expressions (``Max``) and numpy arrays (``numpy.maximum``)."""
+    if _is_plain(a) and _is_plain(b):
+        return a if a >= b else b
+    if hasattr(a, "free_symbols") or hasattr(b, "free_symbols"):
+        import sympy
+
+        return sympy.Max(a, b)
+    import numpy
+
+    return numpy.maximum(a, b)
+
+
+def where(condition, a, b):
+    """``a if condition else b`` for bools, sympy relations (``Piecewise``) and numpy boolean arrays."""
+    if isinstance(condition, bool):
+        return a if condition else b
+    if hasattr(condition, "free_symbols"):
+        import sympy
+
+        if condition in (sympy.true, sympy.false):
+            return a if condition == sympy.true else b
+        return sympy.Piecewise((a, condition), (b, True))
+    import numpy
+
+    return numpy.where(condition, a, b)
+
+
+def effective_kernel(kernel, dilation=1):
+    # F_eff = D·(F − 1) + 1: the span a dilated kernel covers
+    return dilation * (kernel - 1) + 1
+
+
+def ceil_div(a, b):
+    # ⌈a / b⌉ = −⌊−a / b⌋, exact for integers of any size
+    return -((-a) // b)
+
+
+def conv_output_size(size, kernel, pad_total, stride, dilation=1, ceil_mode=False):
+    """Output length of a convolution or pooling window along one axis.
+
+    ``pad_total`` is the sum of the padding on both sides (2·P for symmetric padding).
+    """
+    span = size + pad_total - effective_kernel(kernel, dilation)
+    if not ceil_mode:
+        # ⌊(H + 2P − F_eff) / S⌋ + 1
+        return span // stride + 1
+    # ⌈(H + 2P − F_eff) / S⌉ + 1, less the last window when it would start inside the right padding
+    out = ceil_div(span, stride) + 1
+    return where((out - 1) * stride >= size + pad_total - pad_total // 2, out - 1, out)
+
+
+def pool_output_size(size, kernel, pad, stride, ceil_mode=False, dilation=1):
+    """PyTorch pooling output along one axis (symmetric padding ``pad``), with optional ceil mode."""
+    return conv_output_size(size, kernel, 2 * pad, stride, dilation, ceil_mode)
+
+
+def same_output_size(size, stride):
+    # Keras / TensorFlow "same": ⌈H / S⌉
+    return ceil_div(size, stride)
+
+
+def same_padding(size, kernel, stride, dilation=1):
+    """Keras / TensorFlow "same" padding ``(before, after)``: the smaller half goes first."""
+    # P_total = max((⌈H/S⌉ − 1)·S + F_eff − H, 0); before = ⌊P_total / 2⌋, after = the rest
+    total = maximum((same_output_size(size, stride) - 1) * stride + effective_kernel(kernel, dilation) - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_weights(in_channels, out_channels, kernel_h, kernel_w, groups=1):
+    # W = F_h · F_w · (C_in / G) · C_out
+    return kernel_h * kernel_w * (in_channels // groups) * out_channels
+
+
+def conv_macs(out_h, out_w, out_channels, in_channels, kernel_h, kernel_w, groups=1):
+    # MACs = H_out · W_out · C_out · (F_h · F_w · C_in / G): one multiply-accumulate per weight per position
+    return out_h * out_w * out_channels * (kernel_h * kernel_w * (in_channels // groups))
+
+
+def linear_weights(in_features, out_features):
+    # W = N_in · N_out
+    return in_features * out_features
+
+
+def adaptive_window(size, out, index):
+    """Input window ``[start, end)`` of output cell ``index`` of adaptive pooling (PyTorch's rule)."""
+    # start = ⌊i·H / O⌋, end = ⌈(i + 1)·H / O⌉
+    return (index * size) // out, ceil_div((index + 1) * size, out)
+
+
+def rf_size(field, kernel_eff, jump):
+    # r_out = r_in + (F_eff − 1) · j_in
+    return field + (kernel_eff - 1) * jump
+
+
+def rf_jump(jump, stride):
+    # j_out = j_in · S
+    return jump * stride
+
+
+def rf_start(start, pad_before, jump):
+    # first input pixel seen by output unit 0: s_out = s_in − P_before · j_in
+    return start - pad_before * jump

@@ -1,0 +1,933 @@
+"""Layer kinds: each states, once, its output shape, weights, biases, MACs and receptive-field step.
+
+A leaf layer answers, for an input shape ``x`` and its output ``y``:
+
+- ``infer(x, ctx, path)``: the output shape; every check (output ≥ 1, divisibility, matching shapes)
+  goes through ``ctx`` so that the numeric table raises or warns, symbolic mode records a constraint and
+  the vectorised scan masks the sizes that fail;
+- ``weights(x, y)``, ``biases(x, y)``: learnable parameters (``trainable = False`` marks them fixed);
+- ``buffers(x, y)``: non-trainable state (BatchNorm running mean and variance);
+- ``macs(x, y)``: multiply-accumulates per sample, bias excluded; ``bias_adds(x, y)``: the additions a
+  bias makes (LeNet-5's "connections" are ``macs + bias_adds``);
+- ``window(x)``: the receptive-field step per axis, ``((F_eff, S, P_before), (F_eff, S, P_before))``, or
+  ``None`` where the layer maps each position to itself.
+
+Composites (:class:`Sequential`, :class:`Branches`, :class:`Residual`, :class:`SideHead`) only arrange
+leaves; :mod:`shapecalc.analysis` walks them.
+"""
+
+from . import formulas as F
+from .errors import ConfigError, ShapeError
+from .shapes import format_shape
+
+__all__ = [
+    "Layer",
+    "Input",
+    "Conv2d",
+    "SparseConv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Subsampling",
+    "GlobalAvgPool",
+    "GlobalMaxPool",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "Flatten",
+    "Linear",
+    "Dense",
+    "RBF",
+    "BatchNorm",
+    "BatchNorm2d",
+    "LocalResponseNorm",
+    "Dropout",
+    "ReLU",
+    "Tanh",
+    "ScaledTanh",
+    "Sigmoid",
+    "Softmax",
+    "Identity",
+    "ChannelPadShortcut",
+    "Concat",
+    "Add",
+    "Sequential",
+    "Branches",
+    "Residual",
+    "SideHead",
+    "Network",
+]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# argument helpers
+
+
+def _pair(value, what, name, minimum=1):
+    """An int or a pair of ints, each ≥ minimum, as a pair."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        pair = tuple(value)
+    else:
+        pair = (value, value)
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ConfigError(f"{what} must be a whole number or a pair of them, received {value!r}", name)
+        if v < minimum:
+            raise ConfigError(f"{what} must be at least {minimum}, received {value!r}", name)
+    return pair
+
+
+def _padding(value, name):
+    """Padding as an int, a pair, "valid" or "same"; stored as a pair of ints or the string."""
+    if isinstance(value, str):
+        text = value.lower()
+        if text not in ("valid", "same"):
+            raise ConfigError(f"padding must be a whole number, a pair, 'valid' or 'same', received {value!r}", name)
+        return (0, 0) if text == "valid" else "same"
+    return _pair(value, "padding", name, minimum=0)
+
+
+def _positive_int(value, what, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{what} must be a whole number ≥ 1, received {value!r}", name)
+    return value
+
+
+def _pad_text(pads):
+    """``0``, ``2`` or ``1+2×0`` for ((top, bottom), (left, right)) padding."""
+    sides = ["{}".format(p[0]) if p[0] == p[1] else f"{p[0]}+{p[1]}" for p in pads]
+    return sides[0] if sides[0] == sides[1] else "×".join(sides)
+
+
+def _kxk(pair):
+    return f"{pair[0]}×{pair[1]}"
+
+
+def _require_map(x, path, kind):
+    if len(x) != 3:
+        raise ShapeError(
+            f"{kind} expects a feature map H×W×C, received a vector of {format_shape(x)}"
+            + (" (it comes after a flatten or a dense layer)" if kind != "flatten" else ""),
+            path,
+        )
+
+
+def _require_vector(x, path, kind):
+    if len(x) != 1:
+        raise ShapeError(
+            f"{kind} expects a vector, received the feature map {format_shape(x)}: add a flatten (or a global "
+            f"pool) before it",
+            path,
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# base class
+
+
+class Layer:
+    """A leaf layer. Subclasses set ``kind`` and override what differs from "no parameters, no MACs"."""
+
+    kind = "layer"
+    #: constructor arguments, in order, used by ``config()`` (spec export, JSON)
+    fields = ()
+    #: False where the parameters are fixed by hand (LeNet-5's RBF centres)
+    trainable = True
+    #: True for the merge layers that take several inputs
+    merges = False
+
+    def __init__(self, name=None):
+        if name is not None and (not isinstance(name, str) or not name or "." in name or name.strip() != name):
+            raise ConfigError(f"a layer name must be a non-empty word without dots, received {name!r}", name)
+        self.name = name
+
+    # -- the rules (defaults: no parameters, no arithmetic, shape unchanged) --
+    def infer(self, x, ctx, path):
+        return x
+
+    def weights(self, x, y):
+        return 0
+
+    def biases(self, x, y):
+        return 0
+
+    def buffers(self, x, y):
+        return 0
+
+    def macs(self, x, y):
+        return 0
+
+    def bias_adds(self, x, y):
+        return 0
+
+    def window(self, x):
+        return None
+
+    # -- description --
+    def describe(self):
+        """Short text for the table's "layer" column, e.g. ``conv 11×11/4, 96``."""
+        return self.kind
+
+    def config(self):
+        """Constructor arguments that differ from their defaults (for spec export and JSON)."""
+        import inspect
+
+        out = {}
+        params = inspect.signature(type(self).__init__).parameters
+        for field in self.fields:
+            value = getattr(self, field)
+            default = params[field].default if field in params else inspect.Parameter.empty
+            if default is inspect.Parameter.empty or value != default:
+                out[field] = value
+        return out
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        named = f", name={self.name!r}" if self.name else ""
+        return f"{type(self).__name__}({args}{named})"
+
+
+class Input(Layer):
+    """The network's input: a feature map ``Input(H, W, C)`` or a vector ``Input(N)``."""
+
+    kind = "input"
+
+    def __init__(self, *shape, name=None):
+        super().__init__(name)
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if len(shape) not in (1, 3):
+            raise ConfigError(f"input expects 3 sizes H, W, C or one size N, received {shape!r}", name or "input")
+        self.shape = tuple(shape)
+
+    def config(self):
+        return {"shape": self.shape}
+
+    def describe(self):
+        return "input"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# windows: convolution and pooling
+
+
+class _Windowed(Layer):
+    """Shared machinery of every sliding-window layer: kernel, stride, padding, dilation, ceil mode."""
+
+    def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
+        self.kernel = _pair(kernel, "kernel", self.name)
+        self.stride = _pair(self.kernel if stride is None else stride, "stride", self.name)
+        self.padding = _padding(padding, self.name)
+        self.dilation = _pair(dilation, "dilation", self.name)
+        if ceil_mode and self.padding == "same":
+            raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
+        self.ceil_mode = bool(ceil_mode)
+
+    def pads(self, x):
+        """Padding ``((top, bottom), (left, right))`` for input ``x``."""
+        if self.padding == "same":
+            return tuple(F.same_padding(x[a], self.kernel[a], self.stride[a], self.dilation[a]) for a in (0, 1))
+        return tuple((p, p) for p in self.padding)
+
+    def _spatial(self, x, ctx, path):
+        """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
+        pads = self.pads(x)
+        out = []
+        for a, axis in enumerate("HW"):
+            size, k, s, d = x[a], self.kernel[a], self.stride[a], self.dilation[a]
+            before, after = pads[a]
+            total = before + after
+            o = F.conv_output_size(size, k, total, s, d, self.ceil_mode)
+            ctx.positive(o, lambda: self._too_small(x, pads), path)
+            span = size + total - F.effective_kernel(k, d)
+            ctx.exact(span, s, lambda: self._inexact(axis, size, k, d, before, after, s, o), path)
+            out.append(o)
+        return out[0], out[1]
+
+    def _too_small(self, x, pads):
+        k_eff = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        padded = tuple(x[a] + pads[a][0] + pads[a][1] for a in (0, 1))
+        dil = f" (dilation {_kxk(self.dilation)} makes it span {_kxk(k_eff)})" if self.dilation != (1, 1) else ""
+        return (
+            f"kernel {_kxk(self.kernel)}{dil} is larger than the padded input {_kxk(padded)} "
+            f"(input {_kxk(x[:2])}, padding {_pad_text(pads)})"
+        )
+
+    def _inexact(self, axis, size, k, d, before, after, s, o):
+        from fractions import Fraction
+
+        pad = f"2·{before}" if before == after else f"{before} + {after}"
+        k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
+        span = size + before + after - F.effective_kernel(k, d)
+        shown = f"{float(Fraction(span, s) + 1):.6g}"
+        lines = "row" if axis == "H" else "column"
+        if self.ceil_mode:
+            tail = f"ceiled to {o} (the last window is partial)"
+        else:
+            left = span % s
+            tail = f"floored to {o} ({left} input {lines}{'s' if left > 1 else ''} at the end never used)"
+        return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
+
+    def window(self, x):
+        pads = self.pads(x)
+        return tuple(
+            (F.effective_kernel(self.kernel[a], self.dilation[a]), self.stride[a], pads[a][0]) for a in (0, 1)
+        )
+
+    def _window_text(self):
+        text = _kxk(self.kernel) if self.kernel[0] != self.kernel[1] else f"{self.kernel[0]}×{self.kernel[0]}"
+        if self.stride != (1, 1) or self.kind != "conv":
+            text += "/" + (str(self.stride[0]) if self.stride[0] == self.stride[1] else _kxk(self.stride))
+        if self.padding == "same":
+            text += ", same"
+        elif self.padding != (0, 0):
+            text += ", pad " + (str(self.padding[0]) if self.padding[0] == self.padding[1] else _kxk(self.padding))
+        if self.dilation != (1, 1):
+            text += ", dil " + (str(self.dilation[0]) if self.dilation[0] == self.dilation[1] else _kxk(self.dilation))
+        if self.ceil_mode:
+            text += ", ceil"
+        return text
+
+
+class Conv2d(_Windowed):
+    """2-D convolution: ``Conv2d(filters, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True)``.
+
+    The input channel count comes from the input shape.
+    """
+
+    kind = "conv"
+    fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+
+    def __init__(self, filters, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True, name=None):
+        super().__init__(name)
+        self.filters = _positive_int(filters, "filters", name)
+        self.groups = _positive_int(groups, "groups", name)
+        if filters % groups:
+            raise ConfigError(f"groups {groups} must divide the {filters} filters (remainder {filters % groups})", name)
+        self.bias = bool(bias)
+        self._set_window(kernel, stride, padding, dilation, False)
+
+    def config(self):
+        out = super().config()
+        for key in ("kernel", "stride", "dilation"):
+            if key in out and out[key][0] == out[key][1]:
+                out[key] = out[key][0]
+        if isinstance(out.get("padding"), tuple) and out["padding"][0] == out["padding"][1]:
+            out["padding"] = out["padding"][0]
+        return out
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, "conv")
+        if x[2] % self.groups:
+            raise ShapeError(
+                f"groups {self.groups} must divide the {x[2]} input channels (remainder {x[2] % self.groups})", path
+            )
+        h, w = self._spatial(x, ctx, path)
+        return (h, w, self.filters)
+
+    def weights(self, x, y):
+        return F.conv_weights(x[2], self.filters, self.kernel[0], self.kernel[1], self.groups)
+
+    def biases(self, x, y):
+        # one bias per filter
+        return self.filters if self.bias else 0
+
+    def macs(self, x, y):
+        return F.conv_macs(y[0], y[1], y[2], x[2], self.kernel[0], self.kernel[1], self.groups)
+
+    def bias_adds(self, x, y):
+        # one addition per output element
+        return y[0] * y[1] * y[2] if self.bias else 0
+
+    def describe(self):
+        groups = f", groups {self.groups}" if self.groups != 1 else ""
+        bias = ", no bias" if not self.bias else ""
+        return f"conv {self._window_text()}, {self.filters}{groups}{bias}"
+
+
+class SparseConv2d(Conv2d):
+    """A convolution in which output map ``j`` sees only the input maps ``table[j]`` (LeNet-5's C3).
+
+    ``SparseConv2d(table, kernel, ...)``: ``table`` is a list with, for every output map, the tuple of the
+    input maps (0-based) it is connected to.
+    """
+
+    kind = "sparseconv"
+    fields = ("table", "kernel", "stride", "padding", "bias")
+
+    def __init__(self, table, kernel, stride=1, padding=0, bias=True, name=None):
+        if not isinstance(table, (list, tuple)) or not table:
+            raise ConfigError(f"table must list, for each output map, its input maps; received {table!r}", name)
+        rows = []
+        for j, row in enumerate(table):
+            if not isinstance(row, (list, tuple)) or not row or any(
+                isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in row
+            ):
+                raise ConfigError(f"table row {j} must be a non-empty list of input map indices, received {row!r}", name)
+            if len(set(row)) != len(row):
+                raise ConfigError(f"table row {j} names an input map twice: {row!r}", name)
+            rows.append(tuple(row))
+        super().__init__(len(rows), kernel, stride, padding, 1, 1, bias, name)
+        self.table = tuple(rows)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, "sparseconv")
+        largest = max(max(row) for row in self.table)
+        if largest >= x[2]:
+            raise ShapeError(f"the connection table names input map {largest}, but the input has {x[2]} maps", path)
+        return super().infer(x, ctx, path)
+
+    def connections_per_position(self):
+        # Σ_j |table_j|: input maps feeding the output maps, over all output maps
+        return sum(len(row) for row in self.table)
+
+    def weights(self, x, y):
+        # W = F_h · F_w · Σ_j |table_j|
+        return self.kernel[0] * self.kernel[1] * self.connections_per_position()
+
+    def macs(self, x, y):
+        # MACs = H_out · W_out · F_h · F_w · Σ_j |table_j|
+        return y[0] * y[1] * self.kernel[0] * self.kernel[1] * self.connections_per_position()
+
+    def describe(self):
+        return f"sparse conv {self._window_text()}, {self.filters} ({self.connections_per_position()} links)"
+
+
+class _Pool(_Windowed):
+    fields = ("kernel", "stride", "padding", "ceil_mode")
+
+    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, dilation=1, name=None):
+        super().__init__(name)
+        self._set_window(kernel, stride, padding, dilation, ceil_mode)
+        if self.padding != "same":
+            for k, p, d in zip(self.kernel, self.padding, self.dilation):
+                if 2 * p > F.effective_kernel(k, d):
+                    raise ConfigError(
+                        f"padding {p} must be at most half the window {F.effective_kernel(k, d)} (PyTorch's rule)",
+                        name,
+                    )
+
+    def config(self):
+        out = Conv2d.config(self)
+        if out.get("stride") == out.get("kernel"):
+            out.pop("stride", None)
+        return out
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        h, w = self._spatial(x, ctx, path)
+        return (h, w, x[2])
+
+    def describe(self):
+        return f"{self.kind} {self._window_text()}"
+
+
+class MaxPool2d(_Pool):
+    """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1)``."""
+
+    kind = "maxpool"
+    fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
+
+
+class AvgPool2d(_Pool):
+    """Average pooling; ``count_include_pad`` (PyTorch's default True) changes values, not shapes or counts."""
+
+    kind = "avgpool"
+    fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
+
+    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None):
+        super().__init__(kernel, stride, padding, ceil_mode, 1, name)
+        self.count_include_pad = bool(count_include_pad)
+
+
+class Subsampling(_Pool):
+    """LeNet-5's subsampling (S2, S4): the sum of each window, times one trainable coefficient per map,
+    plus one trainable bias per map."""
+
+    kind = "subsampling"
+    fields = ("kernel", "stride")
+
+    def __init__(self, kernel=2, stride=None, name=None):
+        super().__init__(kernel, stride, 0, False, 1, name)
+
+    def weights(self, x, y):
+        # one coefficient per map
+        return x[2]
+
+    def biases(self, x, y):
+        # one bias per map
+        return x[2]
+
+    def macs(self, x, y):
+        # MACs = H_out · W_out · C · F_h · F_w: coefficient × each input of the window, accumulated
+        return y[0] * y[1] * y[2] * self.kernel[0] * self.kernel[1]
+
+    def bias_adds(self, x, y):
+        return y[0] * y[1] * y[2]
+
+
+class _Global(Layer):
+    """Global pooling over H×W: a vector of C (``keepdims=True``: a 1×1×C map)."""
+
+    fields = ("keepdims",)
+
+    def __init__(self, keepdims=False, name=None):
+        super().__init__(name)
+        self.keepdims = bool(keepdims)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        return (1, 1, x[2]) if self.keepdims else (x[2],)
+
+    def window(self, x):
+        # the window is the whole map
+        return ((x[0], x[0], 0), (x[1], x[1], 0))
+
+
+class GlobalAvgPool(_Global):
+    kind = "gap"
+
+    def describe(self):
+        return "global avg pool"
+
+
+class GlobalMaxPool(_Global):
+    kind = "gmp"
+
+    def describe(self):
+        return "global max pool"
+
+
+class _Adaptive(Layer):
+    """Adaptive pooling to a fixed ``output`` size (int or pair), PyTorch's windows."""
+
+    fields = ("output",)
+
+    def __init__(self, output, name=None):
+        super().__init__(name)
+        self.output = _pair(output, "output size", name)
+
+    def config(self):
+        out = self.output
+        return {"output": out[0] if out[0] == out[1] else out}
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        return (self.output[0], self.output[1], x[2])
+
+    def window(self, x):
+        # the largest window over the output cells; the stride is exact when O divides H
+        steps = []
+        for a in (0, 1):
+            size, out = x[a], self.output[a]
+            if isinstance(size, int):
+                widest = max(e - s for s, e in (F.adaptive_window(size, out, i) for i in range(out)))
+            else:
+                widest = F.ceil_div(size, out) + 1
+            steps.append((widest, size // out if isinstance(size, int) and size >= out else 1, 0))
+        return tuple(steps)
+
+    def describe(self):
+        return f"{self.kind} → {_kxk(self.output)}"
+
+
+class AdaptiveAvgPool2d(_Adaptive):
+    kind = "adaptiveavgpool"
+
+
+class AdaptiveMaxPool2d(_Adaptive):
+    kind = "adaptivemaxpool"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# vectors
+
+
+class Flatten(Layer):
+    """H×W×C → a vector of H·W·C (PyTorch flattens C×H×W: the same count)."""
+
+    kind = "flatten"
+
+    def infer(self, x, ctx, path):
+        if len(x) == 1:
+            return x
+        # N = H · W · C
+        return (x[0] * x[1] * x[2],)
+
+
+class Linear(Layer):
+    """Fully-connected (dense) layer: ``Linear(units, bias=True)`` on a vector."""
+
+    kind = "dense"
+    fields = ("units", "bias")
+
+    def __init__(self, units, bias=True, name=None):
+        super().__init__(name)
+        self.units = _positive_int(units, "units", name)
+        self.bias = bool(bias)
+
+    def infer(self, x, ctx, path):
+        _require_vector(x, path, "dense")
+        return (self.units,)
+
+    def weights(self, x, y):
+        return F.linear_weights(x[0], self.units)
+
+    def biases(self, x, y):
+        return self.units if self.bias else 0
+
+    def macs(self, x, y):
+        # MACs = N_in · N_out
+        return x[0] * self.units
+
+    def bias_adds(self, x, y):
+        return self.units if self.bias else 0
+
+    def describe(self):
+        return f"dense {self.units}" + (", no bias" if not self.bias else "")
+
+
+Dense = Linear
+
+
+class RBF(Layer):
+    """Euclidean radial-basis output units (LeNet-5): unit i outputs Σ_j (x_j − w_ij)²; the centres
+    ``w`` are fixed by hand (``trainable=False`` by default)."""
+
+    kind = "rbf"
+    fields = ("units", "trainable")
+
+    def __init__(self, units, trainable=False, name=None):
+        super().__init__(name)
+        self.units = _positive_int(units, "units", name)
+        self.trainable = bool(trainable)
+
+    def infer(self, x, ctx, path):
+        _require_vector(x, path, "rbf")
+        return (self.units,)
+
+    def weights(self, x, y):
+        # one centre coordinate per unit per input
+        return x[0] * self.units
+
+    def macs(self, x, y):
+        # one squared difference accumulated per unit per input
+        return x[0] * self.units
+
+    def describe(self):
+        return f"rbf {self.units}" + (" (fixed)" if not self.trainable else "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# normalisation, dropout, activations
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over channels (BatchNorm2d on maps, BatchNorm1d on vectors).
+
+    γ (weights) and β (biases) are trainable (``affine=True``); the running mean and variance are
+    non-trainable buffers."""
+
+    kind = "batchnorm"
+    fields = ("eps", "momentum", "affine")
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, name=None):
+        super().__init__(name)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = bool(affine)
+
+    @staticmethod
+    def _channels(x):
+        return x[-1]
+
+    def weights(self, x, y):
+        return x[-1] if self.affine else 0
+
+    def biases(self, x, y):
+        return x[-1] if self.affine else 0
+
+    def buffers(self, x, y):
+        # running mean and running variance, one each per channel
+        return 2 * x[-1]
+
+    def describe(self):
+        return "batchnorm"
+
+
+BatchNorm2d = BatchNorm
+
+
+class LocalResponseNorm(Layer):
+    """Local response normalisation across ``size`` neighbouring channels (AlexNet, GoogLeNet)."""
+
+    kind = "lrn"
+    fields = ("size", "alpha", "beta", "k")
+
+    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, name=None):
+        super().__init__(name)
+        self.size = _positive_int(size, "size", name)
+        self.alpha, self.beta, self.k = alpha, beta, k
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, "lrn")
+        return x
+
+    def describe(self):
+        return f"lrn n={self.size}"
+
+
+class Dropout(Layer):
+    kind = "dropout"
+    fields = ("p",)
+
+    def __init__(self, p=0.5, name=None):
+        super().__init__(name)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+            raise ConfigError(f"dropout probability must be in [0, 1), received {p!r}", name)
+        self.p = p
+
+    def describe(self):
+        return f"dropout {self.p}"
+
+
+class _Activation(Layer):
+    def describe(self):
+        return self.kind
+
+
+class ReLU(_Activation):
+    kind = "relu"
+
+
+class Tanh(_Activation):
+    kind = "tanh"
+
+
+class ScaledTanh(_Activation):
+    """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
+
+    kind = "scaledtanh"
+
+
+class Sigmoid(_Activation):
+    kind = "sigmoid"
+
+
+class Softmax(_Activation):
+    kind = "softmax"
+
+
+class Identity(Layer):
+    kind = "identity"
+
+
+class ChannelPadShortcut(Layer):
+    """ResNet option A shortcut: keep every ``stride``-th position, pad the channels with zeros up to
+    ``channels``. No parameters."""
+
+    kind = "padshortcut"
+    fields = ("channels", "stride")
+
+    def __init__(self, channels, stride=1, name=None):
+        super().__init__(name)
+        self.channels = _positive_int(channels, "channels", name)
+        self.stride = _positive_int(stride, "stride", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, "padshortcut")
+        if self.channels < x[2]:
+            raise ShapeError(f"cannot pad {x[2]} channels down to {self.channels}", path)
+        # x[::S]: ⌈H / S⌉ positions kept
+        return (F.ceil_div(x[0], self.stride), F.ceil_div(x[1], self.stride), self.channels)
+
+    def window(self, x):
+        return ((1, self.stride, 0), (1, self.stride, 0))
+
+    def describe(self):
+        return f"identity /{self.stride}, zero-pad to {self.channels}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# merges
+
+
+class Concat(Layer):
+    """Channel concatenation: spatial sizes must match; channels add up."""
+
+    kind = "concat"
+    merges = True
+
+    def merge(self, inputs, ctx, path):
+        first = inputs[0]
+        for i, x in enumerate(inputs[1:], 2):
+            if len(x) != len(first):
+                raise ShapeError(
+                    f"concat expects inputs of the same kind; branch 1 gives {format_shape(first)}, "
+                    f"branch {i} gives {format_shape(x)}",
+                    path,
+                )
+            if len(x) == 3:
+                ctx.equal(
+                    x[:2],
+                    first[:2],
+                    lambda x=x, i=i: f"concat expects equal spatial sizes; branch 1 gives {_kxk(first[:2])}, "
+                    f"branch {i} gives {_kxk(x[:2])}",
+                    path,
+                )
+        total = 0
+        for x in inputs:
+            total = total + x[-1]
+        return tuple(first[:-1]) + (total,)
+
+
+class Add(Layer):
+    """Element-wise sum (residual connections): shapes must match."""
+
+    kind = "add"
+    merges = True
+
+    def merge(self, inputs, ctx, path):
+        first = inputs[0]
+        for i, x in enumerate(inputs[1:], 2):
+            if len(x) != len(first):
+                raise ShapeError(
+                    f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}",
+                    path,
+                )
+            ctx.equal(
+                tuple(x),
+                tuple(first),
+                lambda x=x, i=i: f"add expects equal shapes; input 1 is {format_shape(first)}, "
+                f"input {i} is {format_shape(x)}",
+                path,
+            )
+        return first
+
+
+# ---------------------------------------------------------------------------------------------------------
+# composites
+
+
+def _layers(items, name):
+    out = []
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            out.append(Sequential(*item))
+        elif isinstance(item, Layer) or isinstance(item, Composite):
+            out.append(item)
+        else:
+            raise ConfigError(f"expected a layer, received {item!r}", name)
+    return out
+
+
+class Composite:
+    """A layer made of layers. ``children()`` lists ``(name, child)`` pairs in execution order."""
+
+    kind = "composite"
+
+    def __init__(self, name=None):
+        if name is not None and (not isinstance(name, str) or not name or "." in name):
+            raise ConfigError(f"a layer name must be a non-empty word without dots, received {name!r}", name)
+        self.name = name
+
+    def describe(self):
+        return self.kind
+
+    def __repr__(self):
+        named = f"name={self.name!r}, " if self.name else ""
+        return f"{type(self).__name__}({named}...)"
+
+
+class Sequential(Composite):
+    """Layers applied one after the other."""
+
+    kind = "sequential"
+
+    def __init__(self, *layers, name=None):
+        super().__init__(name)
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        self.layers = _layers(layers, name)
+
+    def describe(self):
+        return "block"
+
+
+class Branches(Composite):
+    """Parallel branches on the same input, merged by ``Concat`` (default) or ``Add``."""
+
+    kind = "branches"
+
+    def __init__(self, *branches, merge="concat", name=None):
+        super().__init__(name)
+        if len(branches) == 1 and isinstance(branches[0], (list, tuple)) and all(
+            isinstance(b, (list, tuple, Layer, Composite)) for b in branches[0]
+        ) and any(isinstance(b, (list, tuple)) for b in branches[0]):
+            branches = tuple(branches[0])
+        if len(branches) < 2:
+            raise ConfigError(f"branches need at least 2 branches, received {len(branches)}", name)
+        self.branches = [b if isinstance(b, Sequential) else Sequential(*(b if isinstance(b, (list, tuple)) else [b]))
+                         for b in branches]
+        if isinstance(merge, str):
+            if merge not in ("concat", "add"):
+                raise ConfigError(f"merge must be 'concat' or 'add', received {merge!r}", name)
+            merge = Concat() if merge == "concat" else Add()
+        self.merge = merge
+
+    def describe(self):
+        return f"{len(self.branches)} branches → {self.merge.kind}"
+
+
+class Residual(Composite):
+    """``post(body(x) + shortcut(x))``: a residual block. ``shortcut=None`` is the identity; give a
+    1×1 projection (``Sequential(Conv2d(C, 1, stride), BatchNorm())``) or a ``ChannelPadShortcut`` where the
+    shape changes. ``post`` lists the layers after the sum (usually ``[ReLU()]``)."""
+
+    kind = "residual"
+
+    def __init__(self, body, shortcut=None, post=(), name=None):
+        super().__init__(name)
+        self.body = body if isinstance(body, Sequential) else Sequential(*(body if isinstance(body, (list, tuple)) else [body]))
+        if shortcut is not None and not isinstance(shortcut, Sequential):
+            shortcut = Sequential(*(shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]))
+        self.shortcut = shortcut
+        self.post = _layers(post if isinstance(post, (list, tuple)) else [post], name)
+        self.merge = Add()
+
+    def describe(self):
+        return "residual" + (" (projection)" if self.shortcut is not None else "")
+
+
+class SideHead(Composite):
+    """A side output (e.g. an auxiliary classifier) computed from the current tensor; the main path
+    continues with that tensor unchanged. Its parameters are reported apart ("in training")."""
+
+    kind = "sidehead"
+
+    def __init__(self, *layers, loss_weight=None, name=None):
+        super().__init__(name)
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        self.body = Sequential(*layers)
+        self.loss_weight = loss_weight
+
+    def describe(self):
+        weight = f", loss weight {self.loss_weight}" if self.loss_weight is not None else ""
+        return f"side head{weight}"
+
+
+class Network(Sequential):
+    """A named network: a :class:`Sequential` with a default input shape and a one-line description."""
+
+    kind = "network"
+
+    def __init__(self, name, layers, input_shape, description="", source="", notes=()):
+        Composite.__init__(self, None)
+        self.title = name
+        self.layers = _layers(layers, name)
+        self.input_shape = tuple(input_shape)
+        self.description = description
+        self.source = source
+        self.notes = tuple(notes)
+
+    def __repr__(self):
+        return f"Network({self.title!r}, {len(self.layers)} layers, input {format_shape(self.input_shape)})"

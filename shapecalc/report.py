@@ -1,0 +1,360 @@
+"""``summary()``: analyse a network and present the result as a table, JSON or CSV.
+
+>>> from shapecalc import summary
+>>> s = summary("cnn-39x31", no_bias=True)
+>>> s["conv1"].params, s["conv2"].params, s["conv3"].params, s["conv4"].params
+(320, 7200, 21600, 19200)
+>>> s["conv1"].output_shape
+(36, 28, 20)
+"""
+
+from .analysis import NumericContext, walk
+from .errors import ConfigError
+from .shapes import DTYPE_BYTES, format_int, format_shape
+
+__all__ = ["summary", "Summary", "resolve"]
+
+
+def resolve(model, **options):
+    """A :class:`~shapecalc.layers.Network` (or layer tree) from a zoo name or an object."""
+    if isinstance(model, str):
+        from . import zoo
+
+        return zoo.get(model, **options)
+    if options:
+        raise ConfigError(f"options {sorted(options)} apply to zoo names only", "summary")
+    from .layers import Composite, Layer, Network, Sequential
+
+    if isinstance(model, (list, tuple)):
+        return Sequential(*model)
+    if isinstance(model, (Layer, Composite)):
+        return model
+    raise ConfigError(f"expected a zoo name, a Network or a list of layers, received {type(model).__name__}", "summary")
+
+
+def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None, dtype="float32",
+            convention="macs", **options):
+    """Analyse ``model`` (a zoo name such as ``"alexnet"``, a :class:`~shapecalc.layers.Network`, a layer
+    or a list of layers) on ``input`` (``(H, W, C)`` or ``(N,)``; default: the network's own).
+
+    Letters in ``input`` (``("H", "W", 3)``) switch to symbolic mode. Extra keyword ``options`` go to the
+    zoo network's factory (``shortcut="A"`` for the ResNets).
+    """
+    network = resolve(model, **options)
+    if input is None:
+        input = getattr(network, "input_shape", None)
+        if input is None:
+            raise ConfigError("this model has no default input: pass input=(H, W, C)", "summary")
+    if isinstance(input, str):
+        from .shapes import parse_shape
+
+        input = parse_shape(input, allow_symbols=True)
+    input = tuple(input)
+    if any(isinstance(d, str) for d in input):
+        from .symbolic import symbolic_summary
+
+        return symbolic_summary(network, input, batch=batch, no_bias=no_bias, freeze=freeze, dtype=dtype,
+                                convention=convention)
+    _check_options(input, batch, dtype, convention)
+    rows = walk(network, input, NumericContext(strict=strict), batch=batch, no_bias=no_bias)
+    if freeze:
+        apply_freeze(rows, freeze)
+    name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)
+    return Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
+
+
+def _check_options(input, batch, dtype, convention):
+    from .conventions import get
+
+    if len(input) not in (1, 3) or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in input):
+        raise ConfigError(f"input must be (H, W, C) or (N,) with sizes ≥ 1, received {input!r}", "input")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConfigError(f"batch must be a whole number ≥ 1, received {batch!r}", "--batch")
+    if dtype not in DTYPE_BYTES:
+        raise ConfigError(f"unknown dtype {dtype!r}; expected one of: {', '.join(DTYPE_BYTES)}", "--dtype")
+    get(convention)
+
+
+def apply_freeze(rows, name):
+    """Mark every leaf up to and including layer ``name`` (a leaf or a block) as frozen."""
+    last = None
+    for i, row in enumerate(rows):
+        if row.path == name or row.path.startswith(name + "."):
+            last = i
+    if last is None:
+        from .suggest import closest
+
+        raise ConfigError(f"no layer named {name!r}{closest(name, [r.path for r in rows])}", "--freeze")
+    for row in rows[: last + 1]:
+        row.frozen = True
+
+
+class Summary:
+    """The analysis of one network on one input: rows, totals, and their presentations.
+
+    ``str(s)`` is the table; ``s.rows`` the leaf rows; ``s.totals`` a dict; ``s["conv1"]`` one row.
+    """
+
+    def __init__(self, model, input_shape, all_rows, batch=1, dtype="float32", convention="macs", no_bias=False):
+        self.model = model
+        self.input_shape = tuple(input_shape)
+        self.all_rows = all_rows
+        self.batch = batch
+        self.dtype = dtype
+        self.convention = convention
+        self.no_bias = no_bias
+
+    # -- data --
+    @property
+    def rows(self):
+        """The leaf rows (every layer, side heads included), in execution order."""
+        return [r for r in self.all_rows if r.leaf]
+
+    def __getitem__(self, name):
+        for row in self.all_rows:
+            if row.path == name:
+                return row
+        matches = [r for r in self.all_rows if r.name == name]
+        if len(matches) == 1:
+            return matches[0]
+        from .suggest import closest
+
+        if matches:
+            raise KeyError(f"{name!r} is ambiguous: {', '.join(r.path for r in matches)}")
+        raise KeyError(f"no layer named {name!r}{closest(name, [r.path for r in self.all_rows])}")
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def warnings(self):
+        """``(path, text)`` for every warning, in execution order."""
+        return [(r.path, w) for r in self.all_rows if r.leaf for w in r.warnings]
+
+    @property
+    def totals(self):
+        """Whole-network figures. ``params`` and ``macs`` are at inference (side heads excluded);
+        ``side_head_params`` and ``params_with_side_heads`` are the training view."""
+        main = [r for r in self.all_rows if r.leaf and not r.side_head]
+        side = [r for r in self.all_rows if r.leaf and r.side_head]
+        macs = sum(r.macs for r in main)
+        activations = sum(r.activations for r in main)
+        params = sum(r.params for r in main)
+        side_params = sum(r.params for r in side)
+        from .conventions import get
+
+        counter = get(self.convention)
+        return {
+            "params": params,
+            "trainable_params": sum(r.trainable_params for r in main),
+            "non_trainable_params": sum(r.non_trainable_params for r in main),
+            "buffers": sum(r.buffers for r in main),
+            "side_head_params": side_params,
+            "params_with_side_heads": params + side_params,
+            "macs": macs,
+            "flops": 2 * macs,
+            "connections": sum(r.connections for r in main),
+            "operations": sum(counter(r) for r in main),
+            "side_head_macs": sum(r.macs for r in side),
+            "activations": activations,
+            "activation_bytes": activations * DTYPE_BYTES[self.dtype],
+        }
+
+    def to_dict(self):
+        """The documented JSON structure (see docs/json.md)."""
+        from .conventions import get
+
+        counter = get(self.convention)
+        layers = []
+        for r in self.rows:
+            layers.append({
+                "name": r.path,
+                "kind": r.kind,
+                "detail": r.detail,
+                "output_shape": list(r.output_shape),
+                "weights": r.weights,
+                "biases": r.biases,
+                "params": r.params,
+                "trainable_params": r.trainable_params,
+                "buffers": r.buffers,
+                "macs": r.macs,
+                "flops": r.flops,
+                "connections": r.connections,
+                "operations": counter(r),
+                "activations": r.activations,
+                "receptive_field": list(r.receptive_field) if r.rf is not None else None,
+                "jump": list(r.jump) if r.rf is not None else None,
+                "start": list(r.start) if r.rf is not None else None,
+                "side_head": r.side_head,
+                "frozen": r.frozen,
+                "warnings": list(r.warnings),
+            })
+        return {
+            "model": self.model,
+            "input": list(self.input_shape),
+            "batch": self.batch,
+            "dtype": self.dtype,
+            "convention": self.convention,
+            "no_bias": self.no_bias,
+            "layers": layers,
+            "totals": self.totals,
+        }
+
+    def to_json(self, indent=2):
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+    # -- tables --
+    def visible_rows(self, depth=None):
+        """Rows shown at ``depth`` (1 = top level only): leaves down to that depth, and the blocks at that
+        depth folded into one row each."""
+        if depth is None:
+            return self.rows
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+            raise ConfigError(f"depth must be a whole number ≥ 1, received {depth!r}", "--depth")
+        return [r for r in self.all_rows if (r.leaf and r.depth < depth) or (not r.leaf and r.depth == depth - 1)]
+
+    def table_data(self, depth=None, channels_first=False, raw=False):
+        """Header and rows of the layer table: text cells, or (``raw``) plain numbers for CSV."""
+        number = (lambda v: v) if raw else format_int
+        from .conventions import DESCRIPTIONS, get
+
+        counter = get(self.convention)
+        heading = DESCRIPTIONS[self.convention][0]
+        header = ["layer", "type", "output", "params", heading, "RF", "notes"]
+        body = []
+        for r in self.visible_rows(depth):
+            if r.leaf:
+                ops = counter(r)
+            else:
+                ops = sum(counter(c) for c in self._leaves_under(r))
+            notes = []
+            if r.side_head:
+                notes.append("side head")
+            if r.frozen:
+                notes.append("frozen")
+            if not r.trainable and r.params:
+                notes.append("fixed")
+            if r.buffers:
+                notes.append(f"+{format_int(r.buffers)} buffers")
+            if r.warnings:
+                notes.append(f"⚠ {len(r.warnings)}" if len(r.warnings) > 1 or not r.leaf else "⚠")
+            rf = r.receptive_field
+            body.append([
+                r.path,
+                r.detail,
+                format_shape(r.output_shape, channels_first),
+                number(r.params),
+                number(ops),
+                "" if rf is None else f"{rf[0]}×{rf[1]}",
+                "; ".join(notes),
+            ])
+        return header, body
+
+    def _leaves_under(self, row):
+        prefix = row.path + "."
+        return [r for r in self.all_rows if r.leaf and r.path.startswith(prefix)]
+
+    def totals_lines(self):
+        t = self.totals
+        from .conventions import DESCRIPTIONS
+
+        lines = [
+            f"params: {format_int(t['params'])} (trainable {format_int(t['trainable_params'])}, "
+            f"non-trainable {format_int(t['non_trainable_params'])})",
+        ]
+        if t["buffers"]:
+            lines.append(f"buffers: {format_int(t['buffers'])} (BatchNorm running statistics, not parameters)")
+        if t["side_head_params"]:
+            lines.append(
+                f"side heads: {format_int(t['side_head_params'])} params, {format_int(t['side_head_macs'])} MACs "
+                f"(in training: {format_int(t['params_with_side_heads'])} params)"
+            )
+        lines.append(f"MACs: {format_int(t['macs'])}   FLOPs (2×MACs): {format_int(t['flops'])}")
+        if self.convention not in ("macs", "flops"):
+            lines.append(f"{DESCRIPTIONS[self.convention][0]}: {format_int(t['operations'])}")
+        lines.append(
+            f"activations: {format_int(t['activations'])} elements = {format_bytes(t['activation_bytes'])} "
+            f"at {self.dtype}"
+        )
+        return lines
+
+    def title(self):
+        bias = ", biases not counted" if self.no_bias else ""
+        return f"{self.model} — input {format_shape(self.input_shape)}, batch {self.batch}{bias}"
+
+    def table(self, depth=None, format="text", channels_first=False):
+        """The per-layer table with its totals. ``format``: "text" (default), "json", "csv", or any
+        tabulate format name ("github", "grid", "latex", …)."""
+        if format == "json":
+            return self.to_json()
+        if format == "csv":
+            return to_csv(*self.table_data(depth, channels_first, raw=True))
+        header, body = self.table_data(depth, channels_first)
+        if format == "text":
+            grid = plain_table(header, body, align=_ALIGN)
+        else:
+            from .tables import tabulate_table
+
+            grid = tabulate_table(header, body, format, align=_ALIGN)
+        parts = [self.title(), grid, ""] + self.totals_lines()
+        warnings = self.warnings
+        if warnings:
+            parts.append(f"warnings ({len(warnings)}; --strict makes them errors):")
+            parts.extend(f"  ⚠ {path}: {text}" for path, text in warnings)
+        return "\n".join(parts)
+
+    def __str__(self):
+        return self.table()
+
+    def __repr__(self):
+        t = self.totals
+        return (f"<Summary {self.model} input={format_shape(self.input_shape)} layers={len(self.rows)} "
+                f"params={format_int(t['params'])} macs={format_int(t['macs'])}>")
+
+
+_ALIGN = ("left", "left", "right", "right", "right", "right", "left")
+
+
+def format_bytes(n):
+    """Exact bytes and a readable unit: ``4,194,304 B (4.0 MiB)``."""
+    if not isinstance(n, int):
+        return f"{n} B"
+    value, unit = float(n), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if value < 1024 or unit == "PiB":
+            break
+        value /= 1024
+    return f"{n:,} B" if unit == "B" else f"{n:,} B ({value:.1f} {unit})"
+
+
+def plain_table(header, body, align=None):
+    """A dependency-free aligned text table (the default format; tabulate is imported only for others)."""
+    columns = list(zip(header, *body)) if body else [(h,) for h in header]
+    widths = [max(len(str(c)) for c in col) for col in columns]
+    align = align or ("left",) * len(header)
+
+    def line(cells):
+        out = []
+        for cell, width, how in zip(cells, widths, align):
+            cell = str(cell)
+            out.append(cell.rjust(width) if how == "right" else cell.ljust(width))
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule] + [line(r) for r in body])
+
+
+def to_csv(header, body):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return buffer.getvalue()

@@ -1,0 +1,96 @@
+"""Shapes, their parsing from the command line and their printing.
+
+A shape is a plain tuple: ``(H, W, C)`` for a feature map, ``(N,)`` for a vector. Sizes are Python
+integers, or sympy expressions in symbolic mode. The batch size is not part of the shape: it multiplies
+MACs and activations in the analysis.
+
+>>> parse_shape("39x31x1")
+(39, 31, 1)
+>>> parse_shape("(36, 28, 20)")
+(36, 28, 20)
+>>> format_shape((55, 55, 96))
+'55×55×96'
+>>> format_shape((55, 55, 96), channels_first=True)
+'96×55×55'
+>>> format_int(60965224)
+'60,965,224'
+"""
+
+import re
+
+from .errors import ConfigError
+
+__all__ = ["parse_shape", "format_shape", "format_int", "is_map", "DTYPE_BYTES", "MAX_SIZE"]
+
+#: bytes per element of each supported ``--dtype``
+DTYPE_BYTES = {
+    "float64": 8,
+    "float32": 4,
+    "float16": 2,
+    "bfloat16": 2,
+    "int8": 1,
+    "uint8": 1,
+}
+
+#: sizes above this are refused as typos (a 10^12-pixel side is not an image)
+MAX_SIZE = 10**12
+
+_SEPARATORS = re.compile(r"\s*(?:[x×X*,]|\s)\s*")
+_SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def is_map(shape):
+    """True for a feature map ``(H, W, C)``, False for a vector ``(N,)``."""
+    return len(shape) == 3
+
+
+def parse_shape(text, allow_symbols=False, what="input"):
+    """Parse ``HxWxC`` (also ``H×W×C``, ``(H, W, C)``, ``H,W,C``) or a single ``N`` into a tuple.
+
+    With ``allow_symbols``, a part made of letters (``H``, ``W``) stays a string: the symbolic mode's name.
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"expected a shape such as 224x224x3, received {text!r}", what)
+    raw = text.strip()
+    body = raw.strip("()[] ")
+    if not body:
+        raise ConfigError(f"expected a shape such as 224x224x3, received an empty string", what)
+    parts = _SEPARATORS.split(body)
+    if len(parts) not in (1, 3):
+        raise ConfigError(
+            f"expected 3 sizes H×W×C (or one size N for a vector), received {len(parts)} in {raw!r}", what
+        )
+    dims = []
+    for part in parts:
+        if part.isdigit() and part.isascii():
+            value = int(part)
+            if value < 1:
+                raise ConfigError(f"every size must be at least 1, received {value} in {raw!r}", what)
+            if value > MAX_SIZE:
+                raise ConfigError(f"size {value} in {raw!r} is larger than the limit {MAX_SIZE:,}", what)
+            dims.append(value)
+        elif allow_symbols and _SYMBOL.fullmatch(part):
+            dims.append(part)
+        else:
+            shown = part if part else "an empty part"
+            raise ConfigError(
+                f"expected whole numbers separated by 'x' (e.g. 224x224x3), received {shown!r} in {raw!r}", what
+            )
+    return tuple(dims)
+
+
+def format_int(value):
+    """Thousands separators for integers; other values (sympy expressions) as their text."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def format_shape(shape, channels_first=False):
+    """``H×W×C`` (or ``C×H×W`` with ``channels_first``); a vector prints as its length."""
+    if shape is None:
+        return ""
+    dims = tuple(shape)
+    if channels_first and len(dims) == 3:
+        dims = (dims[2], dims[0], dims[1])
+    return "×".join(str(d) for d in dims)
