@@ -68,3 +68,14 @@ class Comparison:
 
     def __str__(self):
         return self.table()
+
+    def _repr_html_(self):
+        from .notebook import comparison_html
+
+        return comparison_html(self)
+
+    def plot(self, path=None):
+        """Both networks' per-layer MACs, params and feature maps overlaid (matplotlib)."""
+        from .plot import plot_comparison
+
+        return plot_comparison(self, path)

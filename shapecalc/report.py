@@ -311,6 +311,29 @@ class Summary:
     def __str__(self):
         return self.table()
 
+    # -- notebooks and plots (shapecalc/notebook.py, shapecalc/plot.py) --
+    def _repr_html_(self):
+        from .notebook import summary_html
+
+        return summary_html(self)
+
+    def _repr_markdown_(self):
+        from .notebook import summary_markdown
+
+        return summary_markdown(self)
+
+    def to_dataframe(self, blocks=False):
+        """A pandas DataFrame, one row per layer (``blocks``: block rows too); needs pandas."""
+        from .notebook import summary_dataframe
+
+        return summary_dataframe(self, blocks=blocks)
+
+    def plot(self, path=None, depth=None):
+        """Per-layer params and MACs and the feature-map pyramid (matplotlib); ``path``: write .png/.svg."""
+        from .plot import plot_summary
+
+        return plot_summary(self, path, depth=depth)
+
     def __repr__(self):
         t = self.totals
         return (f"<Summary {self.model} input={format_shape(self.input_shape)} layers={len(self.rows)} "
