@@ -1,0 +1,619 @@
+"""A thin PyTorch realisation of any shapecalc network, and its layer-by-layer verification.
+
+:func:`to_torch` builds one small ``torch.nn.Module`` per shapecalc leaf, and one container per composite,
+named by the row paths of the analysis: ``module.get_submodule("inception3a.branch2.conv3x3")`` is the
+layer that ``summary(...)["inception3a.branch2.conv3x3"]`` describes. :func:`verify` runs one forward
+pass on zeros, records every layer's output shape with hooks and the whole pass's FLOPs with
+``torch.utils.flop_counter.FlopCounterMode``, and compares them, with the parameter counts, to shapecalc's
+static figures.
+
+How the unusual layers are realised (faithfully: same parameters, same outputs, same multiply-adds):
+
+- ``"same"`` padding that is asymmetric (stride > 1, or an even kernel) is an explicit ``ZeroPad2d``
+  (``-inf`` padding for max pooling) before the unpadded layer;
+- LeNet-5's subsampling (one coefficient and one bias per map) is a depthwise convolution whose kernel
+  is the map's coefficient repeated over the window: exactly ``coefficient · Σ window + bias``;
+- a sparse connection table (LeNet-5's C3) is one small convolution per output map over the input maps
+  it is connected to, so the parameters are exactly those of the table;
+- the RBF output holds its centres as a parameter with ``requires_grad=False`` and computes
+  ``Σ_j (x_j − w_ij)² = |x|² − 2 x·w_i + |w_i|²``;
+- side heads run in the forward pass (hooks and FLOP counters see them) and their outputs come back
+  after the main one: ``(main, side1, side2, …)``; ``module.run_side_heads = False`` gives the
+  inference module (main output only).
+
+torch is imported inside the functions only: ``import shapecalc.torch`` does not import it.
+"""
+
+from .errors import ConfigError
+from .shapes import format_int, format_shape
+
+__all__ = ["to_torch", "verify", "VerifyReport", "VerifyRow", "torch_shape", "shape_from_torch"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# shapes
+
+
+def torch_shape(shape):
+    """PyTorch's per-sample layout of a shapecalc shape: (H, W, C) → (C, H, W); (N,) unchanged."""
+    shape = tuple(shape)
+    if len(shape) == 3:
+        return (shape[2], shape[0], shape[1])
+    return shape
+
+
+def shape_from_torch(size):
+    """shapecalc's per-sample shape of a PyTorch tensor size: (N, C, H, W) → (H, W, C); (N, F) → (F,)."""
+    size = tuple(int(d) for d in size)
+    if len(size) == 4:
+        return (size[2], size[3], size[1])
+    return size[1:]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# module classes (defined on first use, so that torch is imported only then)
+
+_CLASSES = {}
+
+
+def _classes():
+    if _CLASSES:
+        return _CLASSES
+    import torch
+    import torch.nn.functional as Fn
+    from torch import nn
+
+    class SideHeadState:
+        """Shared between the root and its side heads: whether they run, and what they returned."""
+
+        def __init__(self):
+            self.run = True
+            self.outputs = []
+
+    class Block(nn.Module):
+        """A composite: children kept in ``_modules`` under their row names (in execution order)."""
+
+        def __init__(self, kind, path):
+            super().__init__()
+            self.kind = kind
+            self.path = path
+            self.roles = {}
+
+        def put(self, name, module, role="layer"):
+            # straight into _modules: a row name may shadow a Module attribute ("train", "type", ...)
+            self._modules[name] = module
+            self.roles[name] = role
+
+        def named(self, role):
+            return [(n, self._modules[n]) for n, r in self.roles.items() if r == role]
+
+        def extra_repr(self):
+            return self.kind
+
+    class SequentialBlock(Block):
+        def forward(self, x):
+            for module in self._modules.values():
+                x = module(x)
+            return x
+
+    class BranchesBlock(Block):
+        def forward(self, x):
+            outs = [m(x) for _, m in self.named("branch")]
+            (_, merge), = self.named("merge")
+            return merge(*outs)
+
+    class ResidualBlock(Block):
+        def forward(self, x):
+            (_, body), = self.named("body")
+            shortcut = self.named("shortcut")
+            y = body(x)
+            s = shortcut[0][1](x) if shortcut else x
+            (_, add), = self.named("merge")
+            y = add(y, s)
+            for _, m in self.named("post"):
+                y = m(y)
+            return y
+
+    class SideHeadBlock(Block):
+        """Computes the side output (kept for the root to return) and passes its input on unchanged."""
+
+        def __init__(self, kind, path, state):
+            super().__init__(kind, path)
+            self._state = state
+
+        def forward(self, x):
+            if not self._state.run:
+                return x
+            y = x
+            for module in self._modules.values():
+                y = module(y)
+            self._state.outputs.append(y)
+            return x
+
+    class Network(SequentialBlock):
+        """The whole network. Returns the main output, followed by the side heads' outputs if any ran."""
+
+        def __init__(self, title, path, state):
+            super().__init__("network", path)
+            self.title = title
+            self._state = state
+            self.rows = []
+            self.input_shape = None
+
+        @property
+        def run_side_heads(self):
+            return self._state.run
+
+        @run_side_heads.setter
+        def run_side_heads(self, value):
+            self._state.run = bool(value)
+
+        def forward(self, x):
+            self._state.outputs = []
+            y = super().forward(x)
+            sides, self._state.outputs = self._state.outputs, []
+            return (y, *sides) if sides else y
+
+    class Padded(nn.Module):
+        """Explicit (possibly asymmetric) padding, then the unpadded layer: ``pad`` and ``layer``."""
+
+        def __init__(self, pad, layer):
+            super().__init__()
+            self.pad = pad
+            self.layer = layer
+
+        def forward(self, x):
+            return self.layer(self.pad(x))
+
+    class SparseConv(nn.Module):
+        """One convolution per output map (``map0``, ``map1``, …) over the input maps the table lists."""
+
+        def __init__(self, table, kernel, stride, pads, bias):
+            super().__init__()
+            self.table = [list(row) for row in table]
+            (top, bottom), (left, right) = pads
+            self.pads = (left, right, top, bottom)
+            for j, row in enumerate(self.table):
+                self.add_module(f"map{j}", nn.Conv2d(len(row), 1, kernel, stride, 0, bias=bias))
+
+        def forward(self, x):
+            if any(self.pads):
+                x = Fn.pad(x, self.pads)
+            return torch.cat([conv(x[:, row]) for row, conv in zip(self.table, self.children())], 1)
+
+    class Subsampling(nn.Module):
+        """LeNet-5's S layers: ``coefficient · Σ window + bias`` per map, as a depthwise convolution whose
+        kernel is the coefficient repeated over the window."""
+
+        def __init__(self, channels, kernel, stride, bias):
+            super().__init__()
+            self.kernel, self.stride = tuple(kernel), tuple(stride)
+            self.weight = nn.Parameter(torch.ones(channels))
+            self.bias = nn.Parameter(torch.zeros(channels)) if bias else None
+
+        def forward(self, x):
+            c = self.weight.shape[0]
+            kernel = self.weight.view(c, 1, 1, 1).expand(c, 1, *self.kernel)
+            return Fn.conv2d(x, kernel, self.bias, self.stride, groups=c)
+
+    class RBF(nn.Module):
+        """Euclidean RBF units: ``Σ_j (x_j − w_ij)²``; the centres are fixed unless ``trainable``."""
+
+        def __init__(self, inputs, units, trainable):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(units, inputs), requires_grad=trainable)
+
+        def forward(self, x):
+            w = self.weight
+            return (x * x).sum(1, keepdim=True) - 2 * torch.mm(x, w.t()) + (w * w).sum(1)
+
+    class ScaledTanh(nn.Module):
+        """A · tanh(S · x), A = 1.7159, S = 2/3 (LeNet-5)."""
+
+        def forward(self, x):
+            return 1.7159 * torch.tanh(x * (2.0 / 3.0))
+
+    class GlobalPool(nn.Module):
+        """Global pooling as torchvision writes it: ``AdaptiveXxxPool2d(1)`` (child ``pool``), then flatten."""
+
+        def __init__(self, pool, keepdims):
+            super().__init__()
+            self.pool = pool
+            self.keepdims = keepdims
+
+        def forward(self, x):
+            y = self.pool(x)
+            return y if self.keepdims else torch.flatten(y, 1)
+
+    class ChannelPad(nn.Module):
+        """ResNet option A: ``x[:, :, ::S, ::S]`` with the channels zero-padded up to ``channels``."""
+
+        def __init__(self, channels, stride):
+            super().__init__()
+            self.channels, self.stride = channels, stride
+
+        def forward(self, x):
+            y = x[:, :, :: self.stride, :: self.stride]
+            return Fn.pad(y, (0, 0, 0, 0, 0, self.channels - y.shape[1]))
+
+    class Concat(nn.Module):
+        def forward(self, *xs):
+            return torch.cat(xs, 1)
+
+    class Add(nn.Module):
+        def forward(self, *xs):
+            y = xs[0]
+            for x in xs[1:]:
+                y = y + x
+            return y
+
+    _CLASSES.update(
+        torch=torch, nn=nn, SideHeadState=SideHeadState, Block=Block, SequentialBlock=SequentialBlock,
+        BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
+        Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
+        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add,
+    )
+    return _CLASSES
+
+
+# ---------------------------------------------------------------------------------------------------------
+# leaves
+
+
+def _symmetric(pads):
+    return all(before == after for before, after in pads)
+
+
+def _leaf(row, no_bias):
+    """The PyTorch module of one leaf row (its layer, applied to its input shape)."""
+    K = _classes()
+    nn = K["nn"]
+    layer, x, kind = row.layer, row.input_shape, row.kind
+    bias = getattr(layer, "bias", False) and not no_bias
+
+    if kind == "input":
+        return nn.Identity()
+    if kind == "conv":
+        pads = layer.pads(x)
+        if _symmetric(pads):
+            return nn.Conv2d(x[2], layer.filters, layer.kernel, layer.stride, (pads[0][0], pads[1][0]),
+                             layer.dilation, layer.groups, bias=bias)
+        conv = nn.Conv2d(x[2], layer.filters, layer.kernel, layer.stride, 0, layer.dilation, layer.groups, bias=bias)
+        return K["Padded"](nn.ZeroPad2d(_pad_arg(pads)), conv)
+    if kind == "sparseconv":
+        return K["SparseConv"](layer.table, layer.kernel, layer.stride, layer.pads(x), bias)
+    if kind in ("maxpool", "avgpool"):
+        pads = layer.pads(x)
+        if kind == "maxpool":
+            def make(p):
+                return nn.MaxPool2d(layer.kernel, layer.stride, p, layer.dilation, ceil_mode=layer.ceil_mode)
+            filler = float("-inf")
+        else:
+            def make(p):
+                return nn.AvgPool2d(layer.kernel, layer.stride, p, ceil_mode=layer.ceil_mode,
+                                    count_include_pad=layer.count_include_pad)
+            filler = 0.0
+        if _symmetric(pads):
+            return make((pads[0][0], pads[1][0]))
+        return K["Padded"](nn.ConstantPad2d(_pad_arg(pads), filler), make(0))
+    if kind == "subsampling":
+        return K["Subsampling"](x[2], layer.kernel, layer.stride, not no_bias)
+    if kind == "gap":
+        return K["GlobalPool"](nn.AdaptiveAvgPool2d(1), layer.keepdims)
+    if kind == "gmp":
+        return K["GlobalPool"](nn.AdaptiveMaxPool2d(1), layer.keepdims)
+    if kind == "adaptiveavgpool":
+        return nn.AdaptiveAvgPool2d(layer.output)
+    if kind == "adaptivemaxpool":
+        return nn.AdaptiveMaxPool2d(layer.output)
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "dense":
+        return nn.Linear(x[0], layer.units, bias=bias)
+    if kind == "rbf":
+        return K["RBF"](x[0], layer.units, layer.trainable)
+    if kind == "batchnorm":
+        norm = (nn.BatchNorm2d if len(x) == 3 else nn.BatchNorm1d)(
+            x[-1], eps=layer.eps, momentum=layer.momentum, affine=layer.affine
+        )
+        if no_bias and layer.affine:
+            # --no-bias counts γ only: β is dropped (F.batch_norm accepts bias=None)
+            norm.register_parameter("bias", None)
+        return norm
+    if kind == "lrn":
+        return nn.LocalResponseNorm(layer.size, layer.alpha, layer.beta, layer.k)
+    if kind == "dropout":
+        return nn.Dropout(layer.p)
+    simple = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity,
+              "scaledtanh": K["ScaledTanh"], "concat": K["Concat"], "add": K["Add"]}
+    if kind in simple:
+        return simple[kind]()
+    if kind == "softmax":
+        return nn.Softmax(dim=1)
+    if kind == "padshortcut":
+        return K["ChannelPad"](layer.channels, layer.stride)
+    raise ConfigError(f"no PyTorch realisation for the layer kind {kind!r}", row.path)
+
+
+def _pad_arg(pads):
+    # PyTorch's pad order: (left, right, top, bottom)
+    (top, bottom), (left, right) = pads
+    return (left, right, top, bottom)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# composites
+
+
+def _build(rows, title, no_bias):
+    """The module tree of analysed ``rows`` (``Summary.all_rows``)."""
+    from .layers import Branches, Residual, SideHead
+
+    K = _classes()
+    state = K["SideHeadState"]()
+    children = {"": []}
+    for row in rows:
+        children.setdefault(row.path.rpartition(".")[0], []).append(row)
+
+    def node(row):
+        if row.leaf:
+            return _leaf(row, no_bias)
+        layer = row.layer
+        if isinstance(layer, Branches):
+            block = K["BranchesBlock"](row.kind, row.path)
+            for child in children.get(row.path, []):
+                block.put(child.name, node(child), "merge" if child.layer is layer.merge else "branch")
+        elif isinstance(layer, Residual):
+            block = K["ResidualBlock"](row.kind, row.path)
+            for child in children.get(row.path, []):
+                if child.layer is layer.body:
+                    role = "body"
+                elif layer.shortcut is not None and child.layer is layer.shortcut:
+                    role = "shortcut"
+                elif child.layer is layer.merge:
+                    role = "merge"
+                else:
+                    role = "post"
+                block.put(child.name, node(child), role)
+        elif isinstance(layer, SideHead):
+            block = K["SideHeadBlock"](row.kind, row.path, state)
+            for child in children.get(row.path, []):
+                block.put(child.name, node(child))
+        else:
+            block = K["SequentialBlock"](row.kind, row.path)
+            for child in children.get(row.path, []):
+                block.put(child.name, node(child))
+        return block
+
+    root = K["Network"](title, "", state)
+    for row in children[""]:
+        root.put(row.name, node(row))
+    root.rows = rows
+    return root
+
+
+def to_torch(model, input=None, no_bias=False, **options):
+    """A ``torch.nn.Module`` realising ``model`` (a zoo name, a Network, a layer or a list of layers) on
+    ``input`` (default: the network's own), with every layer at its row path.
+
+    The module takes NCHW tensors (or N×F for vector inputs). ``module.rows`` holds shapecalc's rows.
+    """
+    from .report import summary
+
+    s = summary(model, input, no_bias=no_bias, **options)
+    module = _build(s.all_rows, s.model, no_bias)
+    module.input_shape = s.input_shape
+    return module
+
+
+# ---------------------------------------------------------------------------------------------------------
+# verification
+
+
+class VerifyRow:
+    """One leaf layer: shapecalc's figures next to PyTorch's."""
+
+    __slots__ = ("path", "kind", "detail", "side_head", "shape", "torch_shape", "params", "torch_params",
+                 "trainable", "torch_trainable", "buffers", "torch_buffers")
+
+    def __init__(self, **kw):
+        for key in self.__slots__:
+            setattr(self, key, kw.get(key))
+
+    @property
+    def shape_ok(self):
+        return self.torch_shape is not None and tuple(self.shape) == tuple(self.torch_shape)
+
+    @property
+    def params_ok(self):
+        return (self.params, self.trainable, self.buffers) == (
+            self.torch_params, self.torch_trainable, self.torch_buffers)
+
+    @property
+    def ok(self):
+        return self.shape_ok and self.params_ok
+
+    def to_dict(self):
+        out = {k: getattr(self, k) for k in self.__slots__}
+        out["shape"] = list(self.shape)
+        out["torch_shape"] = None if self.torch_shape is None else list(self.torch_shape)
+        out.update(shape_ok=self.shape_ok, params_ok=self.params_ok)
+        return out
+
+
+class VerifyReport:
+    """The result of :func:`verify`: ``ok``, per-layer ``rows``, totals, and ``table(format=...)``."""
+
+    def __init__(self, model, input_shape, batch, device, rows, totals):
+        self.model = model
+        self.input_shape = tuple(input_shape)
+        self.batch = batch
+        self.device = device
+        self.rows = rows
+        self.totals = totals
+
+    @property
+    def mismatches(self):
+        """Paths of the layers whose shape or parameters differ, and ``FLOPs`` / ``side head FLOPs``."""
+        bad = [r.path for r in self.rows if not r.ok]
+        t = self.totals
+        if t["flops"] != t["torch_flops"]:
+            bad.append("FLOPs")
+        if t["side_head_flops"] != t["torch_side_head_flops"]:
+            bad.append("side head FLOPs")
+        return bad
+
+    @property
+    def ok(self):
+        return not self.mismatches
+
+    def to_dict(self):
+        return {"model": self.model, "input": list(self.input_shape), "batch": self.batch, "device": self.device,
+                "ok": self.ok, "layers": [r.to_dict() for r in self.rows], "totals": dict(self.totals)}
+
+    def table(self, format="text"):
+        """The per-layer table (✓/✗ for shape and for parameters) and the totals. ``format``: "text",
+        "json", "csv" or a tabulate format."""
+        if format == "json":
+            import json
+
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        mark = {True: "✓", False: "✗"}
+        header = ["layer", "type", "shapecalc", "PyTorch", "shape", "params", "PyTorch params", "params ok"]
+        body = []
+        for r in self.rows:
+            theirs = "—" if r.torch_shape is None else format_shape(r.torch_shape)
+            tparams = format_int(r.torch_params)
+            if r.torch_trainable != r.torch_params:
+                tparams += f" ({format_int(r.torch_params - r.torch_trainable)} fixed)"
+            if r.torch_buffers:
+                tparams += f" +{format_int(r.torch_buffers)} buffers"
+            body.append([r.path + (" (side head)" if r.side_head else ""), r.detail, format_shape(r.shape),
+                         theirs, mark[r.shape_ok], format_int(r.params), tparams, mark[r.params_ok]])
+        if format == "csv":
+            from .report import to_csv
+
+            return to_csv(header, body)
+        align = ("left", "left", "right", "right", "center", "right", "right", "center")
+        if format == "text":
+            from .report import plain_table
+
+            grid = plain_table(header, body, align=align)
+        else:
+            from .tables import tabulate_table
+
+            grid = tabulate_table(header, body, format, align=align)
+        t = self.totals
+        lines = [
+            f"{self.model} — input {format_shape(self.input_shape)}, batch {self.batch}, verified with PyTorch "
+            f"{t['torch_version']} on {self.device}",
+            grid,
+            "",
+            f"params: shapecalc {format_int(t['params'])}, PyTorch {format_int(t['torch_params'])} "
+            f"(trainable {format_int(t['trainable_params'])} / {format_int(t['torch_trainable_params'])}) "
+            f"{mark[(t['params'], t['trainable_params']) == (t['torch_params'], t['torch_trainable_params'])]}",
+            f"FLOPs: shapecalc 2 × {format_int(t['flops'] // 2)} MACs = {format_int(t['flops'])}, "
+            f"FlopCounterMode {format_int(t['torch_flops'])} {mark[t['flops'] == t['torch_flops']]}",
+        ]
+        if t["side_head_flops"] or t["torch_side_head_flops"]:
+            lines.append(
+                f"side heads (apart): shapecalc {format_int(t['side_head_flops'])} FLOPs, FlopCounterMode "
+                f"{format_int(t['torch_side_head_flops'])} "
+                f"{mark[t['side_head_flops'] == t['torch_side_head_flops']]}"
+            )
+        bad = self.mismatches
+        n = len(self.rows)
+        lines.append(f"all ✓: {n} layers agree" if not bad else f"✗ {len(bad)} mismatch(es): {', '.join(bad)}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+    def __repr__(self):
+        return f"<VerifyReport {self.model} ok={self.ok} layers={len(self.rows)}>"
+
+
+def _device(device):
+    import torch
+
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda") and not str(device).startswith("cuda:"):
+        raise ConfigError(f"device must be cpu or cuda, received {device!r}", "--device")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device cuda was asked for, but PyTorch sees no CUDA device", "--device")
+    return str(device)
+
+
+def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
+    """Build ``model`` in PyTorch, run one forward pass on zeros and compare, layer by layer, the output
+    shape and the parameters (trainable and fixed, buffers apart), and in total the FLOPs counted by
+    ``FlopCounterMode`` (side heads apart), with shapecalc's figures. Returns a :class:`VerifyReport`.
+
+    ``device``: "cpu" or "cuda" (default: cuda when available).
+    """
+    from .report import summary
+
+    s = summary(model, input, batch=batch, no_bias=no_bias, **options)
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    device = _device(device)
+    module = _build(s.all_rows, s.model, no_bias)
+    module.to(device).eval()
+
+    leaves = {r.path: r for r in s.all_rows if r.leaf}
+    seen = {}
+    handles = []
+    for name, sub in module.named_modules():
+        if name in leaves:
+            def hook(_module, _inputs, output, name=name):
+                seen.setdefault(name, tuple(output.shape))
+            handles.append(sub.register_forward_hook(hook))
+
+    x = torch.zeros((batch,) + torch_shape(s.input_shape), device=device)
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        module(x)
+    for h in handles:
+        h.remove()
+    counts = counter.get_flop_counts()
+    prefix = type(module).__name__ + "."
+    outermost_heads = [r.path for r in s.all_rows
+                       if not r.leaf and r.kind == "sidehead"
+                       and not any(r.path.startswith(p + ".") for p in
+                                   [q.path for q in s.all_rows if not q.leaf and q.kind == "sidehead"])]
+    torch_side = sum(sum(counts.get(prefix + p, {}).values()) for p in outermost_heads)
+
+    rows = []
+    for r in s.rows:
+        sub = module.get_submodule(r.path)
+        params = list(sub.parameters())
+        buffers = [b for n, b in sub.named_buffers() if not n.endswith("num_batches_tracked")]
+        measured = seen.get(r.path)
+        if measured is not None:
+            ok_batch = measured[0] == batch
+            measured = shape_from_torch(measured) if ok_batch else tuple(measured)
+        rows.append(VerifyRow(
+            path=r.path, kind=r.kind, detail=r.detail, side_head=r.side_head,
+            shape=tuple(r.output_shape), torch_shape=measured,
+            params=r.params, torch_params=sum(p.numel() for p in params),
+            trainable=r.trainable_params, torch_trainable=sum(p.numel() for p in params if p.requires_grad),
+            buffers=r.buffers, torch_buffers=sum(b.numel() for b in buffers),
+        ))
+    main = [r for r in s.rows if not r.side_head]
+    side = [r for r in s.rows if r.side_head]
+    all_params = list(module.parameters())
+    totals = {
+        "params": sum(r.params for r in s.rows),
+        "trainable_params": sum(r.trainable_params for r in s.rows),
+        "torch_params": sum(p.numel() for p in all_params),
+        "torch_trainable_params": sum(p.numel() for p in all_params if p.requires_grad),
+        # FLOPs = 2 · MACs, the main path; side heads apart
+        "flops": sum(r.flops for r in main),
+        "torch_flops": counter.get_total_flops() - torch_side,
+        "side_head_flops": sum(r.flops for r in side),
+        "torch_side_head_flops": torch_side,
+        "torch_version": torch.__version__,
+    }
+    return VerifyReport(s.model, s.input_shape, batch, device, rows, totals)
