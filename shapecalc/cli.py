@@ -10,6 +10,7 @@ Errors print one line on stderr and exit with status 2 (``--debug`` shows the tr
 """
 
 import argparse
+import os
 import sys
 
 from .errors import ConfigError, ShapecalcError
@@ -24,6 +25,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise ConfigError(message, self.prog)
+
+    def _get_formatter(self):
+        # argparse's default formatter imports shutil (and bz2, lzma, zlib) for the terminal width, on
+        # every add_argument: a tenth of the start-up. The width is read here the way shutil reads it.
+        return self.formatter_class(prog=self.prog, width=_columns() - 2)
+
+
+def _columns():
+    """The terminal width: $COLUMNS, else the terminal's, else 80 (as ``shutil.get_terminal_size``)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _model_options(p, single=True):

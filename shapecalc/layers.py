@@ -306,12 +306,20 @@ class Conv2d(_Windowed):
         self._set_window(kernel, stride, padding, dilation, False)
 
     def config(self):
-        out = super().config()
+        # Layer.config by name: the pools borrow this method, and they are no Conv2d
+        out = Layer.config(self)
         for key in ("kernel", "stride", "dilation"):
             if key in out and out[key][0] == out[key][1]:
                 out[key] = out[key][0]
         if isinstance(out.get("padding"), tuple) and out["padding"][0] == out["padding"][1]:
             out["padding"] = out["padding"][0]
+        # a pair equal to an int default (padding (0, 0) for 0) is the default
+        import inspect
+
+        params = inspect.signature(type(self).__init__).parameters
+        for key in ("stride", "padding", "dilation"):
+            if key in out and key in params and out[key] == params[key].default:
+                del out[key]
         return out
 
     def infer(self, x, ctx, path):
