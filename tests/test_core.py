@@ -316,3 +316,12 @@ def test_input_layer_replaced_by_given_input():
     """A network whose first layer is Input(...) takes the given input instead."""
     s = summary([Input(10, 10, 1), Conv2d(2, 3, name="c")], input=(12, 12, 1))
     assert s["c"].output_shape == (10, 10, 2)
+
+
+def test_receptive_field_stops_growing_after_first_dense():
+    """The first dense layer sees the whole 2×2 map (field 4 + (2 − 1)·2); later ones see no further."""
+    s = summary(net(Conv2d(4, 2, stride=2, name="c"), Flatten(), Linear(8, name="fc1"), Linear(4, name="fc2"),
+                    input=(4, 4, 1)))
+    assert s["c"].receptive_field == (2, 2)
+    assert s["fc1"].receptive_field == (2 + (2 - 1) * 2,) * 2
+    assert s["fc2"].receptive_field == s["fc1"].receptive_field
