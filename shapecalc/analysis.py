@@ -9,6 +9,7 @@ mode and the size scan supply their own contexts with the same three methods.
 from . import formulas as F
 from .errors import ConfigError, DivisibilityError, ShapeError
 from .layers import Branches, Composite, Input, Residual, Sequential, SideHead
+from .shapes import format_shape
 
 __all__ = ["NumericContext", "Row", "walk", "rf_after"]
 
@@ -125,7 +126,14 @@ def rf_after(state, step, out_shape):
     """The receptive-field state after a layer whose step is ``step`` (see ``Layer.window``)."""
     if state is None:
         return None
-    extents = (out_shape[0], out_shape[1]) if len(out_shape) == 3 else (state[0][3], state[1][3])
+    if len(out_shape) == 3:
+        extents = (out_shape[0], out_shape[1])
+    elif step is None:
+        # flatten, dropout, activations on vectors: remember the map the vector came from
+        extents = (state[0][3], state[1][3])
+    else:
+        # a dense layer has seen the whole map: the next one widens the field no further
+        extents = (1, 1)
     if step is None:
         if len(out_shape) == 3:
             return tuple((r, j, s, e) for (r, j, s, _), e in zip(state, extents))
@@ -184,6 +192,12 @@ class _Walker:
         ctx = self.ctx
         row = Row(path, depth, layer, True)
         if isinstance(layer, Input):
+            if self.rows:
+                # an input layer further down would silently be ignored: refuse it
+                raise ConfigError(
+                    f"an input layer can only come first; here it receives {format_shape(x)} from the layers before it",
+                    path,
+                )
             y = x
         else:
             y = layer.infer(x, ctx, path)
@@ -194,10 +208,12 @@ class _Walker:
             row.bias_adds = layer.bias_adds(x, y) * self.batch
         row.buffers = layer.buffers(x, y)
         row.macs = layer.macs(x, y) * self.batch
-        n = 1
-        for d in y:
-            n = n * d
-        row.activations = n * self.batch
+        if not isinstance(layer, Input):
+            # the elements this layer writes (the input itself is not counted)
+            n = 1
+            for d in y:
+                n = n * d
+            row.activations = n * self.batch
         if layer.kind in ("dense", "rbf") and rf is not None:
             rf = rf_after(rf, _dense_step(rf), y)
         else:

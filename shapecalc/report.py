@@ -9,8 +9,8 @@
 """
 
 from .analysis import NumericContext, walk
-from .errors import ConfigError
-from .shapes import DTYPE_BYTES, format_int, format_shape
+from .errors import ConfigError, UnknownLayerError
+from .shapes import DTYPE_BYTES, MAX_SIZE, format_int, format_shape
 
 __all__ = ["summary", "Summary", "resolve"]
 
@@ -49,6 +49,8 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
         from .shapes import parse_shape
 
         input = parse_shape(input, allow_symbols=True)
+    if not isinstance(input, (list, tuple)):
+        raise ConfigError(f"input must be a shape such as (224, 224, 3) or '224x224x3', received {input!r}", "input")
     input = tuple(input)
     if any(isinstance(d, str) for d in input):
         from .symbolic import symbolic_summary
@@ -68,15 +70,24 @@ def _check_options(input, batch, dtype, convention):
 
     if len(input) not in (1, 3) or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in input):
         raise ConfigError(f"input must be (H, W, C) or (N,) with sizes ≥ 1, received {input!r}", "input")
+    for d in input:
+        if d > MAX_SIZE:
+            raise ConfigError(f"size {d} in {input!r} is larger than the limit {MAX_SIZE:,}", "input")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ConfigError(f"batch must be a whole number ≥ 1, received {batch!r}", "--batch")
-    if dtype not in DTYPE_BYTES:
+    if batch > MAX_SIZE:
+        raise ConfigError(f"batch {batch} is larger than the limit {MAX_SIZE:,}", "--batch")
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         raise ConfigError(f"unknown dtype {dtype!r}; expected one of: {', '.join(DTYPE_BYTES)}", "--dtype")
+    if not isinstance(convention, str):
+        raise ConfigError(f"convention must be a name such as 'macs', received {convention!r}", "--convention")
     get(convention)
 
 
 def apply_freeze(rows, name):
     """Mark every leaf up to and including layer ``name`` (a leaf or a block) as frozen."""
+    if not isinstance(name, str):
+        raise ConfigError(f"freeze expects a layer name such as 'conv3', received {name!r}", "--freeze")
     last = None
     for i, row in enumerate(rows):
         if row.path == name or row.path.startswith(name + "."):
@@ -120,8 +131,8 @@ class Summary:
         from .suggest import closest
 
         if matches:
-            raise KeyError(f"{name!r} is ambiguous: {', '.join(r.path for r in matches)}")
-        raise KeyError(f"no layer named {name!r}{closest(name, [r.path for r in self.all_rows])}")
+            raise UnknownLayerError(f"{name!r} is ambiguous: {', '.join(r.path for r in matches)}", self.model)
+        raise UnknownLayerError(f"no layer named {name!r}{closest(name, [r.path for r in self.all_rows])}", self.model)
 
     def __iter__(self):
         return iter(self.rows)
@@ -204,9 +215,7 @@ class Summary:
         }
 
     def to_json(self, indent=2):
-        import json
-
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+        return dumps(self.to_dict(), indent)
 
     # -- tables --
     def visible_rows(self, depth=None):
@@ -353,6 +362,15 @@ def format_bytes(n):
             break
         value /= 1024
     return f"{n:,} B" if unit == "B" else f"{n:,} B ({value:.1f} {unit})"
+
+
+def dumps(data, indent=2):
+    """JSON with short number lists (shapes, receptive fields) kept on one line."""
+    import json
+    import re
+
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    return re.sub(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text)
 
 
 def plain_table(header, body, align=None):
