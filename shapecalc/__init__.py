@@ -42,7 +42,9 @@ def sweep(model, **sizes):
 
 def __getattr__(name):
     if name == "layers":
-        from . import layers
+        # import_module, not ``from . import layers``: the latter asks this very __getattr__ again and
+        # recursed forever when ``from shapecalc import layers`` came first
+        import importlib
 
-        return layers
+        return importlib.import_module(".layers", __name__)
     raise AttributeError(f"module 'shapecalc' has no attribute {name!r}")
