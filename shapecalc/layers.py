@@ -18,7 +18,7 @@ leaves; :mod:`shapecalc.analysis` walks them.
 
 from . import formulas as F
 from .errors import ConfigError, ShapeError
-from .shapes import format_shape
+from .shapes import MAX_SIZE, format_shape
 
 __all__ = [
     "Layer",
@@ -72,6 +72,8 @@ def _pair(value, what, name, minimum=1):
             raise ConfigError(f"{what} must be a whole number or a pair of them, received {value!r}", name)
         if v < minimum:
             raise ConfigError(f"{what} must be at least {minimum}, received {value!r}", name)
+        if v > MAX_SIZE:
+            raise ConfigError(f"{what} {v} is larger than the limit {MAX_SIZE:,}", name)
     return pair
 
 
@@ -88,6 +90,28 @@ def _padding(value, name):
 def _positive_int(value, what, name):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{what} must be a whole number ≥ 1, received {value!r}", name)
+    if value > MAX_SIZE:
+        raise ConfigError(f"{what} {value} is larger than the limit {MAX_SIZE:,}", name)
+    return value
+
+
+def _flag(value, what, name):
+    """A yes/no argument: True, False (or 1, 0). ``bias="no"`` would otherwise silently mean True."""
+    if value is True or value is False or (type(value) is int and value in (0, 1)):
+        return bool(value)
+    if type(value).__name__ == "bool_":  # numpy.bool_
+        return bool(value)
+    raise ConfigError(f"{what} must be True or False, received {value!r}", name)
+
+
+def _number(value, what, name, positive=False):
+    """A finite real number (BatchNorm's eps, LRN's alpha …); these change values, never counts."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number, received {value!r}", name)
+    if positive and value <= 0:
+        raise ConfigError(f"{what} must be greater than 0, received {value!r}", name)
     return value
 
 
@@ -105,7 +129,7 @@ def _require_map(x, path, kind):
     if len(x) != 3:
         raise ShapeError(
             f"{kind} expects a feature map H×W×C, received a vector of {format_shape(x)}"
-            + (" (it comes after a flatten or a dense layer)" if kind != "flatten" else ""),
+            + (" (a vector comes from a flatten, a dense layer or a 1-D input)" if kind != "flatten" else ""),
             path,
         )
 
@@ -196,6 +220,15 @@ class Input(Layer):
             shape = tuple(shape[0])
         if len(shape) not in (1, 3):
             raise ConfigError(f"input expects 3 sizes H, W, C or one size N, received {shape!r}", name or "input")
+        for size in shape:
+            # a whole number or a symbol's name ("H"); sympy and numpy sizes (symbolic mode, the size scan)
+            # are checked by their own modes
+            if isinstance(size, str):
+                if not size.isidentifier():
+                    raise ConfigError(f"an input size must be a whole number or a name such as H, received {size!r}",
+                                      name or "input")
+            elif size is None or isinstance(size, (bool, float, complex)) or isinstance(size, int):
+                _positive_int(size, "every input size", name or "input")
         self.shape = tuple(shape)
 
     def config(self):
@@ -219,7 +252,7 @@ class _Windowed(Layer):
         self.dilation = _pair(dilation, "dilation", self.name)
         if ceil_mode and self.padding == "same":
             raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
-        self.ceil_mode = bool(ceil_mode)
+        self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
 
     def pads(self, x):
         """Padding ``((top, bottom), (left, right))`` for input ``x``."""
@@ -302,7 +335,7 @@ class Conv2d(_Windowed):
         self.groups = _positive_int(groups, "groups", name)
         if filters % groups:
             raise ConfigError(f"groups {groups} must divide the {filters} filters (remainder {filters % groups})", name)
-        self.bias = bool(bias)
+        self.bias = _flag(bias, "bias", name)
         self._set_window(kernel, stride, padding, dilation, False)
 
     def config(self):
@@ -443,7 +476,7 @@ class AvgPool2d(_Pool):
 
     def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None):
         super().__init__(kernel, stride, padding, ceil_mode, 1, name)
-        self.count_include_pad = bool(count_include_pad)
+        self.count_include_pad = _flag(count_include_pad, "count_include_pad", name)
 
 
 class Subsampling(_Pool):
@@ -479,7 +512,7 @@ class _Global(Layer):
 
     def __init__(self, keepdims=False, name=None):
         super().__init__(name)
-        self.keepdims = bool(keepdims)
+        self.keepdims = _flag(keepdims, "keepdims", name)
 
     def infer(self, x, ctx, path):
         _require_map(x, path, self.kind)
@@ -570,7 +603,7 @@ class Linear(Layer):
     def __init__(self, units, bias=True, name=None):
         super().__init__(name)
         self.units = _positive_int(units, "units", name)
-        self.bias = bool(bias)
+        self.bias = _flag(bias, "bias", name)
 
     def infer(self, x, ctx, path):
         _require_vector(x, path, "dense")
@@ -606,7 +639,7 @@ class RBF(Layer):
     def __init__(self, units, trainable=False, name=None):
         super().__init__(name)
         self.units = _positive_int(units, "units", name)
-        self.trainable = bool(trainable)
+        self.trainable = _flag(trainable, "trainable", name)
 
     def infer(self, x, ctx, path):
         _require_vector(x, path, "rbf")
@@ -639,9 +672,10 @@ class BatchNorm(Layer):
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, name=None):
         super().__init__(name)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = bool(affine)
+        self.eps = _number(eps, "eps", name, positive=True)
+        # PyTorch accepts momentum=None (a cumulative moving average)
+        self.momentum = None if momentum is None else _number(momentum, "momentum", name)
+        self.affine = _flag(affine, "affine", name)
 
     @staticmethod
     def _channels(x):
@@ -673,7 +707,9 @@ class LocalResponseNorm(Layer):
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, name=None):
         super().__init__(name)
         self.size = _positive_int(size, "size", name)
-        self.alpha, self.beta, self.k = alpha, beta, k
+        self.alpha = _number(alpha, "alpha", name)
+        self.beta = _number(beta, "beta", name)
+        self.k = _number(k, "k", name)
 
     def infer(self, x, ctx, path):
         _require_map(x, path, "lrn")
@@ -857,7 +893,11 @@ class Sequential(Composite):
         self.layers = _layers(layers, name)
 
     def describe(self):
-        return "block"
+        # a folded block reads as its first layer: "conv 7×7/2, pad 3, 64 + 1 more"
+        if not self.layers:
+            return "block"
+        more = len(self.layers) - 1
+        return self.layers[0].describe() + (f" + {more} more" if more else "")
 
 
 class Branches(Composite):
@@ -879,6 +919,8 @@ class Branches(Composite):
             if merge not in ("concat", "add"):
                 raise ConfigError(f"merge must be 'concat' or 'add', received {merge!r}", name)
             merge = Concat() if merge == "concat" else Add()
+        if not isinstance(merge, (Concat, Add)):
+            raise ConfigError(f"merge must be 'concat' or 'add', received {merge!r}", name)
         self.merge = merge
 
     def describe(self):
@@ -915,6 +957,8 @@ class SideHead(Composite):
         super().__init__(name)
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
+        if not layers:
+            raise ConfigError("a side head needs at least one layer, received none", name)
         self.body = Sequential(*layers)
         self.loss_weight = loss_weight
 
@@ -931,8 +975,12 @@ class Network(Sequential):
     def __init__(self, name, layers, input_shape, description="", source="", notes=()):
         Composite.__init__(self, None)
         self.title = name
+        if not isinstance(layers, (list, tuple)):
+            raise ConfigError(f"layers must be a list of layers, received {type(layers).__name__}", name)
         self.layers = _layers(layers, name)
-        self.input_shape = tuple(input_shape)
+        if input_shape is not None and not isinstance(input_shape, (list, tuple)):
+            raise ConfigError(f"input_shape must be a tuple such as (224, 224, 3), received {input_shape!r}", name)
+        self.input_shape = None if input_shape is None else tuple(input_shape)
         self.description = description
         self.source = source
         self.notes = tuple(notes)
