@@ -12,6 +12,7 @@ __all__ = [
     "SpecError",
     "SubmissionError",
     "UnknownModelError",
+    "UnknownLayerError",
     "DivisibilityError",
 ]
 
@@ -39,6 +40,12 @@ class ConfigError(ShapecalcError):
 
 class UnknownModelError(ConfigError):
     """A network name that is not in the zoo; the message suggests the closest names."""
+
+
+class UnknownLayerError(ConfigError, KeyError):
+    """``summary[name]`` with a name that is not a layer (also a KeyError, as a mapping look-up should be)."""
+
+    __str__ = Exception.__str__
 
 
 class SpecError(ShapecalcError):
