@@ -6,7 +6,8 @@
     shapecalc compare A B [--plot out.png]
     shapecalc check SUBMISSION --model NAME
 
-Errors print one line on stderr and exit with status 2 (``--debug`` shows the traceback).
+Errors print one line on stderr and exit with status 2 (``--debug`` shows the traceback). An exception
+outside the ShapecalcError family is a bug: it also prints one line, and exits with status 3.
 """
 
 import argparse
@@ -291,6 +292,13 @@ def main(argv=None, out=None, err=None):
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last guard: a bug still prints one line, never a traceback
+        if debug:
+            raise
+        text = " ".join(str(exc).split())
+        err.write(f"shapecalc: internal error: {type(exc).__name__}: {text} "
+                  f"(a bug in shapecalc, please report it; --debug shows the traceback)\n")
+        return 3
 
 
 if __name__ == "__main__":

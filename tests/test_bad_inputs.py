@@ -1,0 +1,351 @@
+"""The corpus of bad inputs: each raises one ShapecalcError subclass whose message names the numbers.
+
+Nothing else may escape: ``pytest.raises(ShapecalcError)`` lets any other exception fail the test. The
+command-line cases check the exit status 2, a single line on stderr and no traceback.
+"""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+import shapecalc
+import shapecalc.layers as L
+from shapecalc.cli import main
+from shapecalc.errors import (
+    ConfigError,
+    DivisibilityError,
+    ShapecalcError,
+    ShapeError,
+    SpecError,
+    SubmissionError,
+    UnknownLayerError,
+    UnknownModelError,
+)
+from shapecalc.shapes import parse_shape
+
+LIMIT = "1,000,000,000,000"  # shapes.MAX_SIZE = 10**12, printed with separators
+
+
+def _summary(model, input=None, **kw):
+    return lambda: shapecalc.summary(model, input, **kw)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# layer arguments: refused when the layer is built, before any shape is known
+
+LAYER_ARGUMENTS = {
+    "conv-zero-filters": (lambda: L.Conv2d(0, 3), "filters must be a whole number ≥ 1, received 0"),
+    "conv-negative-filters": (lambda: L.Conv2d(-3, 3), "received -3"),
+    "conv-float-filters": (lambda: L.Conv2d(2.0, 3), "received 2.0"),
+    "conv-bool-filters": (lambda: L.Conv2d(True, 3), "filters must be a whole number ≥ 1, received True"),
+    "conv-text-filters": (lambda: L.Conv2d("3", 3), "received '3'"),
+    "conv-huge-filters": (lambda: L.Conv2d(10**13, 3), f"filters 10000000000000 is larger than the limit {LIMIT}"),
+    "conv-zero-kernel": (lambda: L.Conv2d(2, 0), "kernel must be at least 1, received 0"),
+    "conv-float-kernel": (lambda: L.Conv2d(2, 3.5), "kernel must be a whole number or a pair of them, received 3.5"),
+    "conv-bool-kernel": (lambda: L.Conv2d(2, True), "kernel must be a whole number or a pair of them, received True"),
+    "conv-3d-kernel": (lambda: L.Conv2d(2, (3, 3, 3)), "received (3, 3, 3)"),
+    "conv-huge-kernel": (lambda: L.Conv2d(2, 10**13), f"kernel 10000000000000 is larger than the limit {LIMIT}"),
+    "conv-zero-stride": (lambda: L.Conv2d(2, 3, stride=0), "stride must be at least 1, received 0"),
+    "conv-negative-stride": (lambda: L.Conv2d(2, 3, stride=(1, -2)), "stride must be at least 1, received (1, -2)"),
+    "conv-zero-dilation": (lambda: L.Conv2d(2, 3, dilation=0), "dilation must be at least 1, received 0"),
+    "conv-negative-padding": (lambda: L.Conv2d(2, 3, padding=-1), "padding must be at least 0, received -1"),
+    "conv-unknown-padding": (lambda: L.Conv2d(2, 3, padding="full"), "'valid' or 'same', received 'full'"),
+    "conv-zero-groups": (lambda: L.Conv2d(2, 3, groups=0), "groups must be a whole number ≥ 1, received 0"),
+    "conv-groups-filters": (lambda: L.Conv2d(3, 3, groups=2), "groups 2 must divide the 3 filters (remainder 1)"),
+    "conv-text-bias": (lambda: L.Conv2d(2, 3, bias="no"), "bias must be True or False, received 'no'"),
+    "conv-dotted-name": (lambda: L.Conv2d(2, 3, name="a.b"), "without dots, received 'a.b'"),
+    "pool-padding-over-half": (lambda: L.MaxPool2d(2, padding=2), "padding 2 must be at most half the window 2"),
+    "pool-ceil-same": (lambda: L.MaxPool2d(2, padding="same", ceil_mode=True), "ceil_mode cannot be combined"),
+    "pool-text-ceil": (lambda: L.MaxPool2d(2, ceil_mode="yes"), "ceil_mode must be True or False, received 'yes'"),
+    "avgpool-text-include-pad": (lambda: L.AvgPool2d(2, count_include_pad="False"),
+                                 "count_include_pad must be True or False, received 'False'"),
+    "dropout-one": (lambda: L.Dropout(1.0), "must be in [0, 1), received 1.0"),
+    "dropout-nan": (lambda: L.Dropout(float("nan")), "received nan"),
+    "dropout-negative": (lambda: L.Dropout(-0.1), "received -0.1"),
+    "batchnorm-zero-eps": (lambda: L.BatchNorm(eps=0), "eps must be greater than 0, received 0"),
+    "batchnorm-text-eps": (lambda: L.BatchNorm(eps="1e-5"), "eps must be a finite number, received '1e-5'"),
+    "batchnorm-inf-momentum": (lambda: L.BatchNorm(momentum=float("inf")), "momentum must be a finite number, received inf"),
+    "lrn-zero-size": (lambda: L.LocalResponseNorm(size=0), "size must be a whole number ≥ 1, received 0"),
+    "lrn-text-alpha": (lambda: L.LocalResponseNorm(alpha="x"), "alpha must be a finite number, received 'x'"),
+    "dense-zero-units": (lambda: L.Linear(0), "units must be a whole number ≥ 1, received 0"),
+    "dense-float-units": (lambda: L.Linear(2.5), "received 2.5"),
+    "rbf-text-trainable": (lambda: L.RBF(10, trainable="no"), "trainable must be True or False, received 'no'"),
+    "sparse-empty-row": (lambda: L.SparseConv2d([[0], []], 5), "table row 1 must be a non-empty list"),
+    "sparse-repeated-map": (lambda: L.SparseConv2d([[0, 0]], 5), "table row 0 names an input map twice: [0, 0]"),
+    "sparse-negative-map": (lambda: L.SparseConv2d([[-1]], 5), "received [-1]"),
+    "adaptive-zero": (lambda: L.AdaptiveAvgPool2d(0), "output size must be at least 1, received 0"),
+    "gap-text-keepdims": (lambda: L.GlobalAvgPool(keepdims="no"), "keepdims must be True or False, received 'no'"),
+    "padshortcut-zero": (lambda: L.ChannelPadShortcut(0), "channels must be a whole number ≥ 1, received 0"),
+    "branches-one": (lambda: L.Branches([L.ReLU()]), "branches need at least 2 branches, received 1"),
+    "branches-unknown-merge": (lambda: L.Branches([L.ReLU()], [L.ReLU()], merge="mul"), "received 'mul'"),
+    "branches-object-merge": (lambda: L.Branches([L.ReLU()], [L.ReLU()], merge=5),
+                              "merge must be 'concat' or 'add', received 5"),
+    "sequential-number": (lambda: L.Sequential(5), "expected a layer, received 5"),
+    "sequential-text": (lambda: L.Sequential("conv"), "expected a layer, received 'conv'"),
+    "sidehead-empty": (lambda: L.SideHead(), "a side head needs at least one layer"),
+    "input-zero": (lambda: L.Input(0, 3, 3), "every input size must be a whole number ≥ 1, received 0"),
+    "input-two-sizes": (lambda: L.Input(3, 3), "input expects 3 sizes H, W, C or one size N, received (3, 3)"),
+    "input-garbage-size": (lambda: L.Input("3x", 3, 3), "received '3x'"),
+    "network-no-list": (lambda: L.Network("n", None, (3, 3, 3)), "layers must be a list of layers, received NoneType"),
+    "network-number-input": (lambda: L.Network("n", [L.ReLU()], 5), "input_shape must be a tuple"),
+}
+
+
+@pytest.mark.parametrize("make, fragment", LAYER_ARGUMENTS.values(), ids=LAYER_ARGUMENTS.keys())
+def test_layer_arguments(make, fragment):
+    """A bad layer argument is a ConfigError that quotes the value received."""
+    with pytest.raises(ShapecalcError) as info:
+        make()
+    assert type(info.value) is ConfigError
+    assert fragment in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# shapes that do not fit, through the Python API
+
+SHAPES = {
+    "kernel-larger-than-input": (
+        _summary("cnn-39x31", "3x3x1"), ShapeError,
+        "conv1: kernel 4×4 is larger than the padded input 3×3 (input 3×3, padding 0): the output would be 0"),
+    "kernel-larger-padded": (
+        _summary([L.Conv2d(1, 9, padding=1)], (5, 5, 1)), ShapeError,
+        "kernel 9×9 is larger than the padded input 7×7 (input 5×5, padding 1)"),
+    "dilated-kernel-too-wide": (
+        # span D·(F − 1) + 1 = 3 · (3 − 1) + 1 = 7 > 6
+        _summary([L.Conv2d(1, 3, dilation=3)], (6, 6, 1)), ShapeError, "dilation 3×3 makes it span 7×7"),
+    "pool-on-tiny-map": (
+        # (1 − 2)/2 + 1 floors to 0
+        _summary([L.MaxPool2d(2)], (1, 1, 4)), ShapeError, "the output would be 0"),
+    "groups-input-channels": (
+        _summary([L.Conv2d(4, 3, groups=2)], (5, 5, 3)), ShapeError,
+        "conv1: groups 2 must divide the 3 input channels (remainder 1)"),
+    "concat-spatial-mismatch": (
+        _summary([L.Branches([L.Conv2d(2, 3)], [L.Conv2d(2, 1)])], (5, 5, 1)), ShapeError,
+        "branches1.concat: concat expects equal spatial sizes; branch 1 gives 3×3, branch 2 gives 5×5"),
+    "concat-map-and-vector": (
+        # flatten: 5 · 5 · 1 = 25
+        _summary([L.Branches([L.Flatten()], [L.ReLU()])], (5, 5, 1)), ShapeError,
+        "branch 1 gives 25, branch 2 gives 5×5×1"),
+    "add-channel-mismatch": (
+        _summary([L.Branches([L.Conv2d(2, 3, padding=1)], [L.Conv2d(3, 1)], merge="add")], (5, 5, 1)), ShapeError,
+        "add expects equal shapes; input 1 is 5×5×2, input 2 is 5×5×3"),
+    "residual-mismatch": (
+        _summary([L.Residual([L.Conv2d(2, 3)])], (5, 5, 1)), ShapeError,
+        "residual1.add: add expects equal shapes; input 1 is 3×3×2, input 2 is 5×5×1"),
+    "dense-on-map": (
+        _summary([L.Dense(3)], (5, 5, 4)), ShapeError, "dense expects a vector, received the feature map 5×5×4"),
+    "conv-on-vector-input": (
+        _summary([L.Conv2d(3, 1)], (5,)), ShapeError, "received a vector of 5 (a vector comes from a flatten"),
+    "gap-after-flatten": (
+        _summary([L.Flatten(), L.GlobalAvgPool()], (2, 2, 3)), ShapeError,
+        "gap expects a feature map H×W×C, received a vector of 12"),
+    "sparse-table-too-wide": (
+        _summary([L.SparseConv2d([[0], [5]], 1)], (4, 4, 3)), ShapeError,
+        "the connection table names input map 5, but the input has 3 maps"),
+    "padshortcut-fewer-channels": (
+        _summary([L.ChannelPadShortcut(2)], (5, 5, 4)), ShapeError, "cannot pad 4 channels down to 2"),
+    "strict-inexact-pool": (
+        # (37 − 2)/2 + 1 = 18.5
+        _summary("cnn-39x31", "40x31x1", strict=True), DivisibilityError,
+        "pool1: H: (37 − 2 + 2·0)/2 + 1 = 18.5, floored to 18"),
+    "duplicate-names": (
+        _summary([L.ReLU(name="a"), L.ReLU(name="a")], (5, 5, 1)), ConfigError,
+        "two layers in the same block are both named 'a'"),
+    "input-layer-not-first": (
+        _summary([L.ReLU(), L.Input(3, 3, 3)], (5, 5, 1)), ConfigError,
+        "an input layer can only come first; here it receives 5×5×1"),
+}
+
+
+@pytest.mark.parametrize("make, kind, fragment", SHAPES.values(), ids=SHAPES.keys())
+def test_shapes(make, kind, fragment):
+    """A network that does not fit its input names the layer path and the sizes."""
+    with pytest.raises(ShapecalcError) as info:
+        make()
+    assert type(info.value) is kind
+    assert fragment in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# summary() arguments, input shapes and names
+
+API = {
+    "unknown-model": (_summary("alexnett"), UnknownModelError, "alexnett: unknown network"),
+    "close-model": (_summary("cnn-39x32"), UnknownModelError, "did you mean cnn-39x31"),
+    "model-number": (_summary(5), ConfigError, "a zoo name, a Network or a list of layers, received int"),
+    "model-option": (_summary("cnn-39x31", foo=1), ConfigError, "network cnn-39x31 takes no option 'foo'"),
+    "shape-trailing-x": (_summary("cnn-39x31", "39x"), ConfigError, "received 2 in '39x'"),
+    "shape-leading-x": (_summary("cnn-39x31", "x31x1"), ConfigError, "received 'an empty part' in 'x31x1'"),
+    "shape-zero-channels": (_summary("cnn-39x31", "39x31x0"), ConfigError,
+                            "every size must be at least 1, received 0 in '39x31x0'"),
+    "shape-exponent": (_summary("cnn-39x31", "1e3x2"), ConfigError, "received 2 in '1e3x2'"),
+    "shape-unicode-digits": (_summary("cnn-39x31", "３９x31x1"), ConfigError, "received '３９' in '３９x31x1'"),
+    "shape-float": (_summary("cnn-39x31", "39x31x1.5"), ConfigError, "received '1.5' in '39x31x1.5'"),
+    "shape-empty": (_summary("cnn-39x31", ""), ConfigError, "received an empty string"),
+    "shape-four-sizes": (_summary("cnn-39x31", "39x31x1x1"), ConfigError, "received 4 in '39x31x1x1'"),
+    "shape-huge-text": (_summary("cnn-39x31", "10000000000000x3x1"), ConfigError,
+                        f"size 10000000000000 in '10000000000000x3x1' is larger than the limit {LIMIT}"),
+    "shape-huge-tuple": (_summary([L.ReLU()], (10**13, 3, 1)), ConfigError,
+                         f"size 10000000000000 in (10000000000000, 3, 1) is larger than the limit {LIMIT}"),
+    "shape-float-tuple": (_summary("cnn-39x31", (39.0, 31, 1)), ConfigError, "received (39.0, 31, 1)"),
+    "shape-bool-tuple": (_summary("cnn-39x31", (True, 31, 1)), ConfigError, "received (True, 31, 1)"),
+    "shape-negative-tuple": (_summary("cnn-39x31", (-39, 31, 1)), ConfigError, "received (-39, 31, 1)"),
+    "shape-two-sizes": (_summary("cnn-39x31", (39, 31)), ConfigError, "received (39, 31)"),
+    "shape-int": (_summary("cnn-39x31", 39), ConfigError, "received 39"),
+    "shape-dict": (_summary("cnn-39x31", {"H": 39}), ConfigError, "received {'H': 39}"),
+    "no-default-input": (_summary([L.ReLU()]), ConfigError, "this model has no default input"),
+    "batch-zero": (_summary("cnn-39x31", batch=0), ConfigError, "batch must be a whole number ≥ 1, received 0"),
+    "batch-float": (_summary("cnn-39x31", batch=1.5), ConfigError, "received 1.5"),
+    "batch-bool": (_summary("cnn-39x31", batch=True), ConfigError, "received True"),
+    "batch-huge": (_summary("cnn-39x31", batch=10**13), ConfigError,
+                   f"batch 10000000000000 is larger than the limit {LIMIT}"),
+    "dtype-unknown": (_summary("cnn-39x31", dtype="float8"), ConfigError, "unknown dtype 'float8'"),
+    "dtype-list": (_summary("cnn-39x31", dtype=["float32"]), ConfigError, "unknown dtype ['float32']"),
+    "convention-unknown": (_summary("cnn-39x31", convention="gops"), ConfigError, "unknown convention 'gops'"),
+    "convention-list": (_summary("cnn-39x31", convention=["macs"]), ConfigError, "received ['macs']"),
+    "freeze-unknown": (_summary("cnn-39x31", freeze="convv1"), ConfigError, "no layer named 'convv1'; did you mean conv1"),
+    "freeze-number": (_summary("cnn-39x31", freeze=3), ConfigError, "freeze expects a layer name such as 'conv3', received 3"),
+    "depth-zero": (lambda: shapecalc.summary("cnn-39x31").table(depth=0), ConfigError,
+                   "depth must be a whole number ≥ 1, received 0"),
+    "format-unknown": (lambda: shapecalc.summary("cnn-39x31").table(format="nope"), ConfigError,
+                       "unknown table format 'nope'"),
+    "row-unknown": (lambda: shapecalc.summary("cnn-39x31")["conv9"], UnknownLayerError, "no layer named 'conv9'"),
+    "compare-unknown": (lambda: shapecalc.compare("cnn-39x31", "nope"), UnknownModelError, "nope: unknown network"),
+    "parse-shape-none": (lambda: parse_shape(None), ConfigError, "expected a shape such as 224x224x3, received None"),
+}
+
+
+@pytest.mark.parametrize("make, kind, fragment", API.values(), ids=API.keys())
+def test_api(make, kind, fragment):
+    """A bad summary() argument is the expected ShapecalcError, quoting the value received."""
+    with pytest.raises(ShapecalcError) as info:
+        make()
+    assert type(info.value) is kind
+    assert fragment in str(info.value)
+
+
+def test_unknown_row_is_also_a_key_error():
+    """summary[name] with an unknown name is a KeyError too, as a mapping look-up should be."""
+    s = shapecalc.summary("cnn-39x31")
+    with pytest.raises(KeyError) as info:
+        s["conv9"]
+    # the message itself, not KeyError's quoted repr of it
+    assert str(info.value).startswith("cnn-39x31: no layer named 'conv9'; did you mean conv")
+
+
+def test_layers_attribute_import():
+    """`from shapecalc import layers` as the first import works (it used to recurse forever)."""
+    code = "from shapecalc import layers; print(layers.Conv2d.kind)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert done.stdout.strip() == "conv"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the command line: exit status 2, one line on stderr, no traceback
+
+CLI = {
+    "unknown-name": (["alexnett"], "alexnett: unknown network"),
+    "input-trailing-x": (["cnn-39x31", "--input", "39x"], "--input: expected 3 sizes H×W×C"),
+    "input-leading-x": (["cnn-39x31", "--input", "x31x1"], "received 'an empty part' in 'x31x1'"),
+    "input-zero": (["cnn-39x31", "--input", "39x31x0"], "received 0 in '39x31x0'"),
+    "input-exponent": (["cnn-39x31", "--input", "1e3x2"], "received 2 in '1e3x2'"),
+    "input-unicode": (["cnn-39x31", "--input", "٣٩x31x1"], "received '٣٩' in '٣٩x31x1'"),
+    "input-negative": (["cnn-39x31", "--input=-39x31x1"], "received '-39' in '-39x31x1'"),
+    "input-huge": (["cnn-39x31", "--input", "100000000000000x3x1"], f"is larger than the limit {LIMIT}"),
+    "input-too-small": (["cnn-39x31", "--input", "3x3x1"], "conv1: kernel 4×4 is larger than the padded input 3×3"),
+    "input-vector": (["cnn-39x31", "--input", "5"], "conv1: conv expects a feature map H×W×C, received a vector of 5"),
+    "batch-zero": (["cnn-39x31", "--batch", "0"], "--batch: batch must be a whole number ≥ 1, received 0"),
+    "batch-text": (["cnn-39x31", "--batch", "x"], "argument --batch: invalid int value: 'x'"),
+    "batch-huge": (["cnn-39x31", "--batch", "99999999999999999999"], "batch 99999999999999999999 is larger than"),
+    "depth-negative": (["cnn-39x31", "--depth", "-1"], "depth must be a whole number ≥ 1, received -1"),
+    "format-unknown": (["cnn-39x31", "--format", "nope"], "unknown table format 'nope'"),
+    "dtype-unknown": (["cnn-39x31", "--dtype", "float8"], "unknown dtype 'float8'"),
+    "convention-unknown": (["cnn-39x31", "--convention", "x"], "unknown convention 'x'"),
+    "freeze-unknown": (["cnn-39x31", "--freeze", "nope"], "--freeze: no layer named 'nope'"),
+    "shortcut-not-resnet": (["cnn-39x31", "--shortcut", "A"], "network cnn-39x31 takes no option 'shortcut'"),
+    "shortcut-unknown": (["cnn-39x31", "--shortcut", "D"], "invalid choice: 'D'"),
+    "strict": (["cnn-39x31", "--strict", "--input", "40x31x1"], "18.5, floored to 18"),
+    "unknown-option": (["cnn-39x31", "--bogus"], "unrecognized arguments: --bogus"),
+    "two-sources": (["cnn-39x31", "--spec", "input 3x3x1"], "name exactly one network"),
+    "list-unknown-option": (["list", "--bogus"], "unrecognized arguments: --bogus"),
+    "compare-one-name": (["compare", "cnn-39x31"], "the following arguments are required: b"),
+    "compare-unknown": (["compare", "cnn-39x31", "nope"], "nope: unknown network"),
+    "check-no-file": (["check"], "the following arguments are required: submission"),
+}
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("argv, fragment", CLI.values(), ids=CLI.keys())
+def test_cli(argv, fragment):
+    """A bad command line exits 2 with one line on stderr naming the numbers, and prints nothing else."""
+    code, out, err = _run(argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("shapecalc: error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert fragment in err
+
+
+@pytest.mark.parametrize("argv", [CLI["unknown-name"][0], CLI["input-zero"][0], CLI["batch-text"][0]])
+def test_cli_debug_raises(argv):
+    """--debug lets the ShapecalcError through, so that Python prints its traceback."""
+    with pytest.raises(ShapecalcError):
+        _run(argv + ["--debug"])
+
+
+def _shapecalc(*argv):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "shapecalc", *argv], capture_output=True, text=True, timeout=60,
+                          env=env)
+
+
+def test_cli_process_one_line():
+    """As a process: exit status 2, one line on stderr, no traceback."""
+    done = _shapecalc("cnn-39x31", "--input", "39x31x0")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "shapecalc: error: --input: every size must be at least 1, received 0 in '39x31x0'\n"
+
+
+def test_cli_process_debug_traceback():
+    """As a process with --debug: the traceback is shown, ending with the same message."""
+    done = _shapecalc("cnn-39x31", "--input", "39x31x0", "--debug")
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert done.stderr.rstrip().endswith(
+        "shapecalc.errors.ConfigError: --input: every size must be at least 1, received 0 in '39x31x0'")
+
+
+def test_cli_internal_error_is_one_line(monkeypatch):
+    """A bug (an exception outside the family) still prints one line, exit status 3, no traceback."""
+    import shapecalc.report
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("integer division or modulo by zero")
+
+    monkeypatch.setattr(shapecalc.report, "summary", broken)
+    code, out, err = _run(["cnn-39x31"])
+    assert code == 3
+    assert err == ("shapecalc: internal error: ZeroDivisionError: integer division or modulo by zero "
+                   "(a bug in shapecalc, please report it; --debug shows the traceback)\n")
+    with pytest.raises(ZeroDivisionError):
+        _run(["cnn-39x31", "--debug"])
+
+
+def test_help_says_python_imports_code():
+    """--help warns that --python imports and runs user code, and that spec files are read as data."""
+    from shapecalc.cli import build_parser
+
+    text = " ".join(build_parser().format_help().split())
+    assert "IMPORTS AND RUNS Python module MODULE" in text
+    assert "the only option that executes user code" in text
+    assert "read as data" in text
