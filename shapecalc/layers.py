@@ -555,15 +555,16 @@ class _Adaptive(Layer):
         return (self.output[0], self.output[1], x[2])
 
     def window(self, x):
-        # the largest window over the output cells; the stride is exact when O divides H
+        # the largest window over the output cells; the stride is exact when O divides H. Written with
+        # formulas.maximum/where only, so that ints, sympy sizes and numpy arrays of sizes all work
         steps = []
         for a in (0, 1):
             size, out = x[a], self.output[a]
-            if isinstance(size, int):
-                widest = max(e - s for s, e in (F.adaptive_window(size, out, i) for i in range(out)))
-            else:
-                widest = F.ceil_div(size, out) + 1
-            steps.append((widest, size // out if isinstance(size, int) and size >= out else 1, 0))
+            widest = None
+            for i in range(out):
+                start, end = F.adaptive_window(size, out, i)
+                widest = end - start if widest is None else F.maximum(widest, end - start)
+            steps.append((widest, F.where(size >= out, size // out, 1), 0))
         return tuple(steps)
 
     def describe(self):
