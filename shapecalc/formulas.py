@@ -30,6 +30,7 @@ __all__ = [
     "conv_macs",
     "linear_weights",
     "adaptive_window",
+    "adaptive_widest",
     "rf_size",
     "rf_jump",
     "rf_start",
@@ -128,6 +129,18 @@ def adaptive_window(size, out, index):
     """Input window ``[start, end)`` of output cell ``index`` of adaptive pooling (PyTorch's rule)."""
     # start = ⌊i·H / O⌋, end = ⌈(i + 1)·H / O⌉
     return (index * size) // out, ceil_div((index + 1) * size, out)
+
+
+def adaptive_widest(size, out):
+    """The widest input window of adaptive pooling from ``size`` to ``out`` cells, in closed form.
+
+    With H = q·O + r: q when r = 0; q + 1 when r divides O (r is then gcd(H, O)); q + 2 otherwise. The
+    loop over the O windows it replaces hung on a large ``out``.
+    """
+    # window i has width ⌈(a + H)/O⌉ with a = i·H mod O; the largest a is O − gcd(H, O).
+    # "<= 0" rather than "== 0" (remainders are never negative): sympy makes a relation of it, not False
+    q, r = size // out, size % out
+    return q + where(r <= 0, 0, where(out % maximum(r, 1) <= 0, 1, 2))
 
 
 def rf_size(field, kernel_eff, jump):

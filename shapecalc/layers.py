@@ -560,10 +560,7 @@ class _Adaptive(Layer):
         steps = []
         for a in (0, 1):
             size, out = x[a], self.output[a]
-            widest = None
-            for i in range(out):
-                start, end = F.adaptive_window(size, out, i)
-                widest = end - start if widest is None else F.maximum(widest, end - start)
+            widest = F.adaptive_widest(size, out)
             steps.append((widest, F.where(size >= out, size // out, 1), 0))
         return tuple(steps)
 

@@ -349,3 +349,12 @@ def test_help_says_python_imports_code():
     assert "IMPORTS AND RUNS Python module MODULE" in text
     assert "the only option that executes user code" in text
     assert "read as data" in text
+
+
+def test_huge_adaptive_pool_is_instant():
+    """AdaptiveAvgPool2d to 10^12 cells answers at once (a loop over the cells used to hang)."""
+    s = shapecalc.summary([L.AdaptiveAvgPool2d(10**12)], (7, 7, 3))
+    row = s.rows[-1]
+    assert row.output_shape == (10**12, 10**12, 3)
+    # 7 = 0 · 10^12 + 7 and 7 does not divide 10^12: windows of 1 and 2 inputs, the widest 2
+    assert row.receptive_field == (2, 2)
