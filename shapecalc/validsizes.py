@@ -1,0 +1,352 @@
+"""Valid input sizes: which sizes a network accepts, found by one vectorised scan.
+
+Every layer's own rule (:meth:`~shapecalc.layers.Layer.infer`, the same code the numeric table runs) is
+evaluated once on a numpy array that holds *every* candidate size of one axis; a :class:`NumpyContext`
+replaces the numeric checks: instead of raising, it marks the candidate sizes that fail (an output < 1,
+mismatched branch shapes) and those where a division is not exact.
+
+The scan walks only the shapes (no parameters, MACs or receptive fields) and, between the layers of the
+main path, merges the candidates that have come to the same size: all later layers see them alike, so
+ResNet-152's 1,000,000 candidates shrink to a few tens of thousands after its strided stem. The failures
+found before a merge are kept per candidate, so the answer is the numeric mode's for every size.
+
+>>> from shapecalc.zoo import get
+>>> result = scan_axis(get("cnn-39x31"), "h", 1, 64)
+>>> result.smallest   # conv4 needs 2 → pool3 4 → conv3 6 → pool2 12 → conv2 14 → pool1 28 → conv1 31
+31
+"""
+
+from .errors import ConfigError, ShapeError
+from .layers import Branches, Composite, Input, Layer, Residual, Sequential, SideHead, _Windowed
+
+__all__ = ["NumpyContext", "scan_axis", "ScanResult", "valid_inputs", "valid_inputs_command", "parse_range"]
+
+DEFAULT_RANGE = (1, 2048)
+
+
+def _is_plain(value):
+    return isinstance(value, int)
+
+
+class NumpyContext:
+    """The checks on numpy arrays of sizes: failing candidates are marked, nothing is raised.
+
+    ``fail`` (output < 1 or mismatched shapes on the main path), ``side_fail`` (the same in a side head)
+    and ``inexact`` (a division that is not exact) are boolean arrays, or False while nothing failed.
+    A check that fails for every size at once (plain integers, e.g. mismatched channel counts) raises as
+    in the numeric mode: it does not depend on the input size.
+    """
+
+    symbolic = False
+
+    def __init__(self, per_axis=False):
+        # per_axis: the scan of one axis, the other a plain integer; an inexact division of plain integers
+        # belongs to that other axis (or to the channels) and is not the scanned sizes' doing
+        self.per_axis = per_axis
+        self.warnings = []
+        self.fail = False
+        self.side_fail = False
+        self.inexact = False
+        self.side = False
+
+    def take_warnings(self):
+        return []
+
+    def _mark(self, bad):
+        if self.side:
+            self.side_fail = self.side_fail | bad
+        else:
+            self.fail = self.fail | bad
+
+    def positive(self, value, message, path):
+        if _is_plain(value):
+            if value < 1:
+                self._mark(True)
+            return
+        self._mark(value < 1)
+
+    def exact(self, numerator, denominator, message, path):
+        if _is_plain(denominator) and denominator == 1:
+            return
+        if _is_plain(numerator) and _is_plain(denominator):
+            if numerator % denominator and not self.per_axis:
+                self.inexact = True
+            return
+        self.inexact = self.inexact | (numerator % denominator != 0)
+
+    def equal(self, a, b, message, path):
+        for u, v in zip(a, b):
+            if _is_plain(u) and _is_plain(v):
+                if u != v:
+                    # a channel mismatch: no input size can fix it
+                    raise ShapeError(message(), path)
+            else:
+                self._mark(u != v)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the shape-only scan
+
+
+class _Level:
+    """The candidates at one stage of the scan; ``parent`` maps the previous level's positions to ours."""
+
+    __slots__ = ("parent", "fail", "side_fail", "inexact")
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.fail = self.side_fail = self.inexact = False
+
+
+class _Scan:
+    def __init__(self, narrow=False):
+        self.ctx = NumpyContext(per_axis=True)
+        self.narrow = narrow
+        self.levels = [_Level(None)]
+
+    def _close_level(self):
+        level, ctx = self.levels[-1], self.ctx
+        level.fail, level.side_fail, level.inexact = ctx.fail, ctx.side_fail, ctx.inexact
+        ctx.fail = ctx.side_fail = ctx.inexact = False
+
+    def _widen(self, x):
+        import numpy as np
+
+        self.narrow = False
+        return tuple(d if _is_plain(d) else d.astype(np.int64) for d in x)
+
+    def compress(self, x):
+        """Merge the candidates whose current shape is the same (sizes are non-decreasing in the input)."""
+        import numpy as np
+
+        arrays = [d for d in x if not _is_plain(d)]
+        if len(arrays) != 1:
+            return x
+        values = arrays[0]
+        if values.size < 2:
+            return x
+        step = values[1:] != values[:-1]
+        if step.all():
+            return x
+        if (values[1:] < values[:-1]).any():
+            return x  # not sorted: leave it (never the case for the layer rules we know)
+        self._close_level()
+        first = np.empty(values.size, dtype=bool)
+        first[0] = True
+        first[1:] = step
+        parent = np.cumsum(first) - 1
+        self.levels.append(_Level(parent))
+        kept = values[first]
+        return tuple(kept if d is values else d for d in x)
+
+    def finish(self):
+        """Pull the marks of every level back to the original candidates."""
+        import numpy as np
+
+        self._close_level()
+        fail = side = inexact = False
+        for level in reversed(self.levels):
+            fail = fail | level.fail
+            side = side | level.side_fail
+            inexact = inexact | level.inexact
+            if level.parent is not None:
+                fail = fail[level.parent] if not isinstance(fail, bool) else fail
+                side = side[level.parent] if not isinstance(side, bool) else side
+                inexact = inexact[level.parent] if not isinstance(inexact, bool) else inexact
+        return fail, side, inexact
+
+    # -- the walk (the routing of analysis.walk, shapes only) --
+    def sequence(self, layers, path, x, main):
+        prefix = path + "." if path else ""
+        from .analysis import _child_names
+
+        for name, child in zip(_child_names(layers), layers):
+            x = self.node(child, prefix + name, x, main)
+            if main:
+                x = self.compress(x)
+        return x
+
+    def node(self, node, path, x, main):
+        if not isinstance(node, Composite):
+            if isinstance(node, Input):
+                return x
+            if self.narrow and not isinstance(node, _Windowed) and type(node).infer is not Layer.infer:
+                # sizes are scanned as int32 (twice as fast); a window never grows them, but a flatten
+                # multiplies them: go to int64 before any other layer rule
+                x = self._widen(x)
+            return node.infer(x, self.ctx, path)
+        prefix = path + "."
+        if isinstance(node, Branches):
+            outs = [self.sequence(b.layers, prefix + (b.name or f"branch{i}"), x, False)
+                    for i, b in enumerate(node.branches, 1)]
+            return node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
+        if isinstance(node, Residual):
+            body = self.sequence(node.body.layers, prefix + (node.body.name or "body"), x, False)
+            short = x if node.shortcut is None else self.sequence(
+                node.shortcut.layers, prefix + (node.shortcut.name or "shortcut"), x, False)
+            y = node.merge.merge([body, short], self.ctx, prefix + "add")
+            return self.sequence(node.post, path, y, False) if node.post else y
+        if isinstance(node, SideHead):
+            was, self.ctx.side = self.ctx.side, True
+            self.sequence(node.body.layers, path, x, False)
+            self.ctx.side = was
+            return x
+        return self.sequence(node.layers, path, x, main)
+
+
+class ScanResult:
+    """The outcome of scanning one axis over ``lo … hi``: boolean arrays indexed by ``size − lo``."""
+
+    def __init__(self, axis, lo, hi, runs, runs_with_side_heads, exact):
+        self.axis, self.lo, self.hi = axis, lo, hi
+        self.runs = runs                       # main path gives an output (inference)
+        self.runs_with_side_heads = runs_with_side_heads  # … and every side head too (training)
+        self.exact = exact                     # runs and every division is exact
+
+    def _sizes(self, mask):
+        import numpy as np
+
+        return (np.flatnonzero(mask) + self.lo).tolist()
+
+    def _first(self, mask):
+        import numpy as np
+
+        hits = np.flatnonzero(mask)
+        return int(hits[0]) + self.lo if hits.size else None
+
+    @property
+    def smallest(self):
+        return self._first(self.runs)
+
+    @property
+    def smallest_exact(self):
+        return self._first(self.exact)
+
+    @property
+    def smallest_with_side_heads(self):
+        return self._first(self.runs_with_side_heads)
+
+    def sizes(self, exact=False):
+        return self._sizes(self.exact if exact else self.runs)
+
+
+def _input_shape(network, input=None):
+    shape = input if input is not None else getattr(network, "input_shape", None)
+    if shape is None:
+        raise ConfigError("this network has no default input: give --input HxWxC", "--valid-inputs")
+    shape = tuple(shape)
+    if len(shape) != 3 or not all(_is_plain(d) for d in shape):
+        raise ConfigError(f"--valid-inputs needs a numeric input H×W×C, received {shape!r}", "--valid-inputs")
+    return shape
+
+
+def _layers(network):
+    layers = list(network.layers) if isinstance(network, Sequential) else [network]
+    if layers and isinstance(layers[0], Input):
+        layers = layers[1:]
+    return layers
+
+
+def scan_axis(network, axis, lo, hi, input=None):
+    """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"), the other axis at the input's size."""
+    import numpy as np
+
+    if axis not in ("h", "w"):
+        raise ConfigError(f"axis must be 'h' or 'w', received {axis!r}", "--valid-inputs")
+    if not (_is_plain(lo) and _is_plain(hi)) or lo < 1 or hi < lo:
+        raise ConfigError(f"expected a range 1 ≤ LO ≤ HI, received {lo}:{hi}", "--range")
+    shape = _input_shape(network, input)
+    narrow = hi < 2**30 and max(shape) < 2**30
+    sizes = np.arange(lo, hi + 1, dtype=np.int32 if narrow else np.int64)
+    x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
+    scan = _Scan(narrow)
+    scan.sequence(_layers(network), "", x, True)
+    fail, side, inexact = scan.finish()
+    n = sizes.size
+    fail = np.broadcast_to(np.asarray(fail, dtype=bool), (n,))
+    side = np.broadcast_to(np.asarray(side, dtype=bool), (n,))
+    inexact = np.broadcast_to(np.asarray(inexact, dtype=bool), (n,))
+    runs = ~fail
+    return ScanResult(axis, lo, hi, runs, runs & ~side, runs & ~side & ~inexact)
+
+
+def valid_inputs(network, lo=None, hi=None, input=None):
+    """``{"h": ScanResult, "w": ScanResult}`` over ``lo … hi`` (default 1 … 2048)."""
+    lo = DEFAULT_RANGE[0] if lo is None else lo
+    hi = DEFAULT_RANGE[1] if hi is None else hi
+    return {axis: scan_axis(network, axis, lo, hi, input) for axis in ("h", "w")}
+
+
+def parse_range(text):
+    """``"LO:HI"`` → (LO, HI)."""
+    if text is None:
+        return DEFAULT_RANGE
+    parts = str(text).replace("..", ":").split(":")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise ConfigError(f"expected a range LO:HI such as 1:2048, received {text!r}", "--range")
+    lo, hi = int(parts[0]), int(parts[1])
+    if lo < 1 or hi < lo:
+        raise ConfigError(f"expected 1 ≤ LO ≤ HI, received {lo}:{hi}", "--range")
+    if hi - lo >= 100_000_000:
+        raise ConfigError(f"a range of at most 100,000,000 sizes, received {hi - lo + 1:,}", "--range")
+    return lo, hi
+
+
+def compact(sizes):
+    """``[1, 2, 3, 7, 11, 15]`` → ``"1–3, 7–15 step 4"``: runs and arithmetic progressions."""
+    if not sizes:
+        return "none"
+    parts = []
+    i = 0
+    while i < len(sizes):
+        j = i
+        if i + 1 < len(sizes):
+            step = sizes[i + 1] - sizes[i]
+            while j + 1 < len(sizes) and sizes[j + 1] - sizes[j] == step:
+                j += 1
+            if j - i >= 2 or (j > i and step == 1):
+                parts.append(f"{sizes[i]}–{sizes[j]}" + (f" step {step}" if step != 1 else ""))
+                i = j + 1
+                continue
+        parts.append(str(sizes[i]))
+        i += 1
+    return ", ".join(parts)
+
+
+def valid_inputs_command(network, args):
+    """The text (or JSON) of ``shapecalc NAME --valid-inputs [--range LO:HI] [--exact]``."""
+    lo, hi = parse_range(getattr(args, "range", None))
+    input = None
+    if getattr(args, "input", None):
+        from .shapes import parse_shape
+
+        input = parse_shape(args.input, what="--input")
+    exact = bool(getattr(args, "exact", False))
+    results = valid_inputs(network, lo, hi, input)
+    name = getattr(network, "title", None) or getattr(args, "name", None) or "network"
+    fmt = getattr(args, "format", "text") or "text"
+    if fmt == "json":
+        import json
+
+        axes = {}
+        for axis, r in results.items():
+            axes[axis] = {
+                "smallest": r.smallest,
+                "smallest_exact": r.smallest_exact,
+                "smallest_with_side_heads": r.smallest_with_side_heads,
+                "sizes": r.sizes(exact),
+            }
+        # one line: the size lists are long (pipe to jq for a pretty view)
+        return json.dumps({"model": name, "range": [lo, hi], "exact": exact, "axes": axes}, ensure_ascii=False)
+    shape = _input_shape(network, input)
+    lines = [f"{name} — input sizes {lo}…{hi} that {'divide exactly' if exact else 'give an output'} "
+             f"(the other axis at its default, input {shape[0]}×{shape[1]}×{shape[2]})"]
+    for axis, r in results.items():
+        label = axis.upper()
+        lines.append(f"{label}: smallest {r.smallest if r.smallest is not None else 'none'}"
+                     f", smallest exact {r.smallest_exact if r.smallest_exact is not None else 'none'}"
+                     + (f", smallest with side heads (training) {r.smallest_with_side_heads}"
+                        if r.smallest_with_side_heads != r.smallest else ""))
+        sizes = r.sizes(exact)
+        lines.append(f"   {len(sizes):,} sizes: {compact(sizes)}")
+    return "\n".join(lines)
