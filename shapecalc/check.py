@@ -163,10 +163,10 @@ def _merge_split_cells(cells, header, columns):
     while i < len(out) and extra > 0:
         if i in shapes:
             take = 0
-            while take < min(extra, 3) and i + take + 1 < len(out) and re.fullmatch(r"\s*\d+\s*\)?\s*",
+            while take < min(extra, 2) and i + take + 1 < len(out) and re.fullmatch(r"\s*\d+\s*\)?\s*",
                                                                                    out[i + take + 1]):
                 take += 1
-            if take and re.fullmatch(r"\s*\(?\s*\d+\s*", out[i]):
+            if take == 2 and re.fullmatch(r"\s*\(?\s*\d+\s*", out[i]):
                 out[i:i + take + 1] = [",".join(out[i:i + take + 1])]
                 extra -= take
         elif i in counts:
@@ -297,7 +297,9 @@ def _norm(text):
 
 def _trivial(row):
     """A layer a student may leave out: no parameters and the shape unchanged (activations, dropout)."""
-    return row.params == 0 and tuple(row.output_shape) == tuple(row.input_shape or ()) and row.kind != "input"
+    if row.params or row.input_shape is None:
+        return False
+    return _product(row.output_shape) == _product(row.input_shape)
 
 
 def _pair_score(label, claims, row):
@@ -420,7 +422,13 @@ class Cell:
             "note": self.note,
             "formula": self.formula,
             "diagnoses": list(self.diagnoses),
+            "mistakes": [_tag(d) for d in self.diagnoses],
         }
+
+
+def _tag(diagnosis):
+    """The mistake's name: the text before its first ':' or '('."""
+    return re.split(r":| \(", diagnosis, maxsplit=1)[0].strip()
 
 
 def _show(column, value):
@@ -575,7 +583,7 @@ class Report:
         """``row 10 params (factor of 10 slip); row 3 output`` for the folder summary."""
         out = []
         for r, c in self.wrong():
-            tag = c.diagnoses[0].split(":")[0] if c.diagnoses else ""
+            tag = _tag(c.diagnoses[0]) if c.diagnoses else ""
             out.append(f"row {r.number} {_TITLES[c.column]}" + (f" ({tag})" if tag else ""))
         return "; ".join(out)
 
@@ -749,7 +757,7 @@ def _diagnose_params(row, claimed, no_bias, prev_claim):
     if not row.leaf or x is None:
         return out
     w, b = layer.weights(x, y), layer.biases(x, y)
-    count = getattr(layer, "filters", getattr(layer, "units", None))
+    count = getattr(layer, "filters", getattr(layer, "units", x[-1]))
     units = f"{count} " if count else ""
     if not no_bias and b and claimed == w:
         what = "filters" if row.kind.endswith("conv") else "units" if row.kind == "dense" else "maps"
@@ -797,6 +805,12 @@ def _diagnose_output(row, claimed, prev_claim):
     if not row.leaf or x is None:
         return out
     claimed = tuple(claimed)
+    if prev_claim is not None and tuple(prev_claim) != tuple(x) and row.kind != "flatten":
+        alt = _variant_output(layer, tuple(prev_claim))
+        if alt is not None and alt == claimed:
+            # the step is right from the student's own (wrong) input: that is the whole story
+            return [f"carried over: with your previous output {format_shape(prev_claim)} this layer gives "
+                    f"{format_shape(alt)}, so the step itself is right"]
     if hasattr(layer, "pads") and len(x) == 3:
         tries = []
         if layer.padding != "same":
@@ -818,17 +832,12 @@ def _diagnose_output(row, claimed, prev_claim):
                 out.append(f"input and output channels confused: the output has one map per filter ({y[2]}), "
                            f"not the input's {x[2]} channels")
     if row.kind == "flatten" and len(x) == 3 and len(claimed) == 1:
-        text = f"flatten size wrong: N = H × W × C = {x[0]} × {x[1]} × {x[2]} = {_fmt(y[0])}"
+        text = f"flatten size wrong: flatten keeps every value of the {format_shape(x)} map, all three sizes multiplied"
         if claimed[0] == x[0] * x[1]:
             text += f"; {_fmt(claimed[0])} = {x[0]} × {x[1]} leaves out the {x[2]} channels"
         elif prev_claim is not None and len(prev_claim) == 3 and claimed[0] == _product(prev_claim):
             text += f"; {_fmt(claimed[0])} follows from your previous output {format_shape(prev_claim)}"
         out.append(text)
-    elif prev_claim is not None and tuple(prev_claim) != tuple(x):
-        alt = _variant_output(layer, tuple(prev_claim))
-        if alt is not None and alt == claimed:
-            out.append(f"carried over: with your previous output {format_shape(prev_claim)} this layer gives "
-                       f"{format_shape(alt)}, so the step itself is right")
     if not out and len(claimed) == len(y):
         for a, (c, e) in enumerate(zip(claimed, y)):
             slip = _tens(c, e)
@@ -851,6 +860,9 @@ def _diagnose_ops(row, column, claimed):
             out.append(f"FLOPs counted instead of MACs: {_fmt(claimed)} = 2 × {_fmt(row.macs)}")
         elif claimed == row.connections and row.bias_adds:
             out.append(f"bias additions counted: {_fmt(claimed)} = {_fmt(row.macs)} MACs + {_fmt(row.bias_adds)}")
+    if column == "connections" and claimed == row.macs and row.bias_adds:
+        out.append(f"bias forgotten: connections count the {_fmt(row.bias_adds)} bias additions too "
+                   f"({_fmt(row.macs)} + {_fmt(row.bias_adds)})")
     if column == "flops" and claimed == row.macs and row.macs:
         out.append(f"MACs counted instead of FLOPs: FLOPs = 2 × MACs = {_fmt(row.flops)}")
     if not out:
