@@ -9,8 +9,8 @@ the sizes at which the network does not run instead of raising.
 >>> s = sweep("cnn-39x31", H=np.array([30, 39, 47]), W=np.array([31, 31, 31]))
 >>> s.valid.tolist()                 # 31 is the smallest height that gives an output
 [False, True, True]
->>> s["conv1"].output_shape[0].tolist()   # H − 4 + 1
-[27, 36, 44]
+>>> s["conv1"].output_shape[0].tolist()   # H − 4 + 1; 0 where the network does not run
+[0, 36, 44]
 >>> s["dense"].macs.tolist()         # (2 × 1 × 80) × 100 at H = 39, (3 × 1 × 80) × 100 at H = 47
 [0, 16000, 24000]
 """
