@@ -261,7 +261,7 @@ def network_section(name):
         out.append("")
     out += ["Differences and notes:", ""]
     out += [f"- {d}" for d in diffs]
-    out += ["", "```", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
+    out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
     return out
 
 
