@@ -18,6 +18,12 @@ __all__ = [
     "ConfigError", "SpecError", "SubmissionError", "UnknownModelError", "__version__",
 ]
 
+# ``shapecalc.compare`` and ``shapecalc.sweep`` are both functions (below) and submodules. The first import
+# of a submodule binds its name on the package, so a later ``from .compare import …`` (the CLI, the function
+# itself) replaced the function by the module: "'module' object is not callable" on the second call. Import
+# them now, before the functions take the names back (neither imports numpy, sympy or torch at load time).
+from . import compare as _compare_module, sweep as _sweep_module  # noqa: E402,F401
+
 
 def summary(model, input=None, **kwargs):
     """Analyse a network; see :func:`shapecalc.report.summary`."""
