@@ -145,24 +145,24 @@ def _input(args):
 def load_network(args, name=None):
     """The network a command names: a zoo name, ``--spec``, ``--spec-file`` or ``--python``."""
     sources = [s for s in (name, getattr(args, "spec", None), getattr(args, "spec_file", None),
-                           getattr(args, "python", None)) if s]
+                           getattr(args, "python", None)) if s is not None]
     if len(sources) != 1:
         raise ConfigError(
             "name exactly one network: NAME, --spec, --spec-file or --python"
             + (f" (received {len(sources)})" if sources else " (see `shapecalc list`)"),
             "shapecalc",
         )
-    if name:
+    if name is not None:
         from .report import resolve
 
         return resolve(name, shortcut=getattr(args, "shortcut", None))
     if getattr(args, "shortcut", None):
         raise ConfigError("--shortcut applies to zoo ResNets only", "--shortcut")
-    if getattr(args, "spec", None):
+    if getattr(args, "spec", None) is not None:
         from .spec import parse_spec
 
         return parse_spec(args.spec)
-    if getattr(args, "spec_file", None):
+    if getattr(args, "spec_file", None) is not None:
         from .spec import load_spec_file
 
         return load_spec_file(args.spec_file)
@@ -276,7 +276,8 @@ def main(argv=None, out=None, err=None):
             args = parser.parse_args(rest)
             return {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
         args = build_parser().parse_args(argv)
-        if not (args.name or args.spec or args.spec_file or args.python):
+        # "is None": an empty --spec "" is an error to report, not a request for the help text
+        if all(v is None for v in (args.name, args.spec, args.spec_file, args.python)):
             build_parser().print_help(out)
             return 2
         return run_model(args, out)

@@ -358,3 +358,27 @@ def test_huge_adaptive_pool_is_instant():
     assert row.output_shape == (10**12, 10**12, 3)
     # 7 = 0 · 10^12 + 7 and 7 does not divide 10^12: windows of 1 and 2 inputs, the widest 2
     assert row.receptive_field == (2, 2)
+
+
+def test_compare_and_sweep_stay_functions():
+    """shapecalc.compare and shapecalc.sweep stay callable after their submodules are imported (the CLI does)."""
+    code = ("import io, shapecalc\n"
+            "from shapecalc.cli import main\n"
+            "main(['compare', 'cnn-39x31', 'single-5x5'], out=io.StringIO())\n"
+            "import shapecalc.sweep\n"
+            "shapecalc.compare('cnn-39x31', 'single-5x5')\n"
+            "shapecalc.compare('cnn-39x31', 'single-5x5')\n"
+            "print(callable(shapecalc.compare), callable(shapecalc.sweep))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_empty_spec_is_an_error():
+    """--spec "" is reported as an empty spec (it used to print the help), and NAME "" as an unknown name."""
+    code, out, err = _run(["--spec", ""])
+    assert (code, out) == (2, "")
+    assert err.startswith("shapecalc: error: --spec: the spec has no layers")
+    code, out, err = _run([""])
+    assert (code, out) == (2, "")
+    assert "unknown network" in err
