@@ -249,6 +249,30 @@ def test_googlenet_table1_ops(index):
         assert abs(row.macs / 1e6 - expected_m) <= 0.5, row.path
 
 
+def _longest(s, row, kinds):
+    """Layers of ``kinds`` on the longest path through a depth-1 row (the widest branch of a module)."""
+    leaves = [r for r in s.rows if r.path == row.path or r.path.startswith(row.path + ".")]
+    if row.kind != "branches":
+        return sum(r.kind in kinds for r in leaves)
+    branches = {}
+    for r in leaves:
+        branch = r.path[len(row.path) + 1:].split(".")[0]
+        branches[branch] = branches.get(branch, 0) + (r.kind in kinds)
+    return max(branches.values())
+
+
+def test_googlenet_table1_depth_column():
+    """Table 1's depth column (convolutions on the longest path) and sec. 5's 22 layers (27 with pooling)."""
+    s, rows = _googlenet_table_rows()
+    weighted = ("conv", "dense")
+    assert [_longest(s, r, weighted) for r in rows] == [printed[3] for printed in P.GOOGLENET_TABLE1]
+    assert sum(_longest(s, r, weighted) for r in rows) == P.GOOGLENET_PAPER["depth_with_params"]  # 22
+    # pooling layers on the main path: 4 max-pools and the average pool (not the pools inside modules)
+    pools = sum(r.kind in ("maxpool", "avgpool") for r in rows) + sum(
+        r.kind == "maxpool" for r in s.rows if r.path.startswith("pool1."))
+    assert 22 + pools == P.GOOGLENET_PAPER["depth_with_pooling"]  # 27
+
+
 def test_googlenet_aux_heads():
     """Sec. 5: each aux head is avg pool 5×5/3 → 4×4×C, 1×1 conv 128, FC 1024, FC 1000 (with biases)."""
     s = summary("googlenet")
