@@ -45,13 +45,27 @@ def _bar_rows(summary, depth):
     return [r for r in summary.visible_rows(depth) if not r.side_head and (r.params or r.macs)]
 
 
+def _splits_a_block(summary, depth):
+    """True when folding at ``depth`` would show the parts of a branch or residual block as separate bars
+    (its body and its shortcut) instead of the block as one."""
+    from .layers import Branches, Residual
+
+    blocks = {r.path: r for r in summary.all_rows if not r.leaf}
+    for r in summary.visible_rows(depth):
+        parent = blocks.get(r.path.rpartition(".")[0])
+        if not r.leaf and parent is not None and isinstance(parent.layer, (Branches, Residual)):
+            return True
+    return False
+
+
 def auto_depth(summary, max_bars=MAX_BARS):
-    """The finest folding (``None`` = every layer) that leaves at most ``max_bars`` bars."""
+    """The finest folding (``None`` = every layer) that leaves at most ``max_bars`` bars and keeps every
+    branch or residual block in one piece."""
     if len(_bar_rows(summary, None)) <= max_bars:
         return None
     deepest = max(r.depth for r in summary.rows)
     for depth in range(deepest, 0, -1):
-        if len(_bar_rows(summary, depth)) <= max_bars:
+        if len(_bar_rows(summary, depth)) <= max_bars and not _splits_a_block(summary, depth):
             return depth
     return 1
 
