@@ -1,0 +1,109 @@
+"""``shapecalc NAME --rf``: receptive field, jump and the input region a single output unit sees, per layer.
+
+The figures are the walk's own (``Row.rf``: per axis size ``r``, jump ``J`` and start ``s`` from
+:func:`shapecalc.formulas.rf_size`, ``rf_jump``, ``rf_start``): output unit ``(i, j)`` of a layer sees
+input rows ``s + J·i … s + J·i + r − 1`` (0-based; below 0 or past the edge is padding). In symbolic mode
+(``--input HxWx3``) they are formulas.
+
+>>> from shapecalc import summary
+>>> print(rf_table(summary("stack-3x3")).splitlines()[4])
+conv2    conv 3×3, pad 1, 64  56×56×64  5×5  1×1  rows -2…2, cols -2…2  rows i-2…i+2, cols j-2…j+2
+"""
+
+from .shapes import format_int, format_shape
+
+__all__ = ["rf_table", "rf_rows"]
+
+
+def _text(value, symbolic):
+    if symbolic:
+        from .symbolic import pretty
+
+        return pretty(value)
+    return format_int(value) if isinstance(value, int) else str(value)
+
+
+def _affine(start, jump, var, symbolic):
+    """``start + jump·var`` as short text: ``2i-3``, ``i+1``, ``s``."""
+    if isinstance(jump, int) and jump == 0:
+        return _text(start, symbolic)
+    j = "" if isinstance(jump, int) and jump == 1 else _wrap(_text(jump, symbolic), jump)
+    term = f"{j}{var}"
+    if isinstance(start, int):
+        if start == 0:
+            return term
+        return f"{term}{start:+d}"
+    return f"{term}+{_wrap(_text(start, symbolic), start)}"
+
+
+def _wrap(text, value):
+    return text if isinstance(value, int) or getattr(value, "is_Atom", False) else f"({text})"
+
+
+def rf_rows(summary, depth=None):
+    """One dict per visible row: name, type, output, rf, jump, start, region of unit 0, region of unit (i, j)."""
+    symbolic = getattr(summary, "symbolic", False)
+    out = []
+    for r in summary.visible_rows(depth):
+        item = {"name": r.path, "type": r.detail, "output": list(r.output_shape) if r.output_shape else None,
+                "receptive_field": None, "jump": None, "start": None, "unit0": None, "unit_ij": None}
+        if r.rf is not None:
+            (rh, jh, sh, _), (rw, jw, sw, _) = r.rf
+            item["receptive_field"] = [rh, rw]
+            item["jump"] = [jh, jw]
+            item["start"] = [sh, sw]
+            item["unit0"] = [[sh, sh + rh - 1], [sw, sw + rw - 1]]
+            item["unit_ij"] = (
+                f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
+                f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}"
+            )
+        out.append(item)
+    return out
+
+
+def rf_table(summary, depth=None, format="text"):
+    """The ``--rf`` view: text (default), json, csv, or a tabulate format."""
+    symbolic = getattr(summary, "symbolic", False)
+    items = rf_rows(summary, depth)
+    if format == "json":
+        import json
+
+        return json.dumps({"model": summary.model, "input": list(summary.input_shape), "layers": items},
+                          indent=2, ensure_ascii=False, default=str)
+    header = ["layer", "type", "output", "RF", "jump", "unit (0,0) sees", "unit (i,j) sees"]
+    body = []
+    for item, r in zip(items, summary.visible_rows(depth)):
+        if item["receptive_field"] is None:
+            body.append([item["name"], item["type"], format_shape(r.output_shape), "", "", "", ""])
+            continue
+        (rh, rw), (jh, jw) = item["receptive_field"], item["jump"]
+        (a, b), (c, d) = item["unit0"]
+        t = lambda v: _text(v, symbolic)  # noqa: E731
+        if symbolic:
+            from .symbolic import _dim
+
+            shape = "×".join(_dim(x) for x in r.output_shape)
+        else:
+            shape = format_shape(r.output_shape)
+        body.append([
+            item["name"], item["type"], shape, f"{t(rh)}×{t(rw)}", f"{t(jh)}×{t(jw)}",
+            f"rows {t(a)}…{t(b)}, cols {t(c)}…{t(d)}", item["unit_ij"],
+        ])
+    if format == "csv":
+        from .report import to_csv
+
+        return to_csv(header, body)
+    title = (f"{summary.model} — receptive fields, input {format_shape(summary.input_shape)}"
+             + (" (symbolic)" if symbolic else ""))
+    note = ("RF: the input pixels one output unit depends on; jump: the input distance between neighbouring "
+            "output units (the product of the strides); rows/cols are 0-based input positions, below 0 or "
+            "past the edge is padding.")
+    if format == "text":
+        from .report import plain_table
+
+        grid = plain_table(header, body)
+    else:
+        from .tables import tabulate_table
+
+        grid = tabulate_table(header, body, format)
+    return "\n".join([title, grid, "", note])
