@@ -126,18 +126,3 @@ def sweep(model, H=None, W=None, C=None, batch=1, no_bias=False, dtype="float32"
     totals = {k: _masked(v, valid) for k, v in totals.items()}
     return Sweep(name, H, W, valid, exact, [LayerSweep(r, valid) for r in rows], totals)
 
-
-def _callable_module():
-    # ``shapecalc.sweep`` is both this module and the function: importing the module rebinds the package
-    # attribute to the module, so the module itself answers calls
-    import sys
-    import types
-
-    class _Module(types.ModuleType):
-        def __call__(self, *args, **kwargs):
-            return sweep(*args, **kwargs)
-
-    sys.modules[__name__].__class__ = _Module
-
-
-_callable_module()
