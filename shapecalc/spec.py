@@ -185,10 +185,18 @@ def _tokenize(src):
 # values
 
 
+def _unquote(tok, src):
+    """The text of a quoted token; a bad escape or a control character is a SpecError, not a JSONDecodeError."""
+    try:
+        return json.loads(tok.text)
+    except ValueError as exc:
+        raise src.error(f"cannot read the quoted text {tok.text}: {getattr(exc, 'msg', exc)}", tok) from None
+
+
 def _value(tok, src):
     """A token as a value: int, float, pair (3x5), bool (on/off), list ([...]), string."""
     if tok.type == "str":
-        return json.loads(tok.text)
+        return _unquote(tok, src)
     if tok.type == "list":
         try:
             data = json.loads(tok.text)
@@ -393,11 +401,11 @@ class _Parser:
                 if flag.startswith("no") and flag[2:].lstrip("_") in bools:
                     put(flag[2:].lstrip("_"), False, tok)
                     continue
+                if short:
+                    raise self.src.error(f"{cls.kind} takes no {SHORT[short.group(1)]}" + _hint(cls, fields), tok)
                 value = _word_value(text)
                 if isinstance(value, str):
                     raise self.src.error(f"{cls.kind}: cannot read {text!r}" + _hint(cls, fields), tok)
-                if short and not SHORT[short.group(1)] in fields:
-                    raise self.src.error(f"{cls.kind} takes no {SHORT[short.group(1)]}", tok)
             else:
                 value = _value(tok, self.src)
             free = [f for f in positional if f not in kwargs]
@@ -442,7 +450,7 @@ class _Parser:
         if word != "network":
             if len(args) != 1 or args[0][0] is not None or args[0][1].type not in ("str", "word"):
                 raise self.src.error(f'{word} takes one quoted text: {word} "..."', tok)
-            text = json.loads(args[0][1].text) if args[0][1].type == "str" else args[0][1].text
+            text = _unquote(args[0][1], self.src) if args[0][1].type == "str" else args[0][1].text
             if word == "note":
                 self.notes.append(text)
             else:
@@ -450,7 +458,7 @@ class _Parser:
             return None
         for key, value, vtok in args:
             if key is None:
-                text = value.text if value.type == "word" else json.loads(value.text) if value.type == "str" else None
+                text = value.text if value.type == "word" else _unquote(value, self.src) if value.type == "str" else None
                 if text is None:
                     raise self.src.error("expected a network name or a quoted description", vtok)
                 if self.title is None:
@@ -559,9 +567,9 @@ def parse_spec(text, origin="--spec", title=None):
     src = _Source(text, origin)
     parser = _Parser(src)
     items = parser.network()
-    if not items:
-        raise src.error("the spec has no layers")
     input_shape = parser.input_shape
+    if not items and input_shape is None:
+        raise src.error("the spec has no layers")
     if input_shape is None and isinstance(items[0], L.Input):
         input_shape = items[0].shape
     if input_shape is None:
