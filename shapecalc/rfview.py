@@ -6,7 +6,7 @@ input rows ``s + J·i … s + J·i + r − 1`` (0-based; below 0 or past the edg
 (``--input HxWx3``) they are formulas.
 
 >>> from shapecalc import summary
->>> print(rf_table(summary("stack-3x3")).splitlines()[5])     # two 3×3 convs: 3 + (3 − 1) = 5
+>>> print(rf_table(summary("stack-3x3")).splitlines()[6])     # two 3×3 convs: 3 + (3 − 1) = 5
 conv2  conv 3×3, same, 64  56×56×64  5×5  1×1   rows -2…2, cols -2…2  rows i-2…i+2, cols j-2…j+2
 """
 
