@@ -154,6 +154,7 @@ def python_failures(block, where, globs):
         report = io.StringIO()
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         runner.run(test, out=report.write, clear_globs=False)
+        globs.update(test.globs)  # DocTest works on a copy: later blocks of the page see these names
         return [f"{where}:\n{report.getvalue()}"] if runner.failures else []
     try:
         with contextlib.redirect_stdout(io.StringIO()):
