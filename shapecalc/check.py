@@ -882,14 +882,19 @@ def check(model, submission, no_bias=False, tolerance=0, input=None):
     Returns a :class:`Report`; ``report.ok`` is True when every checked cell is right and no layer that
     matters is missing.
     """
+    import numbers
+
     from .report import summary
 
+    # a text or a list here used to reach "tolerance * expected" (a string repeated millions of times)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) or not 0 <= tolerance < 1:
+        raise ConfigError(f"tolerance must be a number from 0 (exact) to below 1, e.g. 0.01, received {tolerance!r}",
+                          "tolerance")
     if not isinstance(submission, Submission):
         submission = read_submission(submission)
     s = summary(model, input, no_bias=no_bias)
     report = Report(submission, s, tolerance)
     expected = s.rows
-    blocks = [r for r in s.all_rows if not r.leaf]
 
     subs = []
     for line, cells in submission.rows:
@@ -906,23 +911,35 @@ def check(model, submission, no_bias=False, tolerance=0, input=None):
             pass
         subs.append((label, claims, line, cells))
 
-    # a row named after a block (inception3a) is that block's aggregate; the others are aligned in order
-    block_of = {}
-    for i, (label, _, _, _) in enumerate(subs):
+    # rows that name a layer or a block (conv1, inception3a.branch2.conv3x3, c5) are matched by name, in
+    # any order; the others are aligned in order with the layers left
+    named = {}
+    taken = set()
+    everything = s.all_rows
+    for i, (label, claims, _, _) in enumerate(subs):
         key = _norm(label.split()[0].rstrip(":")) if label else ""
-        hits = [b for b in blocks if key and key in (_norm(b.path), _norm(b.name))]
-        if len(hits) == 1 and not any(key in (_norm(r.path), _norm(r.name)) for r in expected):
-            block_of[i] = hits[0]
-    order = [i for i in range(len(subs)) if i not in block_of]
-    pairs = _align([subs[i] for i in order], expected)
-    matched = {}
+        if not key:
+            continue
+        hits = [r for r in everything if key in (_norm(r.path), _norm(r.name))]
+        if len(hits) != 1 or id(hits[0]) in taken:
+            continue
+        hit = hits[0]
+        if hit.leaf and _pair_score(label, claims, hit) is None:
+            continue
+        named[i] = hit
+        taken.add(id(hit))
+        if not hit.leaf:
+            taken.update(id(r) for r in s._leaves_under(hit))
+    order = [i for i in range(len(subs)) if i not in named]
+    rest = [r for r in expected if id(r) not in taken]
+    pairs = _align([subs[i] for i in order], rest)
+    matched = dict(named)
     missing = []
     for si, ej in pairs:
         if si is not None:
-            matched[order[si]] = expected[ej] if ej is not None else None
+            matched[order[si]] = rest[ej] if ej is not None else None
         elif ej is not None:
-            missing.append(expected[ej])
-    matched.update(block_of)
+            missing.append(rest[ej])
     report.missing = missing
 
     prev_claim = None
