@@ -200,7 +200,8 @@ PAPER = {
         "The paper's 224×224 input does not fit conv1: (224 − 11)/4 + 1 = 54.25. We use 227×227; "
         "`shapecalc alexnet --input 224x224x3` shows the warning.",
         "The printed conv1 neuron count 253,440 is a misprint (55·55·96 = 290,400); the other layers match. "
-        "The abstract's 650,000 neurons is a rounding of the printed per-layer counts (622,312).",
+        "The printed per-layer counts sum to 622,312; with conv1's true 290,400 they sum to 659,272, which the "
+        "abstract rounds to \"650,000 neurons\".",
         "Parameters include all biases; 60,965,224 is \"60 million\".",
     ]),
     "alexnet-1gpu": ([], [
