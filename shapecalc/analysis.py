@@ -50,18 +50,16 @@ class Row:
     """One layer's figures. Counts are per batch (``batch`` × per-sample) for MACs and activations."""
 
     __slots__ = (
-        "path", "name", "depth", "kind", "detail", "layer", "input_shape", "output_shape",
+        "path", "depth", "kind", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
         "macs", "bias_adds", "activations", "rf", "warnings", "children",
     )
 
     def __init__(self, path, depth, layer, leaf):
         self.path = path
-        self.name = path.rsplit(".", 1)[-1]
         self.depth = depth
         self.layer = layer
         self.kind = layer.kind
-        self.detail = layer.describe()
         self.leaf = leaf
         self.input_shape = self.output_shape = None
         self.weights = self.biases = self.buffers = 0
@@ -73,7 +71,15 @@ class Row:
         self.warnings = []
         self.children = 0
 
-    # derived figures
+    # derived figures (name and detail too: most rows of a deep network are never printed)
+    @property
+    def name(self):
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def detail(self):
+        return self.layer.describe()
+
     @property
     def params(self):
         # params = weights + biases
