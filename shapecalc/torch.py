@@ -533,13 +533,31 @@ class VerifyReport:
         return f"<VerifyReport {self.model} ok={self.ok} layers={len(self.rows)}>"
 
 
+def _build_empty(rows, title, no_bias, device):
+    """The module on ``device`` in eval mode, its parameters zero instead of randomly initialised (a
+    forward pass on zeros needs no values; skipping the initialisation of VGG's 124 M dense weights saves
+    seconds)."""
+    import torch
+
+    with torch.device("meta"):
+        module = _build(rows, title, no_bias)
+    module = module.to_empty(device=device).eval()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.zero_()
+        for name, b in module.named_buffers():
+            b.fill_(1 if name.endswith("running_var") else 0)
+    return module
+
+
 def _device(device):
     import torch
 
     if device is None:
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda") and not str(device).startswith("cuda:"):
-        raise ConfigError(f"device must be cpu or cuda, received {device!r}", "--device")
+    if device not in ("cpu", "cuda", "meta") and not str(device).startswith("cuda:"):
+        raise ConfigError(f"device must be cpu or cuda (or meta: shapes only, no arithmetic), received {device!r}",
+                          "--device")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError("device cuda was asked for, but PyTorch sees no CUDA device", "--device")
     return str(device)
@@ -559,8 +577,7 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
     from torch.utils.flop_counter import FlopCounterMode
 
     device = _device(device)
-    module = _build(s.all_rows, s.model, no_bias)
-    module.to(device).eval()
+    module = _build_empty(s.all_rows, s.model, no_bias, device)
 
     leaves = {r.path: r for r in s.all_rows if r.leaf}
     seen = {}
@@ -617,3 +634,60 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
         "torch_version": torch.__version__,
     }
     return VerifyReport(s.model, s.input_shape, batch, device, rows, totals)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the counting tools, run for real (for the convention presets)
+
+TOOLS = ("fvcore", "ptflops", "torchinfo", "flopcounter")
+
+
+def tool_counts(model, input=None, tools=TOOLS, **options):
+    """What fvcore, ptflops, torchinfo and ``FlopCounterMode`` report for the :func:`to_torch` module of
+    ``model`` at batch 1 on CPU (eval mode, zero weights): ``{"fvcore": int, ...}``. The tools must be
+    installed; the presets ``convention="fvcore"`` etc. reproduce these numbers statically."""
+    import contextlib
+    import io
+    import warnings
+
+    from .report import summary
+
+    s = summary(model, input, **options)
+    import torch
+
+    shape = torch_shape(s.input_shape)
+    out = {}
+    for tool in tools:
+        module = _build_empty(s.all_rows, s.model, False, "cpu")
+        x = torch.zeros((1,) + shape)
+        quiet = io.StringIO()
+        with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            warnings.simplefilter("ignore")
+            if tool == "fvcore":
+                from fvcore.nn import FlopCountAnalysis
+
+                analysis = FlopCountAnalysis(module, x)
+                analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+                value = analysis.total()
+            elif tool == "ptflops":
+                from ptflops import get_model_complexity_info
+
+                value, _ = get_model_complexity_info(module, shape, print_per_layer_stat=False, as_strings=False,
+                                                     backend="pytorch")
+            elif tool == "torchinfo":
+                import torchinfo
+
+                value = torchinfo.summary(module, input_data=x, verbose=0).total_mult_adds
+            elif tool == "flopcounter":
+                from torch.utils.flop_counter import FlopCounterMode
+
+                counter = FlopCounterMode(display=False)
+                with torch.no_grad(), counter:
+                    module(x)
+                value = counter.get_total_flops()
+            else:
+                raise ConfigError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOLS)}", "tools")
+        if value is None:
+            raise RuntimeError(f"{tool} failed on {s.model}: {quiet.getvalue().strip()[-500:]}")
+        out[tool] = int(value)
+    return out
