@@ -63,6 +63,10 @@ def parse_shape(text, allow_symbols=False, what="input"):
     dims = []
     for part in parts:
         if part.isdigit() and part.isascii():
+            if len(part) > 30:
+                # int() refuses more than 4,300 digits; no need to convert what is over the limit anyway
+                raise ConfigError(f"a size of {len(part):,} digits in {_clip(raw)} is larger than the limit "
+                                  f"{MAX_SIZE:,}", what)
             value = int(part)
             if value < 1:
                 raise ConfigError(f"every size must be at least 1, received {value} in {raw!r}", what)
@@ -79,10 +83,26 @@ def parse_shape(text, allow_symbols=False, what="input"):
     return tuple(dims)
 
 
+def _clip(text, limit=60):
+    """``repr(text)``, shortened in the middle when long (an error message stays readable)."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit // 2] + "…" + shown[-limit // 2:]
+
+
 def format_int(value):
     """Thousands separators for integers; other values (sympy expressions) as their text."""
     if isinstance(value, int):
-        return f"{value:,}"
+        try:
+            return f"{value:,}"
+        except ValueError:
+            # over Python's 4,300-digit int-to-text limit (a submitted "count" can be anything): say how
+            # many digits, exactly: 10^(d−1) ≤ |value| < 10^d
+            digits = int(value.bit_length() * 0.30103)
+            while abs(value) >= 10**digits:
+                digits += 1
+            while abs(value) < 10 ** (digits - 1):
+                digits -= 1
+            return f"a {digits:,}-digit number"
     return str(value)
 
 
