@@ -69,7 +69,7 @@ _COMPOSITE_ALIASES = {"sidehead": "side", "sequential": "block", "group": "block
 
 #: one-letter flags: ``k3`` → kernel=3, ``s2x1`` → stride=(2, 1)
 SHORT = {"k": "kernel", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
-_SHORT_RE = re.compile(r"^([kspdg])(\d+)(?:x(\d+))?$")
+_SHORT_RE = re.compile(r"^([kspdg])([0-9]+)(?:x([0-9]+))?$")  # ASCII digits only, as in shapes
 
 _TRUE = ("on", "true", "yes")
 _FALSE = ("off", "false", "no")
@@ -172,7 +172,13 @@ def _tokenize(src):
             line += 1
             line_start = m.end()
         elif kind in ("str", "word"):
-            tokens.append(_Token(kind, value, line, col, line_text))
+            tok = _Token(kind, value, line, col, line_text)
+            digits = max(re.findall(r"[0-9]+", value), key=len, default="") if kind == "word" else ""
+            if len(digits) > 30:
+                # no size has 30 digits, and int() refuses more than 4,300 (a ValueError, not a SpecError)
+                raise src.error(f"a number of {len(digits):,} digits is far beyond any size "
+                                f"(the limit is 1,000,000,000,000)", tok)
+            tokens.append(tok)
         elif kind == "punct":
             tokens.append(_Token(value if value in "():=" else "sep" if value == "|" else ";", value, line, col,
                                  line_text))
@@ -217,11 +223,12 @@ def _tuples(data):
 
 def _word_value(text):
     low = text.lower()
-    if re.fullmatch(r"\d+", text):
+    # [0-9], not \d: \d and int() also take "３" and "٣"; and "-20" stays the int the user wrote
+    if re.fullmatch(r"[+-]?[0-9]+", text):
         return int(text)
-    if re.fullmatch(r"\d+(?:[x×]\d+)+", low):
+    if re.fullmatch(r"[0-9]+(?:[x×][0-9]+)+", low):
         return tuple(int(p) for p in re.split("[x×]", low))
-    if re.fullmatch(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:e[+-]?\d+)?", low):
+    if re.fullmatch(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:e[+-]?[0-9]+)?", low):
         return float(text)
     if low in _TRUE:
         return True
