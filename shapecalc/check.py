@@ -15,7 +15,7 @@ written out with its numbers, and a diagnosis where a common mistake explains th
 
 import copy
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from .errors import ConfigError, ShapecalcError, SubmissionError
 from .shapes import format_int, format_shape
@@ -231,8 +231,11 @@ def parse_count(text):
     if not suffix and decimals and len(decimals) == 3 and "." not in m.group(1):
         # a count is whole: 16.100 is the European way of writing 16,100
         return int(whole + decimals), 0
-    value = Decimal(f"{whole}.{decimals}" if decimals else whole) * scale
-    slack = Decimal(scale) / (2 * 10 ** len(decimals)) if suffix else 0
+    with localcontext() as ctx:
+        # enough digits to stay exact: the default 28 rounded a 30-digit count to another number
+        ctx.prec = max(ctx.prec, len(whole) + len(decimals) + 20)
+        value = Decimal(f"{whole}.{decimals}" if decimals else whole) * scale
+        slack = Decimal(scale) / (2 * 10 ** len(decimals)) if suffix else 0
     return int(value), int(slack)
 
 

@@ -129,7 +129,7 @@ def _require_map(x, path, kind):
     if len(x) != 3:
         raise ShapeError(
             f"{kind} expects a feature map H×W×C, received a vector of {format_shape(x)}"
-            + (" (a vector comes from a flatten, a dense layer or a 1-D input)" if kind != "flatten" else ""),
+            + (" (a vector comes from a flatten, a global pool, a dense layer or a 1-D input)" if kind != "flatten" else ""),
             path,
         )
 

@@ -382,3 +382,215 @@ def test_empty_spec_is_an_error():
     code, out, err = _run([""])
     assert (code, out) == (2, "")
     assert "unknown network" in err
+
+
+# ---------------------------------------------------------------------------------------------------------
+# specs: parsed as data; a mistake is a SpecError with the column, or the layer's own error on analysis
+
+SPECS = {
+    "spec-empty": ("", SpecError, "the spec has no layers"),
+    "spec-comment-only": ("   # only a comment", SpecError, "the spec has no layers"),
+    "spec-no-input": ("conv 20 k4", SpecError, "the spec gives no input shape"),
+    "spec-unknown-kind": ("input 8x8x3 | convv 4 k3", SpecError, "column 15: unknown layer kind 'convv'; did you mean conv?"),
+    "spec-trailing-x": ("input 39x | conv 20 k4", SpecError, "received 2 in '39x'"),
+    "spec-leading-x": ("input x31x1 | relu", SpecError, "received 'an empty part' in 'x31x1'"),
+    "spec-zero-channels": ("input 39x31x0 | relu", SpecError, "every size must be at least 1, received 0 in '39x31x0'"),
+    "spec-exponent": ("input 1e3x2 | relu", SpecError, "received 2 in '1e3x2'"),
+    "spec-unicode-shape": ("input ３９x31x1 | relu", SpecError, "received '３９' in '３９x31x1'"),
+    "spec-unicode-filters": ("input 8x8x3 | conv ３ k3", SpecError, "conv: cannot read '３'"),
+    "spec-unicode-kernel": ("input 8x8x3 | conv 3 k٣", SpecError, "conv: cannot read 'k٣'"),
+    "spec-negative-filters": ("input 39x31x1 | conv -20 k4", SpecError,
+                              "conv: filters must be a whole number ≥ 1, received -20"),
+    "spec-float-filters": ("input 8x8x3 | conv 2.5 k3", SpecError, "received 2.5"),
+    "spec-zero-kernel": ("input 39x31x1 | conv 20 k0", SpecError, "conv: kernel must be at least 1, received 0"),
+    "spec-zero-stride": ("input 39x31x1 | conv 20 k4 s0", SpecError, "conv: stride must be at least 1, received 0"),
+    "spec-zero-dilation": ("input 39x31x1 | conv 20 k4 d0", SpecError, "dilation must be at least 1, received 0"),
+    "spec-groups-filters": ("input 39x31x1 | conv 20 k4 g3", SpecError, "groups 3 must divide the 20 filters (remainder 2)"),
+    "spec-kernel-twice": ("input 39x31x1 | conv 20 k4 k5", SpecError, "column 28: conv: kernel is given twice"),
+    "spec-huge-filters": ("input 8x8x3 | conv 10000000000000 k1", SpecError,
+                          f"filters 10000000000000 is larger than the limit {LIMIT}"),
+    "spec-5000-digits": ("input 8x8x3 | conv " + "9" * 5000 + " k1", SpecError,
+                         "a number of 5,000 digits is far beyond any size"),
+    "spec-pool-padding": ("input 8x8x3 | maxpool 2 p2", SpecError, "padding 2 must be at most half the window 2"),
+    "spec-dropout": ("input 8x8x3 | dropout 1.5", SpecError, "must be in [0, 1), received 1.5"),
+    "spec-one-branch": ("input 8x8x3 | branches( conv 4 k1 )", SpecError, "needs at least 2 branches"),
+    "spec-open-paren": ("input 8x8x3 | conv 4 k3 (", SpecError, "column 25: unexpected '('"),
+    "spec-close-paren": ("input 8x8x3 | conv 4 k3 )", SpecError, "unexpected ')' (no '(' opened it)"),
+    "spec-unclosed-list": ("input 8x8x3 | sparseconv [[0], [1 k3", SpecError, "unclosed '['"),
+    "spec-nul": ("input 8x8x3 | relu \x00", SpecError, "relu: cannot read '\\x00'"),
+    "spec-unterminated-text": ('network "unterminated | input 8x8x3', SpecError, "unexpected character '\"'"),
+    "spec-control-in-text": ('network "a\tb" | input 3x3x1 | relu', SpecError, "Invalid control character"),
+    "spec-bad-escape": ('note "\\u12" | input 3x3x1 | relu', SpecError, "Invalid \\uXXXX escape"),
+    "spec-kernel-too-big": ("input 39x31x1 | conv 20 k99", ShapeError,
+                            "conv1: kernel 99×99 is larger than the padded input 39×31 (input 39×31, padding 0)"),
+    "spec-concat-mismatch": ("input 8x8x3 | branches( conv 4 k3 ; conv 4 k1 ) concat", ShapeError,
+                             "branch 1 gives 6×6, branch 2 gives 8×8"),
+    "spec-add-mismatch": ("input 8x8x3 | branches( conv 4 k1 ; conv 5 k1 ) add", ShapeError,
+                          "input 1 is 8×8×4, input 2 is 8×8×5"),
+    "spec-residual-mismatch": ("input 8x8x3 | residual( conv 4 k3 p1 )", ShapeError,
+                               "input 1 is 8×8×4, input 2 is 8×8×3"),
+    "spec-groups-input": ("input 8x8x3 | conv 4 k3 groups=2", ShapeError,
+                          "groups 2 must divide the 3 input channels (remainder 1)"),
+    "spec-sparse-table": ("input 8x8x3 | sparseconv [[0], [7]] k3", ShapeError, "names input map 7, but the input has 3"),
+    "spec-conv-after-gap": ("input 8x8x3 | gap | conv 4 k1", ShapeError, "received a vector of 3"),
+    "spec-duplicate-names": ("input 8x8x3 | conv1: conv 4 k3 | conv1: conv 4 k3", ConfigError, "both named 'conv1'"),
+}
+
+
+@pytest.mark.parametrize("text, kind, fragment", SPECS.values(), ids=SPECS.keys())
+def test_specs(text, kind, fragment):
+    """A bad text spec is a SpecError with its column (or, once parsed, the layer's own error)."""
+    from shapecalc.spec import parse_spec
+
+    with pytest.raises(ShapecalcError) as info:
+        shapecalc.summary(parse_spec(text))
+    assert type(info.value) is kind
+    assert fragment in str(info.value)
+
+
+SPEC_FILES = {
+    "empty.txt": (b"", "the spec has no layers"),
+    "bom-only.txt": (b"\xef\xbb\xbf", "the spec has no layers"),
+    "binary.txt": (bytes(range(256)), "the spec file is not UTF-8 text"),
+    "latin1.txt": ("input 8x8x3 | relu # café".encode("latin-1"), "the spec file is not UTF-8 text"),
+    "nul.txt": (b"input 8x8x3\x00 | relu", "column 7: expected whole numbers separated by 'x' (e.g. 224x224x3), "
+                                          "received '3\\x00' in '8x8x3\\x00'"),
+    "empty.json": (b"", "not valid JSON"),
+    "list.json": (b"[1, 2, 3]", "expected a table of name, input and layers, received list"),
+    "no-input.json": (b'{"layers": ["relu"]}', "no input shape"),
+    "no-layers.json": (b'{"input": "8x8x3"}', "no layers"),
+    "unknown-key.json": (b'{"input": "8x8x3", "layers": [], "colour": 1}', "unknown key 'colour'"),
+    "bad-input.json": (b'{"input": [8, 8, 0], "layers": ["relu"]}', "received 0 in '8x8x0'"),
+    "bad-layer.json": (b'{"input": "8x8x3", "layers": [{"kind": "conv", "filters": 4, "kernel": 0}]}',
+                       "kernel must be at least 1, received 0"),
+    "unknown-kind.json": (b'{"input": "8x8x3", "layers": [{"kind": "convolution3d"}]}',
+                          "unknown layer kind 'convolution3d'"),
+    "bad.toml": (b"input = [8, 8", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("name", SPEC_FILES, ids=SPEC_FILES.keys())
+def test_spec_files(tmp_path, name):
+    """A bad spec file (empty, binary, not UTF-8, malformed JSON/TOML, missing keys) is a SpecError."""
+    from shapecalc.spec import load_spec_file
+
+    data, fragment = SPEC_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ShapecalcError) as info:
+        shapecalc.summary(load_spec_file(str(path)))
+    assert type(info.value) is SpecError
+    assert fragment in str(info.value)
+
+
+def test_spec_file_missing(tmp_path):
+    """A spec file that is not there is a SpecError naming the path."""
+    from shapecalc.spec import load_spec_file
+
+    with pytest.raises(SpecError) as info:
+        load_spec_file(str(tmp_path / "nope.txt"))
+    assert "nope.txt: cannot read the spec file: No such file or directory" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# homework submissions: read as data
+
+SUBMISSIONS = {
+    "empty.csv": (b"", "the submission is empty"),
+    "bom-only.csv": (b"\xef\xbb\xbf", "the submission is empty"),
+    "blank.csv": (b"\n\n  \n", "the submission is empty"),
+    "comments.csv": (b"# nothing here\n", "the submission is empty"),
+    "binary.csv": (bytes(range(256)), "no column to check"),
+    "no-columns.csv": (b"layer,colour\nconv1,red\n", "the header ('layer', 'colour') names none of output, params"),
+    "header-only.csv": (b"layer,output,params\n", "the table has a header but no rows"),
+    "header-only.md": (b"| layer | params |\n|---|---|\n", "the table has a header but no rows"),
+}
+
+
+@pytest.mark.parametrize("name", SUBMISSIONS, ids=SUBMISSIONS.keys())
+def test_submissions(tmp_path, name):
+    """An unreadable submission (empty, binary, no checkable column, no rows) is a SubmissionError."""
+    from shapecalc.check import check
+
+    data, fragment = SUBMISSIONS[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ShapecalcError) as info:
+        check("cnn-39x31", str(path))
+    assert type(info.value) is SubmissionError
+    assert fragment in str(info.value)
+
+
+def test_submission_missing_file(tmp_path):
+    """A submission that is not there is a SubmissionError naming the path."""
+    from shapecalc.check import check
+
+    with pytest.raises(SubmissionError) as info:
+        check("cnn-39x31", str(tmp_path / "nope.csv"))
+    assert "nope.csv: cannot read the submission: No such file or directory" in str(info.value)
+
+
+@pytest.mark.parametrize("tolerance", ["x", [0.1], float("nan"), 1, -0.5, True])
+def test_submission_tolerance(tmp_path, tolerance):
+    """check(tolerance=…) must be a number in [0, 1): a text used to be repeated millions of times."""
+    from shapecalc.check import check
+
+    path = tmp_path / "ok.csv"
+    path.write_text("layer,params\nconv1,340\n")
+    with pytest.raises(ConfigError) as info:
+        check("cnn-39x31", str(path), tolerance=tolerance)
+    assert f"received {tolerance!r}" in str(info.value)
+
+
+def test_submission_long_count_is_exact():
+    """A 30-digit count is read exactly (decimal's default 28 digits rounded it to another number)."""
+    from shapecalc.check import parse_count
+
+    assert parse_count("1" * 30) == (int("1" * 30), 0)
+
+
+def test_submission_huge_count(tmp_path):
+    """A 5,000-digit count is marked wrong, shown by its digit count (int-to-text stops at 4,300 digits)."""
+    from shapecalc.check import check
+
+    path = tmp_path / "huge.csv"
+    path.write_text("layer,output,params\nconv1,36x28x20," + "9" * 5000 + "\n")
+    text = check("cnn-39x31", str(path)).text()
+    # conv1 of cnn-39x31: 4 · 4 · 1 · 20 weights + 20 biases
+    assert f"a 5,000-digit number → {4 * 4 * 1 * 20 + 20}" in text
+
+
+def test_shape_with_5000_digits():
+    """A 5,000-digit size is refused by its length (int() would raise ValueError past 4,300 digits)."""
+    with pytest.raises(ConfigError) as info:
+        parse_shape("9" * 5000 + "x1x1")
+    assert f"a size of 5,000 digits in '999" in str(info.value)
+    assert f"is larger than the limit {LIMIT}" in str(info.value)
+
+
+CLI_FILES = {
+    "spec-file-binary": ("spec.txt", bytes(range(256)), ["--spec-file"], "the spec file is not UTF-8 text"),
+    "spec-file-empty": ("spec.json", b"", ["--spec-file"], "not valid JSON"),
+    "check-empty": ("sub.csv", b"", ["check", "--model", "cnn-39x31"], "the submission is empty"),
+    "check-no-columns": ("sub.csv", b"layer,colour\nconv1,red\n", ["check", "--model", "cnn-39x31"],
+                         "no column to check"),
+    "check-bad-tolerance": ("sub.csv", b"layer,params\nconv1,340\n",
+                            ["check", "--model", "cnn-39x31", "--tolerance", "2"],
+                            "the tolerance must be between 0 and 1, received '2'"),
+}
+
+
+@pytest.mark.parametrize("name", CLI_FILES, ids=CLI_FILES.keys())
+def test_cli_files(tmp_path, name):
+    """Bad files on the command line: exit 2 and one line on stderr."""
+    filename, data, argv, fragment = CLI_FILES[name]
+    path = tmp_path / filename
+    path.write_bytes(data)
+    argv = argv + [str(path)] if argv[0] != "check" else ["check", str(path)] + argv[1:]
+    code, out, err = _run(argv)
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0].startswith("shapecalc: error: ") and "Traceback" not in err
+    # a spec error may add its excerpt (the line and a caret), indented
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert fragment in lines[0]
