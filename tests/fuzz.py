@@ -285,7 +285,15 @@ ZOO_SMALL = ["cnn-39x31", "single-5x5", "inception-3a", "residual-module", "lene
 def cli_argv(rng, folder):
     r = rng.random()
     if r < 0.08:
-        return ["list"] + rng.choice([[], ["--format", value(rng, ["json", "csv", "text", "github"])], ["--bogus"]])
+        return ["list"] + rng.choice([[], ["--format", str(value(rng, ["json", "csv", "text", "github"]))],
+                                      ["--bogus"]])
+    if r < 0.14:
+        path = os.path.join(folder, "cli-sub" + rng.choice([".csv", ".md"]))
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
+            f.write(mutate(rng, rng.choice(SUBMISSION_SEEDS)))
+        return ["check", path, "--model", rng.choice(ZOO_SMALL)] + rng.choice(
+            [[], ["--no-bias"], ["--tolerance", str(value(rng, ["0.01", "1%", "2", "x"]))],
+             ["--format", str(value(rng, ["json", "csv"]))], ["--input", shape_text(rng)]])
     if r < 0.2:
         argv = ["compare", rng.choice(ZOO_SMALL), rng.choice(ZOO_SMALL)]
     elif r < 0.3:
@@ -342,14 +350,12 @@ SUBMISSION_SEEDS = [
 
 
 def submission_reader():
+    """``check(model, path)`` of shapecalc.check (reads the table, then checks every cell), or None."""
     try:
-        from shapecalc import check
+        from shapecalc.check import check
     except ImportError:
         return None
-    for name in ("parse_submission", "read_submission", "load_submission"):
-        if hasattr(check, name):
-            return getattr(check, name)
-    return None
+    return check
 
 
 def call_submission(rng, folder, reader):
@@ -361,7 +367,9 @@ def call_submission(rng, folder, reader):
     path = os.path.join(folder, "sub" + rng.choice([".csv", ".tsv", ".md", ".txt"]))
     with open(path, "wb") as f:
         f.write(text.encode("utf-8", "surrogatepass") if rng.random() < 0.9 else bytes(rng.randrange(256) for _ in range(30)))
-    return reader(path)
+    report = reader(rng.choice(["cnn-39x31", "cnn-39x31", "lenet5", "single-5x5"]), path,
+                    no_bias=rng.random() < 0.3, tolerance=value(rng, [0, 0, 0.01]))
+    return report.text(format=rng.choice(["text", "json", "csv", "github"]))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -372,6 +380,34 @@ def where(exc):
     frames = [f for f in frames if "shapecalc" in f.filename and not f.filename.endswith("fuzz.py")] or frames
     f = frames[-1] if frames else None
     return f"{os.path.relpath(f.filename)}:{f.lineno} in {f.name}" if f else "?"
+
+
+def attempt(target, rng, folder, reader, hang):
+    """Run one generated input; returns the exception it raised, or None."""
+    result = None
+    signal.setitimer(signal.ITIMER_REAL, hang)
+    try:
+        try:
+            if target == "cli":
+                call_cli(rng, folder)
+            elif target == "api":
+                call_api(rng)
+            elif target == "spec":
+                call_spec(rng)
+            elif target == "file":
+                call_file(rng, folder)
+            elif target == "structured":
+                call_structured(rng)
+            else:
+                call_submission(rng, folder, reader)
+        except Exception as exc:  # noqa: BLE001 - sorted by the caller: the family, or a finding
+            result = exc
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except Hang as exc:
+        # the alarm went off during a long C-level step and was delivered in a handler above
+        result = exc
+    return result
 
 
 def run(count, seed, only, hang, report):
@@ -389,32 +425,17 @@ def run(count, seed, only, hang, report):
             target = targets[i % len(targets)]
             case_rng = random.Random(rng.getrandbits(64))
             counts[target] += 1
-            signal.setitimer(signal.ITIMER_REAL, hang)
-            try:
-                if target == "cli":
-                    call_cli(case_rng, folder)
-                elif target == "api":
-                    call_api(case_rng)
-                elif target == "spec":
-                    call_spec(case_rng)
-                elif target == "file":
-                    call_file(case_rng, folder)
-                elif target == "structured":
-                    call_structured(case_rng)
-                else:
-                    call_submission(case_rng, folder, reader)
-            except ShapecalcError as exc:
+            exc = attempt(target, case_rng, folder, reader, hang)
+            if isinstance(exc, ShapecalcError):
                 raised[target] += 1
                 if not str(exc).strip():
                     key = (target, "empty message", type(exc).__name__, where(exc))
                     findings[key] += 1
                     examples.setdefault(key, i)
-            except Exception as exc:  # noqa: BLE001 - this is what the fuzzer looks for
+            elif exc is not None:
                 key = (target, type(exc).__name__, " ".join(str(exc).split())[:100], where(exc))
                 findings[key] += 1
                 examples.setdefault(key, i)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
             if report and (i + 1) % 10000 == 0:
                 print(f"  {i + 1:,} inputs, {time.time() - start:.0f} s, {sum(findings.values())} findings",
                       file=sys.stderr, flush=True)
