@@ -72,8 +72,8 @@ def summary_html(summary, depth=None):
 
 
 def _md(text):
-    """A Markdown table cell: pipes escaped, no line breaks."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: pipes and asterisks (symbolic products) escaped, no line breaks."""
+    return str(text).replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
 
 def summary_markdown(summary, depth=None):

@@ -98,3 +98,10 @@ def test_comparison_html():
     assert f"{28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16:,}" in html
     ratio = (28 * 28 * 32 * 5 * 5 * 192) / (28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16)
     assert f"{ratio:.2f}×" in html
+
+
+def test_symbolic_summary_displays():
+    """A symbolic summary displays its formulas; Markdown escapes the products' asterisks."""
+    s = summary("cnn-39x31", input=("H", "W", 1))
+    assert "(H - 3)×(W - 3)×20" in s._repr_html_()
+    assert "320\\*(H - 3)\\*(W - 3)" in s._repr_markdown_()

@@ -34,7 +34,9 @@ def test_cli_plot_writes_png(tmp_path, capsys):
     assert width >= 1000 and height >= 1000
     assert "conv1" in capsys.readouterr().out
     pixels = imread(out)[:, :, :3].reshape(-1, 3)
-    assert len(np.unique((pixels * 255).astype(int), axis=0)) > 50  # bars, lines and text, not a blank canvas
+    rgb = (pixels * 255).astype(np.int64)
+    colours = np.unique(rgb[:, 0] << 16 | rgb[:, 1] << 8 | rgb[:, 2])
+    assert len(colours) > 50  # bars, lines and text, not a blank canvas
     assert (pixels < 0.9).any(axis=1).mean() > 0.02
 
 
@@ -97,3 +99,18 @@ def test_bad_extension(tmp_path, capsys):
     assert "shapecalc: error:" in capsys.readouterr().err
     with pytest.raises(ConfigError):
         summary("cnn-39x31").plot(tmp_path / "noextension")
+
+
+def test_resnet_folds_into_whole_residual_blocks():
+    """ResNet-50 folds into its 3 + 4 + 6 + 3 residual blocks (He et al. 2015, Table 1), each kept whole."""
+    s = summary("resnet50")
+    rows = plot_rows(s, auto_depth(s))
+    blocks = [r.path for r in rows if r.path.startswith("layer")]
+    assert len(blocks) == 3 + 4 + 6 + 3
+    assert all(path.count(".") == 1 for path in blocks)
+
+
+def test_symbolic_summary_cannot_be_plotted():
+    """Plotting a symbolic summary is a ConfigError that says how to get numbers."""
+    with pytest.raises(ConfigError, match="--subs"):
+        summary("cnn-39x31", input=("H", "W", 1)).plot()
