@@ -918,12 +918,15 @@ def check(model, submission, no_bias=False, tolerance=0, input=None):
     # any order; the others are aligned in order with the layers left
     named = {}
     taken = set()
-    everything = s.all_rows
+    by_name = {}
+    for r in s.all_rows:
+        for key in {_norm(r.path), _norm(r.name)}:
+            by_name.setdefault(key, []).append(r)
     for i, (label, claims, _, _) in enumerate(subs):
         key = _norm(label.split()[0].rstrip(":")) if label else ""
         if not key:
             continue
-        hits = [r for r in everything if key in (_norm(r.path), _norm(r.name))]
+        hits = by_name.get(key, [])
         if len(hits) != 1 or id(hits[0]) in taken:
             continue
         hit = hits[0]

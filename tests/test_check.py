@@ -354,3 +354,51 @@ def test_submission_error_type(tmp_path):
     path.write_text("| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
     with pytest.raises(SubmissionError):
         read_submission(str(path))
+
+
+# -- properties -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", __import__("shapecalc.zoo", fromlist=["names"]).names())
+def test_own_table_checks_right(name):
+    """Every zoo network's own CSV table (shapes, params, MACs, RF), read back as a submission, is all right."""
+    from shapecalc.report import summary
+
+    s = summary(name)
+    report = check(name, read_submission(f"{name}.csv", s.table(format="csv")))
+    assert report.ok and report.checked >= 4 * len(s.rows) - len(s.rows)
+
+
+@pytest.mark.parametrize("name", ["cnn-39x31", "lenet5", "inception-3a", "residual-module"])
+def test_own_markdown_table_checks_right(name):
+    """The github-format table (Markdown pipes, thousands separators) is read and checked all right."""
+    from shapecalc.report import summary
+
+    s = summary(name, no_bias=True)
+    assert check(name, read_submission(f"{name}.md", s.table(format="github")), no_bias=True).ok
+
+
+def test_check_with_spec_text(tmp_path):
+    """--spec TEXT names the network on the command line."""
+    path = tmp_path / "t.csv"
+    path.write_text("layer,output,params\nconv,36x28x20,340\npool,18x14x20,0\n", encoding="utf-8")
+    code, out, _ = run(str(path), "--spec", "input 39x31x1 | conv 20 k4 | maxpool 2")
+    assert code == 0 and "score: 4/4 cells right (100%)" in out
+
+
+def test_check_other_input(tmp_path):
+    """--input checks the table on another input: conv1 on 40×32 gives 37×29×20."""
+    path = tmp_path / "t.csv"
+    path.write_text("layer,output\nconv1,37x29x20\n", encoding="utf-8")
+    report = check("cnn-39x31", str(path), input=(40, 32, 1))
+    assert report.rows[0].cells[0].ok and report.rows[0].cells[0].expected == (40 - 4 + 1, 32 - 4 + 1, 20)
+
+
+def test_folder_json(tmp_path):
+    """--format json on a folder: one report per file, with the summary's path."""
+    summary = tmp_path / "s.csv"
+    code, out, _ = run(sub("lenet5"), "--model", "lenet5", "--format", "json", "--summary", str(summary))
+    data = json.loads(out)
+    assert code == 1 and data["summary"] == str(summary)
+    assert sorted(os.path.basename(f["file"]) for f in data["files"]) == [
+        "all-right.md", "bias-forgotten.md", "channels-confused.csv"]
