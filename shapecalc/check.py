@@ -895,6 +895,11 @@ def check(model, submission, no_bias=False, tolerance=0, input=None):
                           "tolerance")
     if not isinstance(submission, Submission):
         submission = read_submission(submission)
+    if input is None and not isinstance(model, str):
+        shape = getattr(model, "input_shape", None) or ()
+        if any(isinstance(d, str) for d in shape):
+            raise ConfigError(f"the network's input {format_shape(shape)} has letters: give the numbers to "
+                              "check against (--input)", "check")
     s = summary(model, input, no_bias=no_bias)
     report = Report(submission, s, tolerance)
     expected = s.rows

@@ -447,7 +447,7 @@ class _Parser:
 
             shape_tok = args[0][1]
             try:
-                shape = parse_shape(shape_tok.text, what="input")
+                shape = parse_shape(shape_tok.text, allow_symbols=True, what="input")
             except ConfigError as exc:
                 raise self.src.error(exc.detail, shape_tok) from None
             self.input_shape = shape
@@ -670,7 +670,7 @@ def _input_value(value, origin):
     try:
         if isinstance(value, (list, tuple)):
             value = "x".join(str(v) for v in value)
-        return parse_shape(str(value), what="input")
+        return parse_shape(str(value), allow_symbols=True, what="input")
     except ConfigError as exc:
         raise SpecError(exc.detail, f"{origin}: input") from None
 

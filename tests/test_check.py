@@ -402,3 +402,13 @@ def test_folder_json(tmp_path):
     assert code == 1 and data["summary"] == str(summary)
     assert sorted(os.path.basename(f["file"]) for f in data["files"]) == [
         "all-right.md", "bias-forgotten.md", "channels-confused.csv"]
+
+
+def test_symbolic_spec_needs_input(tmp_path):
+    """A spec with a symbolic input is checked only with --input."""
+    path = tmp_path / "t.csv"
+    path.write_text("layer,output\nconv1,36x28x20\n", encoding="utf-8")
+    code, _, err = run(str(path), "--spec", "input HxWx1 | conv 20 k4")
+    assert code == 2 and "--input" in err
+    code, out, _ = run(str(path), "--spec", "input HxWx1 | conv 20 k4", "--input", "39x31x1")
+    assert code == 0

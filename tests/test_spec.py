@@ -394,3 +394,11 @@ def test_load_python(tmp_path, monkeypatch):
         load_python("mynets:nett")
     with pytest.raises(ConfigError, match="MODULE:ATTR"):
         load_python("mynets")
+
+
+def test_symbolic_input():
+    """`input HxWx3` gives a symbolic table; the export keeps the letters."""
+    net = parse_spec("input HxWx3 | conv 64 k7 s2 p3")
+    assert net.input_shape == ("H", "W", 3)
+    assert export_spec(net).splitlines()[1] == "input HxWx3"
+    assert summary(net, (224, 224, 3)).rows[-1].output_shape == ((224 + 2 * 3 - 7) // 2 + 1,) * 2 + (64,)
