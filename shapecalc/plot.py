@@ -22,6 +22,8 @@ from .shapes import format_int
 __all__ = ["plot_summary", "plot_comparison", "plot_rows", "pyramid_points"]
 
 MAX_BARS = 40
+#: room between a panel and its title for the legend row, so that the two never overlap
+TITLE_PAD = 24
 
 PARAMS_COLOR = "#1f77b4"
 MACS_COLOR = "#ff7f0e"
@@ -250,14 +252,14 @@ def plot_summary(summary, path=None, depth=None):
         ax = axes[i]
         _draw_bars(ax, rows)
         folded = " (blocks folded)" if depth is not None else ""
-        ax.set_title(f"Parameters and MACs per layer{folded}", fontsize=12, loc="left")
+        ax.set_title(f"Parameters and MACs per layer{folded}", fontsize=12, loc="left", pad=TITLE_PAD)
         i += 1
     if points:
         ax = axes[i]
         twin = _draw_pyramid(ax, points)
         _finish_pyramid(ax, twin, [p[1] for p in points] + [p[2] for p in points], [p[3] for p in points],
                         SPATIAL_COLOR, CHANNELS_COLOR)
-        ax.set_title("Feature-map pyramid: spatial size falls, depth rises", fontsize=12, loc="left")
+        ax.set_title("Feature-map pyramid: spatial size falls, depth rises", fontsize=12, loc="left", pad=TITLE_PAD)
         ax.set_xlim(-0.5, len(points) - 0.5)
     return _save(fig, path)
 
