@@ -230,6 +230,8 @@ def _word_value(text):
         return tuple(int(p) for p in re.split("[x×]", low))
     if re.fullmatch(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:e[+-]?[0-9]+)?", low):
         return float(text)
+    if low == "none":
+        return None
     if low in _TRUE:
         return True
     if low in _FALSE:
@@ -307,8 +309,9 @@ class _Parser:
     def item(self, top):
         first = self.peek()
         name = None
-        if first.type == "word" and self.peek(1).type == ":":
-            name = self.take().text
+        if first.type in ("word", "str") and self.peek(1).type == ":":
+            tok = self.take()
+            name = tok.text if tok.type == "word" else json.loads(tok.text)
             self.take()
         kind_tok = self.peek()
         if kind_tok.type != "word":
@@ -529,10 +532,12 @@ class _Parser:
             self.expect(")", "')' or ';'")
             merge = "concat"
             mtok = self.peek()
-            if mtok.type == "word" and (mtok.text.lower() in ("concat", "add") or self.peek(1).type == ":"):
+            if (mtok.type == "word" and mtok.text.lower() in ("concat", "add")) or (
+                    mtok.type in ("word", "str") and self.peek(1).type == ":"):
                 merge_name = None
                 if self.peek(1).type == ":":
-                    merge_name = self.take().text
+                    ntok = self.take()
+                    merge_name = ntok.text if ntok.type == "word" else json.loads(ntok.text)
                     self.take()
                     mtok = self.expect("word", "concat or add after the merge's name")
                 else:
@@ -804,6 +809,8 @@ def load_python(target):
 
 
 def _format_value(value):
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, int):
@@ -819,6 +826,13 @@ def _format_value(value):
             return value
         return json.dumps(value, ensure_ascii=False)
     raise ConfigError(f"cannot write {value!r} in a spec", "export")
+
+
+def _name_text(name):
+    """A layer name as written in a spec: a plain word, or quoted when it holds spaces or symbols."""
+    if re.fullmatch(r"[^\s|;():=\"#\[\],]+", name) and not _SHORT_RE.match(name):
+        return name
+    return json.dumps(name, ensure_ascii=False)
 
 
 def _lists(value):
@@ -863,7 +877,7 @@ def _leaf_text(layer):
                 parts.append("ceil")
             else:
                 parts.append(f"{field}={_format_value(value)}")
-    return (f"{layer.name}: " if layer.name else "") + " ".join(parts)
+    return (f"{_name_text(layer.name)}: " if layer.name else "") + " ".join(parts)
 
 
 def _block_lines(items, indent):
@@ -882,7 +896,7 @@ def _branch_items(seq):
 
 def _item_lines(item, indent):
     pad = "  " * indent
-    named = f"{item.name}: " if item.name else ""
+    named = f"{_name_text(item.name)}: " if item.name else ""
     if isinstance(item, L.Layer):
         return [pad + _leaf_text(item)]
     if isinstance(item, L.Branches):
@@ -893,7 +907,7 @@ def _item_lines(item, indent):
                 body[0] = pad + ";" + body[0][len(pad) + 1:]
             lines.extend(body)
         merge = item.merge
-        tail = (f"{merge.name}: " if merge.name else "") + merge.kind
+        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind
         lines.append(f"{pad}) {tail}")
         return lines
     if isinstance(item, L.Residual):

@@ -402,3 +402,17 @@ def test_symbolic_input():
     assert net.input_shape == ("H", "W", 3)
     assert export_spec(net).splitlines()[1] == "input HxWx3"
     assert summary(net, (224, 224, 3)).rows[-1].output_shape == ((224 + 2 * 3 - 7) // 2 + 1,) * 2 + (64,)
+
+
+def test_odd_names_and_none_round_trip():
+    """Names with spaces or symbols are quoted on export, None values written `none`; both read back."""
+    net = L.Network("odd names", [
+        L.Conv2d(4, 3, name="my conv"), L.BatchNorm(momentum=None, name="k3"),
+        L.Branches([L.Conv2d(2, 1)], [L.Conv2d(2, 1)], merge=L.Concat(name="cat here"), name="b 1"),
+        L.SideHead(L.Flatten(), L.Linear(3), name="aux:1"),
+    ], (8, 8, 3))
+    text = export_spec(net)
+    assert '"my conv": conv 4 k3' in text and '"k3": batchnorm momentum=none' in text
+    back = parse_spec(text)
+    assert summary(back).table() == summary(net).table()
+    assert back.layers[1].momentum is None
