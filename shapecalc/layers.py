@@ -285,12 +285,11 @@ class _Windowed(Layer):
         )
 
     def _inexact(self, axis, size, k, d, before, after, s, o):
-        from fractions import Fraction
-
         pad = f"2·{before}" if before == after else f"{before} + {after}"
         k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
         span = size + before + after - F.effective_kernel(k, d)
-        shown = f"{float(Fraction(span, s) + 1):.6g}"
+        # span/s + 1, correctly rounded: Python's int / int is (and no fractions import, 3 ms of start-up)
+        shown = f"{(span + s) / s:.6g}"
         lines = "row" if axis == "H" else "column"
         if self.ceil_mode:
             tail = f"ceiled to {o} (the last window is partial)"
