@@ -125,6 +125,8 @@ def read_submission(path, text=None):
                 rows.append((n + 1, _md_cells(lines[n])))
             break
     if header is None:
+        header, rows, fmt = _aligned_table(lines)
+    if header is None:
         body = [(n + 1, ln) for n, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
         if not body:
             raise SubmissionError("the submission is empty", str(path))
@@ -149,6 +151,33 @@ def read_submission(path, text=None):
     if fmt != "markdown" and len(header) > 1:
         rows = [(n, _merge_split_cells(cells, header, columns)) for n, cells in rows]
     return Submission(str(path), header, columns, rows, fmt)
+
+
+_RULE_LINE = re.compile(r"^\s*[-_=─━+\s]{3,}\s*$")
+
+
+def _aligned_table(lines):
+    """A table aligned with spaces (Keras' ``model.summary()``, shapecalc's own text table): columns are
+    separated by two or more spaces. Returns (None, [], None) when the text is not such a table."""
+    for k, line in enumerate(lines):
+        if not line.strip() or _RULE_LINE.match(line) or "," in line or "\t" in line or "|" in line:
+            continue
+        header = re.split(r"\s{2,}", line.strip())
+        if len(header) < 2 or not any(_role(h) in CHECKED for h in header):
+            continue
+        rows = []
+        for n in range(k + 1, len(lines)):
+            text = lines[n]
+            if not text.strip() or _RULE_LINE.match(text):
+                continue
+            cells = re.split(r"\s{2,}(?![^()]*\))", text.strip())
+            if len(cells) < 2:
+                continue  # a wrapped name ("D)") or a caption
+            if re.match(r"(?i)^(total|trainable|non-trainable|params|macs|activations)\b", text.strip()):
+                break
+            rows.append((n + 1, cells))
+        return header, rows, "text"
+    return None, [], None
 
 
 def _merge_split_cells(cells, header, columns):

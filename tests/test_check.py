@@ -412,3 +412,19 @@ def test_symbolic_spec_needs_input(tmp_path):
     assert code == 2 and "--input" in err
     code, out, _ = run(str(path), "--spec", "input HxWx1 | conv 20 k4", "--input", "39x31x1")
     assert code == 0
+
+
+def test_keras_summary_text():
+    """A pasted Keras model.summary() (space-aligned, wrapped type names) checks all right with biases."""
+    report = check("cnn-39x31", sub("keras", "cnn-39x31-summary.txt"))
+    assert report.submission.format == "text" and len(report.rows) == 9
+    assert report.ok and report.right == report.checked == 18
+    assert [r.row.path for r in report.rows][:2] == ["conv1", "pool1"]
+
+
+def test_own_text_table_checks_right():
+    """shapecalc's own text table, read back as a submission, is all right."""
+    from shapecalc.report import summary
+
+    report = check("lenet5", read_submission("t.txt", summary("lenet5").table()))
+    assert report.ok and report.checked > 40
