@@ -48,7 +48,7 @@ def summary_html(summary, depth=None):
     header, body = summary.table_data(depth)
     rows = summary.visible_rows(depth)
     out = [_STYLE, '<div class="shapecalc">', f"<p><b>{_e(summary.title())}</b></p>", "<table>", "<thead><tr>"]
-    out.extend(f"<th>{_e(h)}</th>" for h in header)
+    out.extend(f"<th>{_e(h)}</th>" if h in _TEXT else f'<th style="text-align:right">{_e(h)}</th>' for h in header)
     out.append("</tr></thead><tbody>")
     for row, cells in zip(rows, body):
         classes = []
@@ -57,6 +57,8 @@ def summary_html(summary, depth=None):
         if not row.leaf:
             classes.append("block")
         attr = f' class="{" ".join(classes)}"' if classes else ""
+        if row.warnings:
+            attr += ' style="background:#fff3cd"'  # inline too: some viewers strip <style>
         title = f' title="{_e("; ".join(row.warnings))}"' if row.warnings else ""
         out.append(f"<tr{attr}{title}>" + "".join(_cell(h, c) for h, c in zip(header, cells)) + "</tr>")
     out.append("</tbody></table>")
