@@ -1,0 +1,429 @@
+"""shapecalc's performance, measured in one run: ``python benchmarks/run.py`` prints a table, ``--json`` a
+JSON object for tools.
+
+What it measures (see benchmarks/README.md):
+
+- start-up: whole-process wall time of ``shapecalc NAME --table`` (the console script and
+  ``python -m shapecalc``) against a bare ``python -c pass``, as a ratio (target ≤ 1.3×);
+- memory: peak resident memory of the CLI on ResNet-152 against the bare interpreter (target ≤ +10 MiB);
+- in-process analysis (``summary(network).totals``) of every zoo network, and of synthetic plain chains
+  and residual stacks of 1,000, 10,000 and 100,000 layers (targets: 100k/10k time ratio ≤ 11,
+  ≥ 200,000 layers per second);
+- symbolic mode on ResNet-50, and the valid-inputs scan (``benchmarks/scan_bench.py``), where they exist;
+- torchinfo, fvcore and ptflops on the same ResNet-50 where they and torch are installed.
+
+Timings take the minimum (and median) of many repetitions: the minimum is the least disturbed by the
+other processes of a shared machine.
+"""
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+MiB = 1024 * 1024
+TARGETS = {"startup_ratio": 1.3, "deep_ratio": 11.0, "layers_per_second": 200_000, "rss_extra_mib": 10.0}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _env():
+    """The environment of the measured processes: as a user's, with byte-code caching on (an installed
+    package has its .pyc files; PYTHONDONTWRITEBYTECODE would recompile shapecalc in every run)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def _spawn(argv):
+    """Run ``argv`` once; its wall time in seconds. stdout is discarded."""
+    start = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        err = proc.stderr.decode(errors="replace").strip()[-500:]
+        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: {err}")
+    return wall
+
+
+def _stats(samples):
+    return {"min": min(samples), "median": statistics.median(samples), "runs": len(samples)}
+
+
+def _best(fn, repeat, budget=None):
+    """Minimum and median seconds of ``fn()`` over ``repeat`` calls (fewer once ``budget`` seconds pass)."""
+    samples = []
+    started = time.perf_counter()
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+        if budget is not None and time.perf_counter() - started > budget:
+            break
+    return _stats(samples)
+
+
+def _zoo_names():
+    from shapecalc import zoo
+
+    return list(zoo.ENTRIES)
+
+
+def _has(name):
+    return name in _zoo_names()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# start-up and memory
+
+
+def startup(repeat):
+    """Whole-process wall time of the CLI against ``python -c pass``, interleaved run by run."""
+    script = Path(sys.executable).with_name("shapecalc" + (".exe" if os.name == "nt" else ""))
+    commands = {"python -c pass": [sys.executable, "-c", "pass"]}
+    for name in ("cnn-39x31", "torchvision.resnet50"):
+        if not _has(name):
+            continue
+        if script.exists():
+            commands[f"shapecalc {name} --table"] = [str(script), name, "--table"]
+        commands[f"python -m shapecalc {name} --table"] = [sys.executable, "-m", "shapecalc", name, "--table"]
+    for argv in commands.values():
+        _spawn(argv)  # warm-up: byte-code caches and the file-system cache
+    samples = {k: [] for k in commands}
+    for _ in range(repeat):
+        for key, argv in commands.items():
+            samples[key].append(_spawn(argv))
+    base = _stats(samples["python -c pass"])
+    out = {}
+    for key, values in samples.items():
+        s = _stats(values)
+        s["ratio_min"] = s["min"] / base["min"]
+        s["ratio_median"] = s["median"] / base["median"]
+        out[key] = s
+    return out
+
+
+_PEAK = """
+import atexit, sys
+def _peak():
+    with open("/proc/self/status") as f:
+        sys.stderr.write("".join(line for line in f if line.startswith("VmHWM")))
+atexit.register(_peak)
+if len(sys.argv) > 1:
+    import runpy
+    runpy.run_module("shapecalc", run_name="__main__", alter_sys=True)
+"""
+
+
+def _peak_rss(args):
+    """Peak resident memory (VmHWM, bytes) of a Python process running ``python -m shapecalc ARGS``, or the
+    bare interpreter when ``args`` is empty. VmHWM belongs to the process's own address space: unlike
+    ``ru_maxrss`` it does not inherit the parent's size across fork and exec."""
+    proc = subprocess.run([sys.executable, "-c", _PEAK, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, env=_env(), cwd=ROOT)
+    line = [l for l in proc.stderr.splitlines() if l.startswith("VmHWM")]
+    if proc.returncode or not line:
+        raise RuntimeError(f"peak memory of {args}: exit {proc.returncode}, {proc.stderr.strip()[-300:]}")
+    return int(line[-1].split()[1]) * 1024
+
+
+def memory(repeat=5):
+    """Peak resident memory of the CLI on the biggest zoo ResNet against the bare interpreter."""
+    if not os.path.exists("/proc/self/status"):
+        return {"skipped": "needs /proc/self/status (Linux)"}
+    name = next((n for n in ("torchvision.resnet152", "torchvision.resnet50", "cnn-39x31") if _has(n)), None)
+    bare = min(_peak_rss([]) for _ in range(repeat))
+    cli = min(_peak_rss([name, "--table"]) for _ in range(repeat))
+    return {"network": name, "bare_bytes": bare, "cli_bytes": cli, "extra_mib": (cli - bare) / MiB}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# in-process analysis
+
+
+def _analyse(network):
+    from shapecalc import summary
+
+    return summary(network).totals
+
+
+def zoo_networks(repeat):
+    from shapecalc import summary, zoo
+
+    out = {}
+    for name in _zoo_names():
+        build = _best(lambda: zoo.get(name), repeat)
+        network = zoo.get(name)
+        layers = len(summary(network).rows)
+        analysis = _best(lambda: _analyse(network), repeat, budget=2.0)
+        table = _best(lambda: summary(network).table(), repeat, budget=2.0)
+        out[name] = {"layers": layers, "build": build["min"], "analysis": analysis["min"],
+                     "analysis_median": analysis["median"], "table": table["min"]}
+    return out
+
+
+def chain(n):
+    """A plain chain of ``n`` layers: 3×3 convolutions and ReLUs on an 8×8×8 map."""
+    from shapecalc.layers import Conv2d, Network, ReLU
+
+    layers = [Conv2d(8, 3, padding=1) if i % 2 == 0 else ReLU() for i in range(n)]
+    return Network(f"chain-{n}", layers, (8, 8, 8))
+
+
+def residual_stack(n):
+    """About ``n`` layers as ResNet basic blocks: conv, BN, ReLU, conv, BN, add, ReLU (7 rows each)."""
+    from shapecalc.layers import BatchNorm, Conv2d, Network, ReLU, Residual
+
+    def block():
+        return Residual([Conv2d(8, 3, padding=1), BatchNorm(), ReLU(), Conv2d(8, 3, padding=1), BatchNorm()],
+                        post=[ReLU()])
+
+    return Network(f"residual-{n}", [block() for _ in range(max(1, n // 7))], (8, 8, 8))
+
+
+def deep(sizes, repeat):
+    from shapecalc import summary
+
+    out = {}
+    for kind, make in (("chain", chain), ("residual", residual_stack)):
+        runs = {}
+        for n in sizes:
+            network = make(n)
+            layers = len(summary(network).rows)
+            gc.collect()
+            s = _best(lambda: _analyse(network), repeat if n < 100_000 else max(2, repeat // 2))
+            runs[n] = {"layers": layers, "seconds": s["min"], "median": s["median"],
+                       "layers_per_second": layers / s["min"]}
+            del network
+            gc.collect()
+        if 10_000 in runs and 100_000 in runs:
+            runs["ratio_100k_10k"] = runs[100_000]["seconds"] / runs[10_000]["seconds"]
+        out[kind] = runs
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# symbolic mode, the valid-inputs scan, the competitors
+
+
+def symbolic(repeat):
+    try:
+        import shapecalc.symbolic  # noqa: F401
+    except ImportError as exc:
+        return {"skipped": f"shapecalc.symbolic is not available ({exc})"}
+    if not _has("torchvision.resnet50"):
+        return {"skipped": "torchvision.resnet50 is not in the zoo"}
+    from shapecalc import summary, zoo
+
+    network = zoo.get("torchvision.resnet50")
+    s = _best(lambda: summary(network, ("H", "W", 3)), repeat, budget=10.0)
+    cli = _best(lambda: _spawn([sys.executable, "-m", "shapecalc", "torchvision.resnet50", "--input", "HxWx3"]),
+                3)
+    return {"network": "torchvision.resnet50", "input": "HxWx3", "in_process": s["min"], "cli": cli["min"]}
+
+
+def scan():
+    try:
+        import scan_bench
+    except ImportError as exc:
+        return {"skipped": f"benchmarks/scan_bench.py is not available ({exc})"}
+    try:
+        return scan_bench.run()
+    except Exception as exc:  # a broken scan benchmark must not hide the other figures
+        return {"skipped": f"scan_bench.run() failed: {type(exc).__name__}: {exc}"}
+
+
+_TOOL = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import torch
+t1 = time.perf_counter()
+from shapecalc import zoo
+from shapecalc.torch import to_torch
+model = to_torch(zoo.get(sys.argv[2])).eval()
+t2 = time.perf_counter()
+tool = sys.argv[1]
+if tool == "torchinfo":
+    import torchinfo
+    run = lambda: torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0)
+elif tool == "fvcore":
+    import fvcore.nn
+    x = torch.zeros(1, 3, 224, 224)
+    run = lambda: (fvcore.nn.FlopCountAnalysis(model, x).unsupported_ops_warnings(False)
+                   .uncalled_modules_warnings(False).total())
+else:
+    import ptflops
+    run = lambda: ptflops.get_model_complexity_info(model, (3, 224, 224), print_per_layer_stat=False,
+                                                    as_strings=False)
+t3 = time.perf_counter()
+times = []
+for _ in range(3):
+    s = time.perf_counter(); run(); times.append(time.perf_counter() - s)
+print(json.dumps({"import_torch": t1 - t0, "build": t2 - t1, "import_tool": t3 - t2, "analysis": min(times),
+                  "first_analysis": times[0]}))
+"""
+
+
+def competitors():
+    name = "torchvision.resnet50"
+    try:
+        import importlib.util as u
+
+        missing = [m for m in ("torch", "shapecalc.torch") if u.find_spec(m) is None]
+    except (ImportError, ValueError):
+        missing = ["torch"]
+    if missing or not _has(name):
+        return {"skipped": f"needs torch, shapecalc.torch and {name} ({', '.join(missing) or name} missing)"}
+    from shapecalc import zoo
+
+    network = zoo.get(name)
+    ours = _best(lambda: _analyse(network), 20)["min"]
+    ours_process = min(_spawn([sys.executable, "-m", "shapecalc", name, "--table"]) for _ in range(5))
+    out = {"network": name, "shapecalc": {"analysis": ours, "process": ours_process}}
+    import importlib.util
+
+    for tool in ("torchinfo", "fvcore", "ptflops"):
+        if importlib.util.find_spec(tool) is None:
+            out[tool] = {"skipped": "not installed"}
+            continue
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _TOOL, tool, name], capture_output=True, text=True, env=_env(),
+                              cwd=ROOT)
+        wall = time.perf_counter() - start
+        if proc.returncode:
+            out[tool] = {"skipped": f"failed: {proc.stderr.strip().splitlines()[-1:]}"}
+            continue
+        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures["process"] = wall
+        figures["analysis_ratio"] = figures["analysis"] / ours
+        figures["process_ratio"] = wall / ours_process
+        out[tool] = figures
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the report
+
+
+def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
+    results = {"python": sys.version.split()[0], "platform": sys.platform, "cpus": os.cpu_count()}
+    try:
+        results["load_average"] = os.getloadavg()
+    except (AttributeError, OSError):
+        pass
+    results["startup"] = startup(repeat)
+    results["memory"] = memory()
+    results["zoo"] = zoo_networks(5 if quick else 20)
+    results["deep"] = deep(sizes, 3 if quick else 5)
+    results["symbolic"] = symbolic(3)
+    results["scan"] = scan()
+    results["competitors"] = {"skipped": "--quick"} if quick else competitors()
+    results["targets"] = targets(results)
+    return results
+
+
+def targets(r):
+    out = {}
+    for key, s in r["startup"].items():
+        if key != "python -c pass":
+            out[f"start-up {key} ≤ {TARGETS['startup_ratio']}× python -c pass"] = s["ratio_min"] <= TARGETS["startup_ratio"]
+    for kind, runs in r["deep"].items():
+        if "ratio_100k_10k" in runs:
+            out[f"{kind}: time(100k)/time(10k) ≤ {TARGETS['deep_ratio']:g}"] = runs["ratio_100k_10k"] <= TARGETS["deep_ratio"]
+        largest = max(k for k in runs if isinstance(k, int))
+        out[f"{kind}: ≥ {TARGETS['layers_per_second']:,} layers/s at {largest:,}"] = (
+            runs[largest]["layers_per_second"] >= TARGETS["layers_per_second"])
+    if "extra_mib" in r["memory"]:
+        out[f"peak RSS ≤ bare + {TARGETS['rss_extra_mib']:g} MiB"] = r["memory"]["extra_mib"] <= TARGETS["rss_extra_mib"]
+    return out
+
+
+def _ms(seconds):
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def render(r):
+    lines = [f"shapecalc benchmarks — Python {r['python']} on {r['platform']}, {r['cpus']} CPUs"
+             + (f", load average {r['load_average'][0]:.1f}" if "load_average" in r else ""), ""]
+    lines.append("start-up (whole process, min / median of interleaved runs)")
+    for key, s in r["startup"].items():
+        lines.append(f"  {key:48s} {_ms(s['min']):>10s} {_ms(s['median']):>10s}   "
+                     f"×{s['ratio_min']:.2f} (median ×{s['ratio_median']:.2f})   n={s['runs']}")
+    m = r["memory"]
+    lines += ["", "peak resident memory"]
+    if "skipped" in m:
+        lines.append(f"  skipped: {m['skipped']}")
+    else:
+        lines.append(f"  python -c pass {m['bare_bytes'] / MiB:.1f} MiB;  python -m shapecalc {m['network']} --table "
+                     f"{m['cli_bytes'] / MiB:.1f} MiB  (+{m['extra_mib']:.1f} MiB)")
+    lines += ["", "zoo networks, in process (min): build, summary().totals, summary().table()"]
+    for name, z in r["zoo"].items():
+        lines.append(f"  {name:32s} {z['layers']:5d} layers  build {_ms(z['build']):>9s}  analysis "
+                     f"{_ms(z['analysis']):>9s}  table {_ms(z['table']):>9s}")
+    lines += ["", "synthetic deep networks, summary().totals (min)"]
+    for kind, runs in r["deep"].items():
+        for n, d in runs.items():
+            if isinstance(n, int):
+                lines.append(f"  {kind:9s} {d['layers']:>8,d} layers  {_ms(d['seconds']):>11s}  "
+                             f"{d['layers_per_second']:>10,.0f} layers/s")
+        if "ratio_100k_10k" in runs:
+            lines.append(f"  {kind:9s} time(100k) / time(10k) = {runs['ratio_100k_10k']:.2f}")
+    lines += ["", "symbolic mode"]
+    s = r["symbolic"]
+    lines.append(f"  skipped: {s['skipped']}" if "skipped" in s else
+                 f"  {s['network']} on {s['input']}: {_ms(s['in_process'])} in process, {_ms(s['cli'])} whole CLI")
+    lines += ["", "valid-inputs scan"]
+    s = r["scan"]
+    if "skipped" in s:
+        lines.append(f"  skipped: {s['skipped']}")
+    else:
+        lines.extend(f"  {k}: {_ms(v) if isinstance(v, float) else v}" for k, v in s.items())
+    lines += ["", "competitors on the same network (ratio = their time / shapecalc's)"]
+    c = r["competitors"]
+    if "skipped" in c:
+        lines.append(f"  skipped: {c['skipped']}")
+    else:
+        ours = c["shapecalc"]
+        lines.append(f"  shapecalc   analysis {_ms(ours['analysis']):>10s}   whole process {_ms(ours['process']):>10s}")
+        for tool in ("torchinfo", "fvcore", "ptflops"):
+            t = c[tool]
+            if "skipped" in t:
+                lines.append(f"  {tool:10s}  skipped: {t['skipped']}")
+            else:
+                lines.append(f"  {tool:10s}  analysis {_ms(t['analysis']):>10s} (×{t['analysis_ratio']:,.0f})   "
+                             f"whole process {_ms(t['process']):>10s} (×{t['process_ratio']:,.0f}; import torch "
+                             f"{_ms(t['import_torch'])})")
+    lines += ["", "targets"]
+    lines.extend(f"  {'✓' if ok else '✗'} {text}" for text, ok in r["targets"].items())
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--repeat", type=int, default=30, help="start-up runs per command (default 30)")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, no 100k networks, no competitors")
+    args = p.parse_args(argv)
+    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
+    results = measure(repeat=5 if args.quick else args.repeat, sizes=sizes, quick=args.quick)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
