@@ -716,7 +716,7 @@ def _macs_formula(row):
     if not row.leaf or x is None:
         return f"MACs = the sum over the block's layers = {_fmt(row.macs)}"
     if row.kind == "conv":
-        kh, kw, cin, cin_text = _conv_factors(layer, x)
+        kh, kw, _, cin_text = _conv_factors(layer, x)
         return (f"MACs = H_out × W_out × C_out × (F × F × C_in) = {y[0]} × {y[1]} × {y[2]} × "
                 f"({kh} × {kw} × {cin_text}) = {_fmt(row.macs)}")
     if row.kind in ("dense", "rbf"):
