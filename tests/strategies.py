@@ -1,0 +1,179 @@
+"""Hypothesis strategies shared by the property tests.
+
+Import from a test with ``sys.path.insert(0, os.path.dirname(__file__))`` then ``import strategies``
+(pytest runs with ``--import-mode=importlib``, which does not put ``tests/`` on the path).
+"""
+
+from hypothesis import strategies as st
+
+# ---------------------------------------------------------------------------------------------------------
+# reliability (issue 9): valid chains built by construction, invalid ones by one deliberate mistake, and
+# text for the parsers. Shapes are tracked here with the textbook formula written independently of
+# shapecalc.formulas: ⌊(H + 2P − D·(F − 1) − 1) / S⌋ + 1.
+
+
+def _out(size, kernel, pad, stride, dilation=1):
+    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+@st.composite
+def conv_on(draw, shape):
+    """A Conv2d that fits ``shape`` (H, W, C), and its output shape."""
+    from shapecalc.layers import Conv2d
+
+    h, w, c = shape
+    pad = draw(st.integers(0, 2))
+    dilation = draw(st.integers(1, 2))
+    # the dilated kernel must fit the padded input: D·(F − 1) + 1 ≤ min(H, W) + 2P
+    largest = (min(h, w) + 2 * pad - 1) // dilation + 1
+    kernel = draw(st.integers(1, max(1, min(5, largest))))
+    stride = draw(st.integers(1, 3))
+    filters = draw(st.integers(1, 12))
+    common = [g for g in _divisors(c) if filters % g == 0]
+    groups = draw(st.sampled_from(common))
+    bias = draw(st.booleans())
+    layer = Conv2d(filters, kernel, stride=stride, padding=pad, dilation=dilation, groups=groups, bias=bias)
+    return layer, (_out(h, kernel, pad, stride, dilation), _out(w, kernel, pad, stride, dilation), filters)
+
+
+@st.composite
+def pool_on(draw, shape):
+    """A MaxPool2d or AvgPool2d that fits ``shape``, and its output shape."""
+    from shapecalc.layers import AvgPool2d, MaxPool2d
+
+    h, w, c = shape
+    kernel = draw(st.integers(1, max(1, min(3, h, w))))
+    pad = draw(st.integers(0, kernel // 2))
+    stride = draw(st.integers(1, kernel))
+    cls = draw(st.sampled_from([MaxPool2d, AvgPool2d]))
+    return cls(kernel, stride=stride, padding=pad), (_out(h, kernel, pad, stride), _out(w, kernel, pad, stride), c)
+
+
+@st.composite
+def concat_on(draw, shape):
+    """Branches merged by concatenation ("same" convolutions and a "same" pool keep H×W), and the output:
+    the channels of the branches added up."""
+    from shapecalc.layers import Branches, Conv2d, MaxPool2d
+
+    h, w, c = shape
+    branches, channels = [], 0
+    for _ in range(draw(st.integers(2, 3))):
+        if draw(st.integers(0, 3)) == 0:
+            branches.append([MaxPool2d(3, stride=1, padding="same")])
+            channels += c
+        else:
+            filters = draw(st.integers(1, 8))
+            branches.append([Conv2d(filters, draw(st.sampled_from([1, 3, 5])), padding="same")])
+            channels += filters
+    return Branches(*branches), (h, w, channels)
+
+
+@st.composite
+def residual_on(draw, shape):
+    """A residual block: identity shortcut, or a strided 1×1 projection; and its output shape."""
+    from shapecalc.layers import BatchNorm, Conv2d, ReLU, Residual
+
+    h, w, c = shape
+    if draw(st.booleans()):
+        body = [Conv2d(c, 3, padding=1), BatchNorm(), ReLU(), Conv2d(c, 3, padding=1), BatchNorm()]
+        return Residual(body, post=[ReLU()]), shape
+    filters = draw(st.integers(1, 8))
+    # body and shortcut both give ⌊(H − 1)/2⌋ + 1: (H + 2 − 3)//2 + 1 and (H − 1)//2 + 1
+    body = [Conv2d(filters, 3, stride=2, padding=1), ReLU(), Conv2d(filters, 3, padding=1)]
+    shortcut = [Conv2d(filters, 1, stride=2, bias=False), BatchNorm()]
+    return Residual(body, shortcut=shortcut, post=[ReLU()]), ((h - 1) // 2 + 1, (w - 1) // 2 + 1, filters)
+
+
+@st.composite
+def valid_chains(draw, max_layers=7):
+    """``(layers, input_shape, output_shape)``: a chain that fits its input by construction."""
+    from shapecalc.layers import BatchNorm, Dropout, Flatten, GlobalAvgPool, Linear, ReLU
+
+    shape = (draw(st.integers(1, 40)), draw(st.integers(1, 40)), draw(st.integers(1, 6)))
+    start, layers = shape, []
+    for _ in range(draw(st.integers(1, max_layers))):
+        pick = draw(st.integers(0, 9))
+        if pick <= 2:
+            layer, shape = draw(conv_on(shape))
+        elif pick <= 4:
+            layer, shape = draw(pool_on(shape))
+        elif pick == 5:
+            layer, shape = draw(concat_on(shape))
+        elif pick == 6:
+            layer, shape = draw(residual_on(shape))
+        else:
+            layer = draw(st.sampled_from([ReLU(), BatchNorm(), Dropout(0.5)]))
+        layers.append(layer)
+    tail = draw(st.integers(0, 2))
+    if tail == 1:
+        units = draw(st.integers(1, 10))
+        layers += [Flatten(), Linear(units)]
+        shape = (units,)
+    elif tail == 2:
+        units = draw(st.integers(1, 10))
+        layers += [GlobalAvgPool(), Linear(units)]
+        shape = (units,)
+    return layers, start, shape
+
+
+@st.composite
+def invalid_chains(draw):
+    """``(layers, input_shape, what)``: a valid chain followed by one mistake that must be refused."""
+    from shapecalc.layers import Add, Branches, Conv2d, Linear, MaxPool2d
+
+    layers, start, shape = draw(valid_chains(max_layers=4))
+    if len(shape) == 1:
+        # after the classifier: a convolution on a vector
+        return layers + [Conv2d(4, 1)], start, "conv on a vector"
+    h, w, c = shape
+    mistake = draw(st.sampled_from(["kernel", "dense", "concat", "add", "groups", "pool"]))
+    if mistake == "kernel":
+        pad = draw(st.integers(0, 2))
+        # a kernel one wider than the padded input
+        return layers + [Conv2d(4, min(h, w) + 2 * pad + 1, padding=pad)], start, mistake
+    if mistake == "dense":
+        return layers + [Linear(10)], start, mistake
+    if mistake == "concat":
+        if min(h, w) >= 3:
+            # a 1×1 keeps H, a 3×3 gives H − 2
+            return layers + [Branches([Conv2d(2, 1)], [Conv2d(2, 3)])], start, mistake
+        if max(h, w) >= 2:
+            # stride 2 turns a side of 2 into ⌊(2 − 1)/2⌋ + 1 = 1
+            return layers + [Branches([Conv2d(2, 1)], [Conv2d(2, 1, stride=2)])], start, mistake
+        return layers + [Linear(3)], start, "dense"
+    if mistake == "add":
+        return layers + [Branches([Conv2d(c + 1, 1)], [Conv2d(c + 2, 1)], merge=Add())], start, mistake
+    if mistake == "groups":
+        # groups c + 1 cannot divide c input channels; filters a multiple of it so the layer builds
+        return layers + [Conv2d(c + 1, 1, groups=c + 1)], start, mistake
+    return layers + [MaxPool2d(min(h, w) + 1)], start, mistake
+
+
+#: values that layer arguments must refuse or accept, but never crash on
+wild_values = st.one_of(
+    st.integers(-3, 4), st.integers(10**12 - 1, 10**12 + 1), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.none(), st.text(max_size=4), st.tuples(st.integers(-1, 3), st.integers(-1, 3)),
+    st.lists(st.integers(0, 3), max_size=3), st.just(b"3"), st.just({"k": 3}),
+)
+
+#: words of the text spec, glued into plausible-looking and broken specs
+SPEC_WORDS = [
+    "input", "network", "conv", "maxpool", "avgpool", "dense", "flatten", "relu", "bn", "gap", "fc", "pool", "lrn",
+    "branches(", "residual(", "shortcut(", "post(", "side(", "block(", ")", ";", "|", "\n", "concat", "add", "k3",
+    "k0", "s2", "p1", "d2", "g2", "k1x7", "same", "valid", "nobias", "ceil", "=", ":", "#", "20", "0", "-3", "2.5",
+    "1e3", "39x31x1", "28x28x1", "39x", "3x3x0", "[[0],[1]]", "[", "]", '"', '"title"', "name=", "loss_weight=0.3",
+    "kernel=3", "sparseconv", "dropout", "rbf", "on", "off", "٣", "\x00", "\t",
+]
+
+spec_soup = st.lists(st.sampled_from(SPEC_WORDS), max_size=25).map(" ".join)
+
+#: cells and separators of a submission table
+SUBMISSION_PIECES = ["layer", "output", "params", "MACs", "RF", "conv1", "pool1", "dense", "36x28x20", "(36, 28, 20)",
+                     "340", "16,100", "1.2M", "160K", "4*4*20", "= 320", ",", "\t", "|", "---", "\n", " ", "-", "x",
+                     '"', "١", "None", "?"]
+
+submission_soup = st.lists(st.sampled_from(SUBMISSION_PIECES), max_size=40).map("".join)
