@@ -65,6 +65,8 @@ ALIASES = {
 }
 
 COMPOSITES = ("branches", "residual", "block", "side")
+#: deeper nesting is refused (as a SpecError, before Python's recursion limit is reached)
+MAX_NESTING = 50
 _COMPOSITE_ALIASES = {"sidehead": "side", "sequential": "block", "group": "block", "res": "residual"}
 
 #: one-letter flags: ``k3`` → kernel=3, ``s2x1`` → stride=(2, 1)
@@ -488,16 +490,23 @@ class _Parser:
     def group(self, what):
         """``( sequence )``; returns the sequence."""
         self.expect("(", f"'(' after {what}")
-        self.depth += 1
         items = self.sequence()
         tok = self.peek()
         if tok.type == ";":
             raise self.src.error(f"';' separates branches, and {what} has one sequence", tok)
         self.expect(")", "')'")
-        self.depth -= 1
         return items
 
     def composite(self, word, name, tok):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.src.error(f"more than {MAX_NESTING} nested blocks", tok)
+        try:
+            return self._composite(word, name, tok)
+        finally:
+            self.depth -= 1
+
+    def _composite(self, word, name, tok):
         try:
             if word == "block":
                 items = self.group("block")
@@ -620,12 +629,16 @@ def load_spec_file(path):
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"not valid TOML: {exc}", str(path)) from None
+        except RecursionError:
+            raise SpecError("nested too deeply", str(path)) from None
         return build_structured(data, str(path), stem)
     if ext == ".json":
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise SpecError(f"not valid JSON: {exc}", str(path)) from None
+        except RecursionError:
+            raise SpecError("nested too deeply", str(path)) from None
         return build_structured(data, str(path), stem)
     return parse_spec(text, origin=str(path), title=stem)
 
@@ -681,6 +694,8 @@ def _input_value(value, origin):
 
 
 def _structured_layers(items, where):
+    if where.count("[") > 2 * MAX_NESTING:
+        raise SpecError(f"more than {MAX_NESTING} nested blocks", where.split(":")[0])
     if isinstance(items, str):
         items = [items]
     if not isinstance(items, list):

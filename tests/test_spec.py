@@ -416,3 +416,17 @@ def test_odd_names_and_none_round_trip():
     back = parse_spec(text)
     assert summary(back).table() == summary(net).table()
     assert back.layers[1].momentum is None
+
+
+def test_nesting_limit():
+    """Blocks nested deeper than the limit are a SpecError, not a RecursionError."""
+    with pytest.raises(SpecError, match="more than 50 nested blocks"):
+        parse_spec("input 8x8x1 | " + "block( " * 400 + "relu" + " )" * 400)
+    deep = ["relu"]
+    for _ in range(300):
+        deep = [deep]
+    from shapecalc.spec import build_structured
+
+    with pytest.raises(SpecError, match="nested blocks"):
+        build_structured({"input": "8x8x1", "layers": deep})
+    assert len(summary(parse_spec("input 8x8x1 | " + "block( " * 20 + "relu" + " )" * 20)).rows) == 2
