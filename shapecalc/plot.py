@@ -12,8 +12,8 @@ both pyramids. With ``path`` (``.png`` or ``.svg``, or any format matplotlib kno
 the Agg renderer (no display needed) and returned; without it the figure is returned for a notebook to show.
 matplotlib is imported only here, and only when a figure is drawn.
 
-A network with hundreds of layers is folded into its blocks (as ``--depth`` does for the table) until at most
-40 bars remain, so that every label stays readable.
+A network with more than 24 layers with weights is folded into its blocks (as ``--depth`` does for the table),
+as finely as leaves at most 40 bars, so that every label stays readable.
 """
 
 from .errors import ConfigError
@@ -22,6 +22,8 @@ from .shapes import format_int
 __all__ = ["plot_summary", "plot_comparison", "plot_rows", "pyramid_points"]
 
 MAX_BARS = 40
+#: up to this many layers are drawn one by one; more are folded into their blocks (when it leaves ≤ MAX_BARS)
+LEAF_BARS = 24
 #: room between a panel and its title for the legend row, so that the two never overlap
 TITLE_PAD = 24
 
@@ -61,9 +63,9 @@ def _splits_a_block(summary, depth):
 
 
 def auto_depth(summary, max_bars=MAX_BARS):
-    """The finest folding (``None`` = every layer) that leaves at most ``max_bars`` bars and keeps every
-    branch or residual block in one piece."""
-    if len(_bar_rows(summary, None)) <= max_bars:
+    """Every layer (``None``) when there are at most 24; otherwise the finest folding into blocks that leaves
+    at most ``max_bars`` bars and keeps every branch or residual block in one piece."""
+    if len(_bar_rows(summary, None)) <= min(LEAF_BARS, max_bars):
         return None
     deepest = max(r.depth for r in summary.rows)
     for depth in range(deepest, 0, -1):
