@@ -258,7 +258,8 @@ class _Windowed(Layer):
         """Padding ``((top, bottom), (left, right))`` for input ``x``."""
         if self.padding == "same":
             return tuple(F.same_padding(x[a], self.kernel[a], self.stride[a], self.dilation[a]) for a in (0, 1))
-        return tuple((p, p) for p in self.padding)
+        h, w = self.padding
+        return ((h, h), (w, w))
 
     def _spatial(self, x, ctx, path):
         """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
@@ -299,10 +300,9 @@ class _Windowed(Layer):
         return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
 
     def window(self, x):
-        pads = self.pads(x)
-        return tuple(
-            (F.effective_kernel(self.kernel[a], self.dilation[a]), self.stride[a], pads[a][0]) for a in (0, 1)
-        )
+        (top, _), (left, _) = self.pads(x)
+        k, d, s = self.kernel, self.dilation, self.stride
+        return ((F.effective_kernel(k[0], d[0]), s[0], top), (F.effective_kernel(k[1], d[1]), s[1], left))
 
     def _window_text(self):
         text = _kxk(self.kernel) if self.kernel[0] != self.kernel[1] else f"{self.kernel[0]}×{self.kernel[0]}"
