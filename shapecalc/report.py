@@ -158,10 +158,12 @@ class Summary:
         from .conventions import get
 
         counter = get(self.convention)
+        trainable = sum(r.trainable_params for r in main)
         return {
             "params": params,
-            "trainable_params": sum(r.trainable_params for r in main),
-            "non_trainable_params": sum(r.non_trainable_params for r in main),
+            "trainable_params": trainable,
+            # Σ (params − trainable) = Σ params − Σ trainable: one pass fewer
+            "non_trainable_params": params - trainable,
             "buffers": sum(r.buffers for r in main),
             "side_head_params": side_params,
             "params_with_side_heads": params + side_params,
