@@ -386,6 +386,8 @@ def test_load_python(tmp_path, monkeypatch):
         "layers = [Input(28, 28, 1), Conv2d(4, 3)]\n"
         "def build():\n    return net\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
+    # the docs' own example imports a different mynets module in this process: start afresh
+    monkeypatch.delitem(sys.modules, "mynets", raising=False)
     assert load_python("mynets:net").title == "mine"
     assert load_python("mynets:build").title == "mine"
     assert load_python("mynets:layers").input_shape == (28, 28, 1)
