@@ -438,10 +438,11 @@ class _Pool(_Windowed):
         super().__init__(name)
         self._set_window(kernel, stride, padding, dilation, ceil_mode)
         if self.padding != "same":
-            for k, p, d in zip(self.kernel, self.padding, self.dilation):
-                if 2 * p > F.effective_kernel(k, d):
+            for k, p in zip(self.kernel, self.padding):
+                # PyTorch checks P ≤ ⌊F / 2⌋ on the kernel itself, dilated or not
+                if 2 * p > k:
                     raise ConfigError(
-                        f"padding {p} must be at most half the window {F.effective_kernel(k, d)} (PyTorch's rule)",
+                        f"padding {p} must be at most half the window {k} (PyTorch's rule)",
                         name,
                     )
 
