@@ -134,6 +134,16 @@ def _require_map(x, path, kind):
         )
 
 
+def _require_numeric_channels(x, path, kind):
+    """Checks on the channel count need a number: symbolic sizes are for H and W (a letter for C used to
+    reach a Python comparison of sympy expressions: a TypeError)."""
+    import numbers
+
+    if not isinstance(x[2], numbers.Integral):
+        raise ConfigError(f"{kind} needs a whole-number channel count, received {x[2]} (letters are for H and W)",
+                          path)
+
+
 def _require_vector(x, path, kind):
     if len(x) != 1:
         raise ShapeError(
@@ -410,6 +420,7 @@ class SparseConv2d(Conv2d):
 
     def infer(self, x, ctx, path):
         _require_map(x, path, "sparseconv")
+        _require_numeric_channels(x, path, "sparseconv")
         largest = max(max(row) for row in self.table)
         if largest >= x[2]:
             raise ShapeError(f"the connection table names input map {largest}, but the input has {x[2]} maps", path)
@@ -776,6 +787,7 @@ class ChannelPadShortcut(Layer):
 
     def infer(self, x, ctx, path):
         _require_map(x, path, "padshortcut")
+        _require_numeric_channels(x, path, "padshortcut")
         if self.channels < x[2]:
             raise ShapeError(f"cannot pad {x[2]} channels down to {self.channels}", path)
         # x[::S]: ⌈H / S⌉ positions kept

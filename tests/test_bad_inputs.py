@@ -594,3 +594,13 @@ def test_cli_files(tmp_path, name):
     # a spec error may add its excerpt (the line and a caret), indented
     assert all(line.startswith("  ") for line in lines[1:])
     assert fragment in lines[0]
+
+
+@pytest.mark.parametrize("layer, kind", [(L.ChannelPadShortcut(8), "padshortcut"),
+                                         (L.SparseConv2d([[0], [1]], 3), "sparseconv")])
+def test_symbolic_channels_refused(layer, kind):
+    """A letter for the channels reaching a channel check is a ConfigError (it was a sympy TypeError)."""
+    with pytest.raises(ShapecalcError) as info:
+        shapecalc.summary([layer], ("H", "W", "C"))
+    assert type(info.value) is ConfigError
+    assert f"{kind}1: {kind} needs a whole-number channel count, received C" in str(info.value)
