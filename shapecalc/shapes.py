@@ -35,8 +35,9 @@ DTYPE_BYTES = {
 #: sizes above this are refused as typos (a 10^12-pixel side is not an image)
 MAX_SIZE = 10**12
 
-_SEPARATORS = re.compile(r"\s*(?:[x×X*,]|\s)\s*")
-_SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# patterns, compiled (and cached by re) on first use: the plain table path never parses a shape
+_SEPARATORS = r"\s*(?:[x×X*,]|\s)\s*"
+_SYMBOL = r"[A-Za-z][A-Za-z0-9_]*"
 
 
 def is_map(shape):
@@ -55,7 +56,7 @@ def parse_shape(text, allow_symbols=False, what="input"):
     body = raw.strip("()[] ")
     if not body:
         raise ConfigError(f"expected a shape such as 224x224x3, received an empty string", what)
-    parts = _SEPARATORS.split(body)
+    parts = re.split(_SEPARATORS, body)
     if len(parts) not in (1, 3):
         raise ConfigError(
             f"expected 3 sizes H×W×C (or one size N for a vector), received {len(parts)} in {raw!r}", what
@@ -73,7 +74,7 @@ def parse_shape(text, allow_symbols=False, what="input"):
             if value > MAX_SIZE:
                 raise ConfigError(f"size {value} in {raw!r} is larger than the limit {MAX_SIZE:,}", what)
             dims.append(value)
-        elif allow_symbols and _SYMBOL.fullmatch(part):
+        elif allow_symbols and re.fullmatch(_SYMBOL, part):
             dims.append(part)
         else:
             shown = part if part else "an empty part"
