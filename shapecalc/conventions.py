@@ -66,12 +66,21 @@ def _out_numel(row):
     return row.activations
 
 
+def pool_pads_itself(layer, x):
+    """Whether PyTorch's pooling can apply ``layer``'s padding on input ``x`` itself: symmetric and at
+    most half the kernel. Otherwise (asymmetric or dilated "same") the realisation pads first, in a
+    padding module of its own."""
+    (top, bottom), (left, right) = layer.pads(x)
+    return top == bottom and left == right and 2 * top <= layer.kernel[0] and 2 * left <= layer.kernel[1]
+
+
 def _pooled_numel(row):
-    """Elements entering the pooling module itself: the input after an explicit (asymmetric "same")
-    padding, which the realisation applies in a padding module before the pool."""
-    (top, bottom), (left, right) = row.layer.pads(row.input_shape)
+    """Elements entering the pooling module itself: the input, after the explicit padding where the
+    pool cannot pad itself (see :func:`pool_pads_itself`)."""
+    layer = row.layer
+    (top, bottom), (left, right) = layer.pads(row.input_shape)
     h, w, c = row.input_shape
-    if top == bottom and left == right:
+    if pool_pads_itself(layer, row.input_shape):
         return _in_numel(row)
     return (h + top + bottom) * (w + left + right) * c * _batch(row)
 

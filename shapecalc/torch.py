@@ -24,6 +24,7 @@ How the unusual layers are realised (faithfully: same parameters, same outputs, 
 torch is imported inside the functions only: ``import shapecalc.torch`` does not import it.
 """
 
+from .conventions import pool_pads_itself
 from .errors import ConfigError
 from .shapes import format_int, format_shape
 
@@ -293,8 +294,9 @@ def _leaf(row, no_bias):
                 return nn.AvgPool2d(layer.kernel, layer.stride, p, ceil_mode=layer.ceil_mode,
                                     count_include_pad=layer.count_include_pad)
             filler = 0.0
-        if _symmetric(pads):
+        if pool_pads_itself(layer, x):
             return make((pads[0][0], pads[1][0]))
+        # asymmetric, or wider than PyTorch's pooling accepts (P ≤ F/2: "same" with dilation)
         return K["Padded"](nn.ConstantPad2d(_pad_arg(pads), filler), make(0))
     if kind == "subsampling":
         return K["Subsampling"](x[2], layer.kernel, layer.stride, not no_bias)

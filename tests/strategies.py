@@ -177,3 +177,169 @@ SUBMISSION_PIECES = ["layer", "output", "params", "MACs", "RF", "conv1", "pool1"
                      '"', "١", "None", "?"]
 
 submission_soup = st.lists(st.sampled_from(SUBMISSION_PIECES), max_size=40).map("".join)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# PyTorch realisation (issue 4): random valid architectures of every kind the realisation supports, with
+# random kernels, strides, paddings ("same" included), dilations, groups and ceil mode. Each candidate
+# block is tried on the current shape with shapecalc and dropped if it does not fit; whether shapecalc's
+# figures are right is what the tests then check against PyTorch.
+
+
+def _net_output(block, shape):
+    """The shape after ``block`` on ``shape`` (SideHead: unchanged), or None if it does not fit."""
+    from shapecalc.analysis import walk
+    from shapecalc.errors import ShapecalcError
+    from shapecalc.layers import Sequential, SideHead
+
+    try:
+        rows = walk(Sequential(block), shape)
+    except ShapecalcError:
+        return None
+    if isinstance(block, SideHead):
+        return shape
+    return rows[-1].output_shape if not isinstance(block, (list, tuple)) else None
+
+
+def _net_top(rows):
+    return [r for r in rows if r.depth == 0][-1]
+
+
+_net_kernels = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 4), st.integers(1, 4)))
+_net_strides = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
+_net_paddings = st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                          st.sampled_from(["same", "valid"]))
+
+
+@st.composite
+def _net_conv(draw, c, stride=None, padding=None, filters=None):
+    from shapecalc.layers import Conv2d
+
+    groups = draw(st.sampled_from(_divisors(c)))
+    if filters is None:
+        filters = groups * draw(st.integers(1, max(1, 8 // groups)))
+    elif filters % groups:
+        groups = 1
+    return Conv2d(filters, draw(_net_kernels), stride=draw(_net_strides) if stride is None else stride,
+                  padding=draw(_net_paddings) if padding is None else padding, dilation=draw(st.integers(1, 3)),
+                  groups=groups, bias=draw(st.booleans()))
+
+
+@st.composite
+def _net_pool(draw, stride=None, padding=None):
+    from shapecalc.layers import AvgPool2d, MaxPool2d
+
+    kernel = draw(_net_kernels)
+    if padding is None:
+        # PyTorch: padding at most half the kernel
+        smallest = min(kernel) if isinstance(kernel, tuple) else kernel
+        padding = draw(st.one_of(st.integers(0, smallest // 2), st.just("same")))
+    ceil = padding != "same" and draw(st.booleans())
+    stride = draw(st.one_of(st.none(), _net_strides)) if stride is None else stride
+    if draw(st.booleans()):
+        return MaxPool2d(kernel, stride, padding, ceil, dilation=draw(st.integers(1, 2)))
+    return AvgPool2d(kernel, stride, padding, ceil, count_include_pad=draw(st.booleans()))
+
+
+@st.composite
+def _net_block(draw, shape):
+    """One candidate block (a layer or a composite) for a feature map ``shape``."""
+    from shapecalc.layers import (
+        AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm, Branches, ChannelPadShortcut, Conv2d, Dropout,
+        GlobalAvgPool, Identity, Linear, LocalResponseNorm, ReLU, Residual, ScaledTanh, SideHead, Sigmoid,
+        SparseConv2d, Subsampling, Tanh,
+    )
+
+    h, w, c = shape
+    pick = draw(st.sampled_from(["conv", "conv", "conv", "pool", "pool", "bn", "act", "lrn", "branches",
+                                 "branches", "residual", "side", "sparse", "subsampling", "adaptive"]))
+    if pick == "conv":
+        return draw(_net_conv(c))
+    if pick == "pool":
+        return draw(_net_pool())
+    if pick == "bn":
+        return BatchNorm(affine=draw(st.booleans()))
+    if pick == "act":
+        return draw(st.sampled_from([ReLU, Tanh, Sigmoid, ScaledTanh, Identity, Dropout]))()
+    if pick == "lrn":
+        return LocalResponseNorm(draw(st.integers(1, 5)))
+    if pick == "sparse":
+        outs = draw(st.integers(1, 6))
+        table = [draw(st.lists(st.integers(0, c - 1), min_size=1, max_size=c, unique=True)) for _ in range(outs)]
+        return SparseConv2d(table, draw(_net_kernels), stride=draw(st.integers(1, 2)),
+                            padding=draw(st.integers(0, 1)), bias=draw(st.booleans()))
+    if pick == "subsampling":
+        return Subsampling(draw(st.integers(1, 3)))
+    if pick == "adaptive":
+        cls = draw(st.sampled_from([AdaptiveAvgPool2d, AdaptiveMaxPool2d]))
+        return cls((draw(st.integers(1, max(1, h))), draw(st.integers(1, max(1, w)))))
+    if pick == "side":
+        return SideHead(GlobalAvgPool(), Linear(draw(st.integers(1, 5))), loss_weight=0.3)
+    if pick == "branches":
+        # "same" padding with one common stride: every branch gives ⌈H/S⌉ × ⌈W/S⌉
+        stride = draw(st.integers(1, 2))
+        merge = draw(st.sampled_from(["concat", "add"]))
+        filters = draw(st.integers(1, 6)) if merge == "add" else None
+        branches = []
+        for _ in range(draw(st.integers(2, 3))):
+            if merge == "concat" and draw(st.integers(0, 3)) == 0:
+                branches.append([draw(_net_pool(stride=stride, padding="same"))])
+            else:
+                branches.append([draw(_net_conv(c, stride=stride, padding="same", filters=filters))])
+        return Branches(*branches, merge=merge)
+    # residual: post-activation (BN, ReLU after the sum) or pre-activation (BN, ReLU first, nothing after)
+    stride = draw(st.integers(1, 2))
+    filters = draw(st.integers(1, 8))
+    pre = draw(st.booleans())
+    body = [Conv2d(filters, 3, stride=stride, padding="same"), BatchNorm(), ReLU(),
+            Conv2d(filters, draw(st.sampled_from([1, 3])), padding="same")]
+    if pre:
+        body = [BatchNorm(), ReLU()] + body
+    if stride == 1 and filters == c:
+        shortcut = None
+    elif filters >= c and draw(st.booleans()):
+        shortcut = [ChannelPadShortcut(filters, stride)]
+    else:
+        shortcut = [Conv2d(filters, 1, stride=stride, bias=False), BatchNorm()]
+    return Residual(body, shortcut=shortcut, post=[] if pre else [ReLU()])
+
+
+@st.composite
+def networks(draw, max_blocks=5, max_size=24, max_channels=6):
+    """A random valid :class:`~shapecalc.layers.Network` on a small input (at most ``max_size`` a side):
+    convolutions (grouped, dilated, strided, "same"), pooling (ceil mode, padding), BatchNorm, LRN,
+    activations, sparse convolutions, subsampling, adaptive pooling, branches (concat and add), residual
+    blocks (projection, zero-pad or identity shortcut; pre- or post-activation), side heads, then
+    optionally a classifier (flatten or global pooling, dense, BatchNorm1d, dropout, softmax or RBF)."""
+    from shapecalc.layers import (
+        RBF, BatchNorm, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, Linear, Network, ReLU, Softmax,
+    )
+
+    shape = (draw(st.integers(1, max_size)), draw(st.integers(1, max_size)), draw(st.integers(1, max_channels)))
+    start, layers = shape, []
+    from shapecalc.errors import ShapecalcError
+
+    for _ in range(draw(st.integers(1, max_blocks))):
+        try:
+            block = draw(_net_block(shape))
+        except ShapecalcError:
+            # arguments PyTorch refuses too (pool padding over half the window): drawn again next turn
+            continue
+        out = _net_output(block, shape)
+        if out is not None and len(out) == 3:
+            layers.append(block)
+            shape = out
+    tail = draw(st.integers(0, 3))
+    if tail:
+        layers.append([Flatten(), GlobalAvgPool(), GlobalMaxPool()][tail - 1])
+        layers.append(Linear(draw(st.integers(1, 8)), bias=draw(st.booleans())))
+        for extra in draw(st.lists(st.sampled_from(["bn", "relu", "dropout"]), max_size=2)):
+            layers.append({"bn": BatchNorm, "relu": ReLU, "dropout": Dropout}[extra]())
+        last = draw(st.sampled_from(["none", "softmax", "rbf"]))
+        if last == "softmax":
+            layers.append(Softmax())
+        elif last == "rbf":
+            layers.append(RBF(draw(st.integers(1, 4))))
+    if not layers:
+        layers.append(ReLU())
+    return Network("random", layers, start)
