@@ -23,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,18 +45,30 @@ def _env():
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # this checkout's shapecalc, installed or not (every measured command gets the same sys.path)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 
 
-def _spawn(argv):
-    """Run ``argv`` once; its wall time in seconds. stdout is discarded."""
+def _spawn(argv, env=None):
+    """Run ``argv`` once, from a neutral folder (as a user would, not from the checkout); (wall seconds,
+    CPU seconds of the child or None). stdout is discarded."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or _env(),
+                            cwd=tempfile.gettempdir())
+    err = proc.stderr.read()
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+    else:
+        proc.wait()
+        cpu = None
     wall = time.perf_counter() - start
+    proc.stderr.close()
     if proc.returncode:
-        err = proc.stderr.decode(errors="replace").strip()[-500:]
-        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: {err}")
-    return wall
+        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+    return wall, cpu
 
 
 def _stats(samples):
@@ -63,16 +76,21 @@ def _stats(samples):
 
 
 def _best(fn, repeat, budget=None):
-    """Minimum and median seconds of ``fn()`` over ``repeat`` calls (fewer once ``budget`` seconds pass)."""
-    samples = []
+    """CPU time of ``fn()`` (min and median over ``repeat`` calls, fewer once ``budget`` seconds pass), and
+    the minimum wall time. CPU time is what the targets use: on a shared machine, wall time also counts
+    the time the process waited for a core."""
+    cpu, wall = [], []
     started = time.perf_counter()
     for _ in range(repeat):
-        t = time.perf_counter()
+        c, w = time.process_time(), time.perf_counter()
         fn()
-        samples.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
         if budget is not None and time.perf_counter() - started > budget:
             break
-    return _stats(samples)
+    out = _stats(cpu)
+    out["wall_min"] = min(wall)
+    return out
 
 
 def _zoo_names():
@@ -89,6 +107,30 @@ def _has(name):
 # start-up and memory
 
 
+def _interleaved(commands, repeat, env=None):
+    """Wall and CPU time of each command, run in turn ``repeat`` times; ratios to the first command."""
+    for argv in commands.values():
+        _spawn(argv, env)  # warm-up: byte-code caches and the file-system cache
+    walls, cpus = {k: [] for k in commands}, {k: [] for k in commands}
+    for _ in range(repeat):
+        for key, argv in commands.items():
+            wall, cpu = _spawn(argv, env)
+            walls[key].append(wall)
+            if cpu is not None:
+                cpus[key].append(cpu)
+    base = next(iter(commands))
+    out = {}
+    for key in commands:
+        s = _stats(walls[key])
+        s["ratio_min"] = s["min"] / min(walls[base])
+        s["ratio_median"] = s["median"] / statistics.median(walls[base])
+        if cpus[key]:
+            s["cpu_min"] = min(cpus[key])
+            s["cpu_ratio_min"] = s["cpu_min"] / min(cpus[base])
+        out[key] = s
+    return out
+
+
 def startup(repeat):
     """Whole-process wall time of the CLI against ``python -c pass``, interleaved run by run."""
     script = Path(sys.executable).with_name("shapecalc" + (".exe" if os.name == "nt" else ""))
@@ -99,20 +141,17 @@ def startup(repeat):
         if script.exists():
             commands[f"shapecalc {name} --table"] = [str(script), name, "--table"]
         commands[f"python -m shapecalc {name} --table"] = [sys.executable, "-m", "shapecalc", name, "--table"]
-    for argv in commands.values():
-        _spawn(argv)  # warm-up: byte-code caches and the file-system cache
-    samples = {k: [] for k in commands}
-    for _ in range(repeat):
-        for key, argv in commands.items():
-            samples[key].append(_spawn(argv))
-    base = _stats(samples["python -c pass"])
-    out = {}
-    for key, values in samples.items():
-        s = _stats(values)
-        s["ratio_min"] = s["min"] / base["min"]
-        s["ratio_median"] = s["median"] / base["median"]
-        out[key] = s
-    return out
+    return _interleaved(commands, repeat)
+
+
+def startup_without_site(repeat):
+    """The same without the site module (python -S, shapecalc on PYTHONPATH): the interpreter alone, with
+    none of the modules that site and an editable install's finder import (re, enum, pathlib …), so that
+    what shapecalc imports is all on its side of the ratio."""
+    commands = {"python -S -c pass": [sys.executable, "-S", "-c", "pass"],
+                "python -S -m shapecalc cnn-39x31 --table": [sys.executable, "-S", "-m", "shapecalc", "cnn-39x31",
+                                                             "--table"]}
+    return _interleaved(commands, repeat)
 
 
 _PEAK = """
@@ -132,8 +171,8 @@ def _peak_rss(args):
     bare interpreter when ``args`` is empty. VmHWM belongs to the process's own address space: unlike
     ``ru_maxrss`` it does not inherit the parent's size across fork and exec."""
     proc = subprocess.run([sys.executable, "-c", _PEAK, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=_env(), cwd=ROOT)
-    line = [l for l in proc.stderr.splitlines() if l.startswith("VmHWM")]
+                          text=True, env=_env(), cwd=tempfile.gettempdir())
+    line = [entry for entry in proc.stderr.splitlines() if entry.startswith("VmHWM")]
     if proc.returncode or not line:
         raise RuntimeError(f"peak memory of {args}: exit {proc.returncode}, {proc.stderr.strip()[-300:]}")
     return int(line[-1].split()[1]) * 1024
@@ -204,7 +243,7 @@ def deep(sizes, repeat):
             layers = len(summary(network).rows)
             gc.collect()
             s = _best(lambda: _analyse(network), repeat if n < 100_000 else max(2, repeat // 2))
-            runs[n] = {"layers": layers, "seconds": s["min"], "median": s["median"],
+            runs[n] = {"layers": layers, "seconds": s["min"], "median": s["median"], "wall": s["wall_min"],
                        "layers_per_second": layers / s["min"]}
             del network
             gc.collect()
@@ -229,9 +268,9 @@ def symbolic(repeat):
 
     network = zoo.get("torchvision.resnet50")
     s = _best(lambda: summary(network, ("H", "W", 3)), repeat, budget=10.0)
-    cli = _best(lambda: _spawn([sys.executable, "-m", "shapecalc", "torchvision.resnet50", "--input", "HxWx3"]),
-                3)
-    return {"network": "torchvision.resnet50", "input": "HxWx3", "in_process": s["min"], "cli": cli["min"]}
+    cli = min(_spawn([sys.executable, "-m", "shapecalc", "torchvision.resnet50", "--input", "HxWx3"])[0]
+              for _ in range(3))
+    return {"network": "torchvision.resnet50", "input": "HxWx3", "in_process": s["min"], "cli": cli}
 
 
 def scan():
@@ -289,8 +328,9 @@ def competitors():
     from shapecalc import zoo
 
     network = zoo.get(name)
-    ours = _best(lambda: _analyse(network), 20)["min"]
-    ours_process = min(_spawn([sys.executable, "-m", "shapecalc", name, "--table"]) for _ in range(5))
+    # wall time on both sides: torch runs several threads, so its CPU time would overstate it
+    ours = _best(lambda: _analyse(network), 20)["wall_min"]
+    ours_process = min(_spawn([sys.executable, "-m", "shapecalc", name, "--table"])[0] for _ in range(5))
     out = {"network": name, "shapecalc": {"analysis": ours, "process": ours_process}}
     import importlib.util
 
@@ -324,6 +364,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     except (AttributeError, OSError):
         pass
     results["startup"] = startup(repeat)
+    results["startup_without_site"] = startup_without_site(repeat)
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
     results["deep"] = deep(sizes, 3 if quick else 5)
@@ -357,10 +398,13 @@ def _ms(seconds):
 def render(r):
     lines = [f"shapecalc benchmarks — Python {r['python']} on {r['platform']}, {r['cpus']} CPUs"
              + (f", load average {r['load_average'][0]:.1f}" if "load_average" in r else ""), ""]
-    lines.append("start-up (whole process, min / median of interleaved runs)")
-    for key, s in r["startup"].items():
-        lines.append(f"  {key:48s} {_ms(s['min']):>10s} {_ms(s['median']):>10s}   "
-                     f"×{s['ratio_min']:.2f} (median ×{s['ratio_median']:.2f})   n={s['runs']}")
+    lines.append(f"start-up: whole-process wall time, min / median of {next(iter(r['startup'].values()))['runs']} "
+                 "interleaved runs, ratio to the bare interpreter; CPU: the child's user+sys time, min")
+    for group in ("startup", "startup_without_site"):
+        for key, s in r[group].items():
+            cpu = f"   CPU {_ms(s['cpu_min']):>8s} ×{s['cpu_ratio_min']:.2f}" if "cpu_min" in s else ""
+            lines.append(f"  {key:50s} {_ms(s['min']):>9s} {_ms(s['median']):>9s}  ×{s['ratio_min']:.2f} "
+                         f"(median ×{s['ratio_median']:.2f}){cpu}")
     m = r["memory"]
     lines += ["", "peak resident memory"]
     if "skipped" in m:
@@ -368,29 +412,30 @@ def render(r):
     else:
         lines.append(f"  python -c pass {m['bare_bytes'] / MiB:.1f} MiB;  python -m shapecalc {m['network']} --table "
                      f"{m['cli_bytes'] / MiB:.1f} MiB  (+{m['extra_mib']:.1f} MiB)")
-    lines += ["", "zoo networks, in process (min): build, summary().totals, summary().table()"]
+    lines += ["", "zoo networks, in process (CPU time, min): build, summary().totals, summary().table()"]
     for name, z in r["zoo"].items():
-        lines.append(f"  {name:32s} {z['layers']:5d} layers  build {_ms(z['build']):>9s}  analysis "
+        lines.append(f"  {name:28s} {z['layers']:5d} layers  build {_ms(z['build']):>9s}  analysis "
                      f"{_ms(z['analysis']):>9s}  table {_ms(z['table']):>9s}")
-    lines += ["", "synthetic deep networks, summary().totals (min)"]
+    lines += ["", "synthetic deep networks, summary().totals (CPU time, min; wall time, min)"]
     for kind, runs in r["deep"].items():
         for n, d in runs.items():
             if isinstance(n, int):
                 lines.append(f"  {kind:9s} {d['layers']:>8,d} layers  {_ms(d['seconds']):>11s}  "
-                             f"{d['layers_per_second']:>10,.0f} layers/s")
+                             f"{d['layers_per_second']:>10,.0f} layers/s   (wall {_ms(d['wall'])})")
         if "ratio_100k_10k" in runs:
             lines.append(f"  {kind:9s} time(100k) / time(10k) = {runs['ratio_100k_10k']:.2f}")
     lines += ["", "symbolic mode"]
     s = r["symbolic"]
     lines.append(f"  skipped: {s['skipped']}" if "skipped" in s else
-                 f"  {s['network']} on {s['input']}: {_ms(s['in_process'])} in process, {_ms(s['cli'])} whole CLI")
+                 f"  {s['network']} on {s['input']}: {_ms(s['in_process'])} in process (sympy already imported), "
+                 f"{_ms(s['cli'])} whole CLI (min of 3)")
     lines += ["", "valid-inputs scan"]
     s = r["scan"]
     if "skipped" in s:
         lines.append(f"  skipped: {s['skipped']}")
     else:
         lines.extend(f"  {k}: {_ms(v) if isinstance(v, float) else v}" for k, v in s.items())
-    lines += ["", "competitors on the same network (ratio = their time / shapecalc's)"]
+    lines += ["", "competitors on the same network: wall time, min of 3 (ratio = their time / shapecalc's)"]
     c = r["competitors"]
     if "skipped" in c:
         lines.append(f"  skipped: {c['skipped']}")
