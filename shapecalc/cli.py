@@ -178,7 +178,17 @@ def _summary(args, network):
                    freeze=getattr(args, "freeze", None), dtype=args.dtype, convention=args.convention)
 
 
+def _check_pairs(args):
+    """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
+    for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
+                                        ("--exact", args.exact, "--valid-inputs", args.valid_inputs),
+                                        ("--device", args.device, "--verify", args.verify)):
+        if value and not given:
+            raise ConfigError(f"{option} applies with {needs} only (add {needs}, or leave {option} out)", option)
+
+
 def run_model(args, out):
+    _check_pairs(args)
     network = load_network(args, args.name)
     if args.export_spec:
         from .spec import export_spec

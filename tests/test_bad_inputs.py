@@ -275,6 +275,15 @@ CLI = {
     "compare-one-name": (["compare", "cnn-39x31"], "the following arguments are required: b"),
     "compare-unknown": (["compare", "cnn-39x31", "nope"], "nope: unknown network"),
     "check-no-file": (["check"], "the following arguments are required: submission"),
+    "range-alone": (["cnn-39x31", "--range", "1:5"], "--range applies with --valid-inputs only"),
+    "exact-alone": (["cnn-39x31", "--exact"], "--exact applies with --valid-inputs only"),
+    "device-alone": (["cnn-39x31", "--device", "cpu"], "--device applies with --verify only"),
+    "range-reversed": (["cnn-39x31", "--valid-inputs", "--range", "5:1"], "expected 1 ≤ LO ≤ HI, received 5:1"),
+    "subs-numeric": (["cnn-39x31", "--subs", "H=3"], "--subs needs a symbolic input"),
+    "subs-zero": (["cnn-39x31", "--input", "HxWx1", "--subs", "H=0,W=31"], "H must be at least 1, received 0"),
+    "python-module-object": (["--python", "os:path"], "os:path is a module, not a Network"),
+    "check-bad-tolerance": (["check", "x.csv", "--model", "cnn-39x31", "--tolerance", "nan"],
+                            "the tolerance must be between 0 and 1, received 'nan'"),
 }
 
 
