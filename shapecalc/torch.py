@@ -508,10 +508,11 @@ class VerifyReport:
         t = self.totals
         lines = [
             f"{self.model} — input {format_shape(self.input_shape)}, batch {self.batch}, verified with PyTorch "
-            f"{t['torch_version']} on {self.device}",
+            f"on {self.device}",
             grid,
             "",
-            f"params: shapecalc {format_int(t['params'])}, PyTorch {format_int(t['torch_params'])} "
+            f"params{' (side heads included)' if any(r.side_head for r in self.rows) else ''}: "
+            f"shapecalc {format_int(t['params'])}, PyTorch {format_int(t['torch_params'])} "
             f"(trainable {format_int(t['trainable_params'])} / {format_int(t['torch_trainable_params'])}) "
             f"{mark[(t['params'], t['trainable_params']) == (t['torch_params'], t['torch_trainable_params'])]}",
             f"FLOPs: shapecalc 2 × {format_int(t['flops'] // 2)} MACs = {format_int(t['flops'])}, "
