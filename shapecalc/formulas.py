@@ -42,20 +42,22 @@ def _is_plain(x):
 
 
 def maximum(a, b):
-    """max(a, b) for ints, sympy expressions (``Max``) and numpy arrays (``numpy.maximum``)."""
+    """max(a, b) for ints, sympy expressions (``shapecalc.symbolic.maximum``) and numpy arrays."""
     if _is_plain(a) and _is_plain(b):
         return a if a >= b else b
     if hasattr(a, "free_symbols") or hasattr(b, "free_symbols"):
-        import sympy
+        # symbolic mode's own max: decided at once where the sign of a − b is known for every size
+        # (sympy.Max searched for an ordering for minutes on GoogLeNet's "same" pools)
+        from .symbolic import maximum as symbolic_maximum
 
-        return sympy.Max(a, b)
+        return symbolic_maximum(a, b)
     import numpy
 
     return numpy.maximum(a, b)
 
 
 def where(condition, a, b):
-    """``a if condition else b`` for bools, sympy relations (``Piecewise``) and numpy boolean arrays."""
+    """``a if condition else b`` for bools, sympy relations (``shapecalc.symbolic.where``) and numpy arrays."""
     if isinstance(condition, bool):
         return a if condition else b
     if hasattr(condition, "free_symbols"):
@@ -63,7 +65,10 @@ def where(condition, a, b):
 
         if condition in (sympy.true, sympy.false):
             return a if condition == sympy.true else b
-        return sympy.Piecewise((a, condition), (b, True))
+        # symbolic mode's own where (not Piecewise, whose simplification took minutes on ceil-mode pools)
+        from .symbolic import where as symbolic_where
+
+        return symbolic_where(condition, a, b)
     import numpy
 
     return numpy.where(condition, a, b)

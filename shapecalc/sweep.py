@@ -118,7 +118,7 @@ def sweep(model, H=None, W=None, C=None, batch=1, no_bias=False, dtype="float32"
     rows = walk(Sequential(*layers), (h, w, C), ctx, batch=batch, no_bias=no_bias)
     n = H.size
     fail = np.broadcast_to(np.asarray(ctx.fail | ctx.side_fail, dtype=bool), (n,))
-    inexact = np.broadcast_to(np.asarray(ctx.inexact, dtype=bool), (n,))
+    inexact = np.broadcast_to(np.asarray(ctx.inexact | ctx.side_inexact, dtype=bool), (n,))
     valid = ~fail
     exact = valid & ~inexact
     name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)

@@ -19,8 +19,10 @@ size: :func:`axis_conditions` evaluates them exactly (sympy integers, never floa
 >>> s = summary("cnn-39x31", input=("H", "W", 1))
 >>> s["conv1"].output_shape
 (H - 3, W - 3, 20)
->>> s["pool1"].output_shape
-(floor(H/2 - 3/2), floor(W/2 - 3/2), 20)
+>>> pretty(s["pool1"].output_shape[0])          # pool 2×2/2 on H − 3
+'⌊(H - 5)/2⌋ + 1'
+>>> print(axis_conditions(s)["H"].text())
+H: runs for H ≥ 31; every division exact for H ≡ 7 (mod 8), H ≥ 31 (smallest 31)
 >>> substitute(s, "H=39,W=31")["conv4"].output_shape
 (2, 1, 80)
 """
@@ -50,10 +52,11 @@ class Constraint:
     """One condition a layer asked for: ``kind`` is "positive" (expr ≥ 1), "exact" (den divides num) or
     "equal" (a = b)."""
 
-    __slots__ = ("kind", "path", "exprs")
+    __slots__ = ("kind", "path", "exprs", "side")
 
     def __init__(self, kind, path, *exprs):
         self.kind, self.path, self.exprs = kind, path, exprs
+        self.side = False   # in a side head (an auxiliary classifier: training only)
 
     @property
     def free_symbols(self):
@@ -135,12 +138,180 @@ class SymbolicContext:
                 if u != v:
                     raise ShapeError(message(), path)
                 continue
-            difference = sympy.simplify(u - v)
+            difference = u - v
             if difference == 0:
                 continue
             if difference.is_number:
                 raise ShapeError(message() + " for every input size", path)
             self._record("equal", path, sympy.sympify(u), sympy.sympify(v))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# max and where on sizes, decided where one period of the size decides them
+
+
+def _quasi_linear(expr):
+    """True for sums of constant multiples of a symbol, ⌊·⌋, ⌈·⌉ and Mod of such (no products of sizes)."""
+    if expr.is_Number or expr.is_Symbol:
+        return True
+    if expr.is_Add:
+        return all(_quasi_linear(a) for a in expr.args)
+    if expr.is_Mul:
+        variable = [a for a in expr.args if not a.is_Number]
+        return len(variable) <= 1 and all(_quasi_linear(a) for a in variable)
+    name = type(expr).__name__
+    if name in ("floor", "ceiling"):
+        return _quasi_linear(expr.args[0])
+    if name == "Mod":
+        return expr.args[1].is_Integer and _quasi_linear(expr.args[0])
+    return False
+
+
+def _period_growth(expr, cache):
+    """(P, g): ``expr(n + P) = expr(n) + g`` for every integer n, P as small as the structure allows.
+
+    A symbol is (1, 1); a sum takes the lcm of the periods; ⌊A⌋ repeats once A has grown by a whole
+    number: P_A times the denominator of g_A.
+    """
+    import math
+
+    sympy = _sympy()
+    if expr in cache:
+        return cache[expr]
+    if expr.is_Number:
+        out = (1, sympy.Integer(0))
+    elif expr.is_Symbol:
+        out = (1, sympy.Integer(1))
+    elif expr.is_Add:
+        parts = [_period_growth(a, cache) for a in expr.args]
+        period = 1
+        for p, _ in parts:
+            period = math.lcm(period, p)
+        out = (period, sum((g * (period // p) for p, g in parts), sympy.Integer(0)))
+    elif expr.is_Mul:
+        constant = sympy.Integer(1)
+        variable = None
+        for a in expr.args:
+            if a.is_Number:
+                constant *= a
+            else:
+                variable = a
+        p, g = _period_growth(variable, cache)
+        out = (p, constant * g)
+    elif type(expr).__name__ in ("floor", "ceiling"):
+        p, g = _period_growth(expr.args[0], cache)
+        q = int(sympy.Rational(g).q)
+        out = (p * q, g * q)
+    elif type(expr).__name__ == "Mod":
+        a, m = expr.args
+        pa, ga = _period_growth(a, cache)
+        q = int(sympy.Rational(ga / m).q)
+        period = pa * q
+        out = (period, ga * q - m * (ga / m) * q)
+    else:
+        raise ValueError(expr)
+    cache[expr] = out
+    return out
+
+
+def sign_everywhere(d, limit=4096):
+    """+1 if ``d ≥ 0`` for every size ≥ 1, −1 if ``d < 0`` for every size, 0 if ``d = 0`` for every size,
+    None if it depends on the size or cannot be told.
+
+    ``d`` is quasi-linear in one symbol: over a period P it grows by a constant, so its values on one
+    period and that growth decide its sign for every size (exact integer arithmetic, no sampling).
+    """
+    sympy = _sympy()
+    d = sympy.sympify(d)
+    if d.is_Number:
+        return 0 if d == 0 else (1 if d > 0 else -1)
+    symbols = d.free_symbols
+    if len(symbols) != 1 or not _quasi_linear(d):
+        return None
+    (h,) = symbols
+    period, _ = _period_growth(d, {})
+    if period > limit:
+        return None
+    values = [d.xreplace({h: sympy.Integer(n)}) for n in range(1, period + 2)]
+    if not all(v.is_Number for v in values):
+        return None
+    growth = values[-1] - values[0]
+    values = values[:-1]
+    if growth == 0 and all(v == 0 for v in values):
+        return 0
+    if growth >= 0 and min(values) >= 0:
+        return 1
+    if growth <= 0 and max(values) < 0:
+        return -1
+    return None
+
+
+_FUNCTIONS = {}
+
+
+def _functions():
+    if not _FUNCTIONS:
+        sympy = _sympy()
+        from sympy.core.logic import fuzzy_and as _fuzzy_and
+
+        class maximum_(sympy.Function):
+            """max(a, b) of two sizes; stays unevaluated only where the larger one depends on the size."""
+
+            nargs = 2
+
+            @classmethod
+            def eval(cls, a, b):
+                sign = sign_everywhere(a - b)
+                if sign is not None:
+                    return a if sign >= 0 else b
+                return None
+
+            def _eval_is_integer(self):
+                return _fuzzy_and(arg.is_integer for arg in self.args)
+
+        class where_(sympy.Function):
+            """``a if condition else b``; stays unevaluated only where the answer depends on the size."""
+
+            nargs = 3
+
+            @classmethod
+            def eval(cls, condition, a, b):
+                if condition == sympy.true:
+                    return a
+                if condition == sympy.false:
+                    return b
+                if isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
+                                          sympy.StrictLessThan)):
+                    big, small = (condition.lhs, condition.rhs) if isinstance(
+                        condition, (sympy.GreaterThan, sympy.StrictGreaterThan)) else (condition.rhs, condition.lhs)
+                    strict = isinstance(condition, (sympy.StrictGreaterThan, sympy.StrictLessThan))
+                    sign = sign_everywhere(big - small - (1 if strict else 0))
+                    if sign is not None:
+                        return a if sign >= 0 else b
+                if a == b:
+                    return a
+                return None
+
+            def _eval_is_integer(self):
+                return _fuzzy_and(arg.is_integer for arg in self.args[1:])
+
+        maximum_.__name__ = "maximum"
+        where_.__name__ = "where"
+        _FUNCTIONS["maximum"] = maximum_
+        _FUNCTIONS["where"] = where_
+    return _FUNCTIONS
+
+
+def maximum(a, b):
+    """max(a, b) on sympy sizes (formulas.maximum's symbolic branch)."""
+    sympy = _sympy()
+    return _functions()["maximum"](sympy.sympify(a), sympy.sympify(b))
+
+
+def where(condition, a, b):
+    """``a if condition else b`` on sympy sizes (formulas.where's symbolic branch)."""
+    sympy = _sympy()
+    return _functions()["where"](condition, sympy.sympify(a), sympy.sympify(b))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -172,7 +343,26 @@ def pretty(value):
         def _print_ceiling(self, expr):
             return f"⌈{self._fraction(expr.args[0])}⌉"
 
+    value = _tidy(value)
     return _Printer().doprint(value).replace("**", "^")
+
+
+def _tidy(value):
+    """⌊−A⌋ as −⌈A⌉ and ⌈−A⌉ as −⌊A⌋, innermost first: formulas.ceil_div writes ⌈a/b⌉ as −⌊−a/b⌋ (so that
+    ints and numpy arrays work too), which prints as floors of negative numbers. The value is unchanged."""
+    sympy = _sympy()
+    if not hasattr(value, "args") or not value.args:
+        return value
+    args = [_tidy(a) for a in value.args]
+    if isinstance(value, (sympy.floor, sympy.ceiling)):
+        inner = args[0]
+        if inner.could_extract_minus_sign():
+            other = sympy.ceiling if isinstance(value, sympy.floor) else sympy.floor
+            return -other(-inner)
+        return type(value)(inner)
+    if args == list(value.args):
+        return value
+    return value.func(*args)
 
 
 def _evaluate(expr, subs):
@@ -270,6 +460,9 @@ def symbolic_summary(network, input, batch=1, no_bias=False, freeze=None, dtype=
     rows = walk(network, shape, ctx, batch=batch, no_bias=no_bias)
     if freeze:
         apply_freeze(rows, freeze)
+    side = {r.path for r in rows if r.side_head}
+    for c in ctx.constraints:
+        c.side = c.path in side
     name = getattr(network, "title", None) or type(network).__name__
     return SymbolicSummary(name, shape, rows, symbols, ctx.constraints, ctx.checked, network, batch=batch,
                            dtype=dtype, convention=convention, no_bias=no_bias)
@@ -448,47 +641,55 @@ class AxisConditions:
         else:
             exact = ", ".join(p for p in (exact_rule, f"{name} ≥ {self.smallest_exact}") if p)
             exact += f" (smallest {self.smallest_exact})"
-        return f"{name}: runs for {runs}; every division exact for {exact}"
+        side = getattr(self, "smallest_with_side_heads", self.smallest)
+        tail = f"; with the side heads (training) from {name} = {side}" if side != self.smallest else ""
+        return f"{name}: runs for {runs}; every division exact for {exact}{tail}"
+
+
+def _decide(summary, symbol, constraints):
+    """(smallest running size, runs period, runs residues, exact period, exact residues, smallest exact)."""
+    unique = {}
+    for c in constraints:
+        unique.setdefault((c.kind, c.exprs), c)
+    positive = [c for c in unique.values() if c.kind == "positive"]
+    equal = [c for c in unique.values() if c.kind == "equal"]
+    exact = [c for c in unique.values() if c.kind == "exact"]
+    cache = {}
+
+    def holds(c, n):
+        key = (id(c), n)
+        if key not in cache:
+            cache[key] = c.holds({symbol: n})
+        return cache[key]
+
+    smallest = _smallest(lambda n: all(holds(c, n) for c in positive)) if positive else 1
+    if smallest is None:
+        return None, 1, [], 1, [], None
+    period = _period(summary, symbol)
+    window = range(smallest, smallest + period)
+    runs_ok = {n % period for n in window if all(holds(c, n) for c in equal)}
+    exact_ok = {n % period for n in window if n % period in runs_ok and all(holds(c, n) for c in exact)}
+    runs_period, runs = _reduce(period, runs_ok) if runs_ok else (period, [])
+    exact_period, exact_res = _reduce(period, exact_ok) if exact_ok else (period, [])
+    smallest_runs = next((n for n in window if n % period in runs_ok), None)
+    smallest_exact = next((n for n in window if n % period in exact_ok), None)
+    return smallest_runs, runs_period, runs, exact_period, exact_res, smallest_exact
 
 
 def axis_conditions(summary):
-    """{symbol name: :class:`AxisConditions`} from the recorded constraints, decided exactly."""
-    sympy = _sympy()
+    """{symbol name: :class:`AxisConditions`} from the recorded constraints, decided exactly.
+
+    Side heads (auxiliary classifiers, which run in training only) are left out, as in torchvision's
+    ``min_size``; ``smallest_with_side_heads`` includes them.
+    """
     out = {}
     for name, symbol in summary.symbols.items():
         mine = [c for c in summary.constraints if c.free_symbols == {symbol}]
-        unique = {}
-        for c in mine:
-            unique.setdefault((c.kind, c.exprs), c)
-        positive = [c for c in unique.values() if c.kind == "positive"]
-        others = [c for c in unique.values() if c.kind != "positive"]
-        cache = {}
-
-        def holds(c, n):
-            key = (id(c), n)
-            if key not in cache:
-                cache[key] = c.holds({symbol: n})
-            return cache[key]
-
-        smallest = _smallest(lambda n: all(holds(c, n) for c in positive)) if positive else 1
-        period = _period(summary, symbol)
-        per_layer = []
-        for c in mine:
-            per_layer.append(c)
-        if smallest is None:
-            out[name] = AxisConditions(symbol, None, 1, [], 1, [], None, per_layer)
-            continue
-        base = smallest
-        window = range(base, base + period)
-        equal_ok = {n % period for n in window if all(holds(c, n) for c in others if c.kind == "equal")}
-        exact_ok = {n % period for n in window if n % period in equal_ok
-                    and all(holds(c, n) for c in others if c.kind == "exact")}
-        runs_period, runs = _reduce(period, equal_ok)
-        exact_period, exact = _reduce(period, exact_ok) if exact_ok else (period, [])
-        smallest_runs = next((n for n in window if n % period in equal_ok), None)
-        smallest_exact = next((n for n in window if n % period in exact_ok), None)
-        out[name] = AxisConditions(symbol, smallest_runs, runs_period, runs, exact_period, exact,
-                                   smallest_exact, per_layer)
+        main = _decide(summary, symbol, [c for c in mine if not c.side])
+        cond = AxisConditions(symbol, main[0], main[1], main[2], main[3], main[4], main[5], mine)
+        cond.smallest_with_side_heads = (
+            _decide(summary, symbol, mine)[0] if any(c.side for c in mine) else cond.smallest)
+        out[name] = cond
     return out
 
 

@@ -47,6 +47,7 @@ class NumpyContext:
         self.fail = False
         self.side_fail = False
         self.inexact = False
+        self.side_inexact = False
         self.side = False
 
     def take_warnings(self):
@@ -69,10 +70,15 @@ class NumpyContext:
         if _is_plain(denominator) and denominator == 1:
             return
         if _is_plain(numerator) and _is_plain(denominator):
-            if numerator % denominator and not self.per_axis:
-                self.inexact = True
-            return
-        self.inexact = self.inexact | (numerator % denominator != 0)
+            bad = bool(numerator % denominator) and not self.per_axis
+            if not bad:
+                return
+        else:
+            bad = numerator % denominator != 0
+        if self.side:
+            self.side_inexact = self.side_inexact | bad
+        else:
+            self.inexact = self.inexact | bad
 
     def equal(self, a, b, message, path):
         for u, v in zip(a, b):
@@ -91,11 +97,11 @@ class NumpyContext:
 class _Level:
     """The candidates at one stage of the scan; ``parent`` maps the previous level's positions to ours."""
 
-    __slots__ = ("parent", "fail", "side_fail", "inexact")
+    __slots__ = ("parent", "fail", "side_fail", "inexact", "side_inexact")
 
     def __init__(self, parent):
         self.parent = parent
-        self.fail = self.side_fail = self.inexact = False
+        self.fail = self.side_fail = self.inexact = self.side_inexact = False
 
 
 class _Scan:
@@ -106,8 +112,9 @@ class _Scan:
 
     def _close_level(self):
         level, ctx = self.levels[-1], self.ctx
-        level.fail, level.side_fail, level.inexact = ctx.fail, ctx.side_fail, ctx.inexact
-        ctx.fail = ctx.side_fail = ctx.inexact = False
+        level.fail, level.side_fail, level.inexact, level.side_inexact = (
+            ctx.fail, ctx.side_fail, ctx.inexact, ctx.side_inexact)
+        ctx.fail = ctx.side_fail = ctx.inexact = ctx.side_inexact = False
 
     def _widen(self, x):
         import numpy as np
@@ -144,16 +151,13 @@ class _Scan:
         import numpy as np
 
         self._close_level()
-        fail = side = inexact = False
+        marks = [False, False, False, False]
         for level in reversed(self.levels):
-            fail = fail | level.fail
-            side = side | level.side_fail
-            inexact = inexact | level.inexact
+            own = (level.fail, level.side_fail, level.inexact, level.side_inexact)
+            marks = [m | o for m, o in zip(marks, own)]
             if level.parent is not None:
-                fail = fail[level.parent] if not isinstance(fail, bool) else fail
-                side = side[level.parent] if not isinstance(side, bool) else side
-                inexact = inexact[level.parent] if not isinstance(inexact, bool) else inexact
-        return fail, side, inexact
+                marks = [m if isinstance(m, bool) else m[level.parent] for m in marks]
+        return marks
 
     # -- the walk (the routing of analysis.walk, shapes only) --
     def sequence(self, layers, path, x, main):
@@ -197,11 +201,12 @@ class _Scan:
 class ScanResult:
     """The outcome of scanning one axis over ``lo … hi``: boolean arrays indexed by ``size − lo``."""
 
-    def __init__(self, axis, lo, hi, runs, runs_with_side_heads, exact):
+    def __init__(self, axis, lo, hi, runs, runs_with_side_heads, exact, exact_with_side_heads):
         self.axis, self.lo, self.hi = axis, lo, hi
-        self.runs = runs                       # main path gives an output (inference)
+        self.runs = runs                       # the main path gives an output (inference)
         self.runs_with_side_heads = runs_with_side_heads  # … and every side head too (training)
-        self.exact = exact                     # runs and every division is exact
+        self.exact = exact                     # the main path runs and every division on it is exact
+        self.exact_with_side_heads = exact_with_side_heads  # … side heads included (the numeric mode's warnings)
 
     def _sizes(self, mask):
         import numpy as np
@@ -261,13 +266,11 @@ def scan_axis(network, axis, lo, hi, input=None):
     x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
     scan = _Scan(narrow)
     scan.sequence(_layers(network), "", x, True)
-    fail, side, inexact = scan.finish()
     n = sizes.size
-    fail = np.broadcast_to(np.asarray(fail, dtype=bool), (n,))
-    side = np.broadcast_to(np.asarray(side, dtype=bool), (n,))
-    inexact = np.broadcast_to(np.asarray(inexact, dtype=bool), (n,))
+    fail, side, inexact, side_inexact = (np.broadcast_to(np.asarray(m, dtype=bool), (n,)) for m in scan.finish())
     runs = ~fail
-    return ScanResult(axis, lo, hi, runs, runs & ~side, runs & ~side & ~inexact)
+    exact = runs & ~inexact
+    return ScanResult(axis, lo, hi, runs, runs & ~side, exact, exact & ~side & ~side_inexact)
 
 
 def valid_inputs(network, lo=None, hi=None, input=None):
