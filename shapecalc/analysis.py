@@ -166,7 +166,18 @@ def _widest(states):
     states = [s for s in states if s is not None]
     if not states:
         return None
-    return tuple(max((s[a] for s in states), key=lambda t: t[0]) for a in (0, 1))
+    try:
+        return tuple(max((s[a] for s in states), key=lambda t: t[0]) for a in (0, 1))
+    except TypeError:
+        # symbolic sizes that no comparison decides (a global or adaptive pool in one branch: a field of
+        # ⌊W/7⌋ + …): the field is their maximum; jump, start and extent stay the first branch's
+        out = []
+        for a in (0, 1):
+            size = states[0][a][0]
+            for s in states[1:]:
+                size = F.maximum(size, s[a][0])
+            out.append((size,) + tuple(states[0][a][1:]))
+        return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------------------

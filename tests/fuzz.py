@@ -145,7 +145,10 @@ def random_input(rng):
         return (rng.randint(1, 64), rng.randint(1, 64), rng.choice((1, 2, 3, 4, 16)))
     if r < 0.7:
         return (rng.randint(1, 512),)
-    if r < 0.85:
+    if r < 0.78:
+        # symbolic mode: letters for some sizes
+        return tuple(rng.choice(["H", "W", "C", "N", rng.randint(1, 64)]) for _ in range(rng.choice((1, 3, 3))))
+    if r < 0.88:
         return shape_text(rng)
     return value(rng, [(28, 28, 1)])
 
@@ -345,6 +348,10 @@ def cli_argv(rng, folder):
         ["--convention", value(rng, ["macs", "flops", "connections", "fvcore", "x"])],
         ["--shortcut", value(rng, ["A", "B", "C", "D"])], ["--freeze", value(rng, ["conv1", "nope", "relu1"])],
         ["--rf"], ["--export-spec"], ["--table"], [text_piece(rng)], ["--subs", "H=224,W=224"], ["--constraints"],
+        ["--input", rng.choice(["HxWx3", "Hx31x1", "HxHx1", "HxWxC", "N", "Hx", "H1xW2x3"])],
+        ["--subs", rng.choice(["H=39", "H=39,W=31", "H=0", "H=x", "Q=3", "H=10000000000000", "", "H=3,H=4"])],
+        ["--valid-inputs", "--range", rng.choice(["1:64", "20:40", "5:1", "0:3", "x", "1:100000000000"])],
+        ["--valid-inputs", "--exact", "--range", "1:128"],
     ]
     for _ in range(rng.randint(0, 3)):
         argv += [str(a) for a in rng.choice(options)]

@@ -613,3 +613,13 @@ def test_symbolic_channels_refused(layer, kind):
         shapecalc.summary([layer], ("H", "W", "C"))
     assert type(info.value) is ConfigError
     assert f"{kind}1: {kind} needs a whole-number channel count, received C" in str(info.value)
+
+
+def test_symbolic_branch_fields_that_no_comparison_decides():
+    """Branches whose receptive fields depend on H (an adaptive pool) analyse symbolically (was a TypeError)."""
+    s = shapecalc.summary([L.Branches([L.AdaptiveAvgPool2d(7)], [L.MaxPool2d(3, stride=1, padding=1)])],
+                          ("H", "W", 3))
+    from shapecalc.symbolic import substitute
+
+    # the concatenation holds at 7×7 only: adaptive windows of 7/7 = 1 input, the max-pool's of 3
+    assert substitute(s, "H=7,W=7").rows[-1].receptive_field == (3, 3)
