@@ -576,6 +576,8 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
     from .report import summary
 
     s = summary(model, input, batch=batch, no_bias=no_bias, **options)
+    if any(not isinstance(d, int) for d in s.input_shape):
+        raise ConfigError(f"verify needs a numeric input, received {format_shape(s.input_shape)}", "--verify")
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
