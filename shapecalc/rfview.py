@@ -53,10 +53,14 @@ def rf_rows(summary, depth=None):
             item["jump"] = [jh, jw]
             item["start"] = [sh, sw]
             item["unit0"] = [[sh, sh + rh - 1], [sw, sw + rw - 1]]
-            item["unit_ij"] = (
-                f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
-                f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}"
-            )
+            if r.output_shape is not None and len(r.output_shape) == 3:
+                item["unit_ij"] = (
+                    f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
+                    f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}"
+                )
+            else:
+                # a vector (after a flatten or a dense layer): no grid of units, each unit sees that region
+                item["unit_ij"] = "(a vector: every unit)"
         out.append(item)
     return out
 

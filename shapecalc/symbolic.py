@@ -628,7 +628,7 @@ class AxisConditions:
             return "never"
         if len(residues) == 1:
             return f"{name} ≡ {residues[0]} (mod {period})"
-        return f"{name} mod {period} ∈ {{{', '.join(map(str, residues))}}}"
+        return f"{name} mod {period} ∈ {{{_residues(residues)}}}"
 
     def text(self):
         name = str(self.symbol)
@@ -707,7 +707,21 @@ def _single_condition(c, symbol, period):
         return "never"
     if len(residues) == 1:
         return f"{name} ≡ {residues[0]} (mod {m})"
-    return f"{name} mod {m} ∈ {{{', '.join(map(str, residues))}}}"
+    return f"{name} mod {m} ∈ {{{_residues(residues)}}}"
+
+
+def _residues(residues):
+    """{3, 4, 5, 6, 9} as "3…6, 9"."""
+    parts, i = [], 0
+    while i < len(residues):
+        j = i
+        while j + 1 < len(residues) and residues[j + 1] == residues[j] + 1:
+            j += 1
+        parts.append(str(residues[i]) if j - i < 2 else f"{residues[i]}…{residues[j]}")
+        if j - i == 1:
+            parts.append(str(residues[j]))
+        i = j + 1
+    return ", ".join(parts)
 
 
 def constraints_text(summary, per_layer=True):
@@ -724,20 +738,22 @@ def constraints_text(summary, per_layer=True):
         lines.append(f"also {c.path}: {c.text()}")
     if per_layer and summary.constraints:
         lines.append("")
-        lines.append("per layer (the formula, and the same as a condition on the input size):")
-        seen = set()
+        lines.append("per layer (the formula, and the same as a condition on the input size; a condition that")
+        lines.append("several layers share is listed once, at the first):")
+        groups = {}
         for c in summary.constraints:
-            key = (c.path, c.kind, c.exprs)
-            if key in seen:
-                continue
-            seen.add(key)
+            groups.setdefault((c.kind, c.exprs), []).append(c)
+        for same in groups.values():
+            c = same[0]
             symbols = c.free_symbols
+            rule = ""
             if len(symbols) == 1:
                 symbol = next(iter(symbols))
                 rule = _single_condition(c, symbol, _period(summary, symbol))
-            else:
-                rule = ""
-            lines.append(f"  {c.path}: {c.text()}" + (f"  ⇔  {rule}" if rule else ""))
+            others = len({x.path for x in same}) - 1
+            more = f"  (and {others} more layer{'s' if others > 1 else ''})" if others else ""
+            side = "  [side head]" if all(x.side for x in same) else ""
+            lines.append(f"  {c.path}: {c.text()}" + (f"  ⇔  {rule}" if rule else "") + more + side)
     return "\n".join(lines)
 
 
