@@ -7,11 +7,12 @@
 A standalone script, run by hand outside CI (pytest collects only ``test_*.py``; importing this module
 runs nothing). Each input is one call: the command line (``main()``), ``summary()`` on randomly built
 layers, ``parse_spec()`` on mutated and random text, ``load_spec_file()`` on random bytes,
-``build_structured()`` on random JSON-like data, and the homework checker's submission reader when it is
-there. A call may succeed or raise a ShapecalcError; anything else — another exception, a hang longer than
-``--hang`` seconds, a command line that exits with status 3 or prints more than one line of error — is a
-finding, grouped by exception type and source line, with the first input that caused it. The exit status
-is 1 when there is any finding.
+``build_structured()`` on random JSON-like data, and ``check()`` of the homework checker on mutated and
+random submissions. A call may succeed or raise a ShapecalcError; anything else — another exception, a
+command line that exits with status 3 or prints more than its one line of error — is a finding, grouped by
+exception type and source line, with the first input that caused it. An input still running after
+``--hang`` seconds is stopped and listed apart (slow, not wrong). The exit status is 1 when there is any
+finding.
 """
 
 import argparse
@@ -29,8 +30,9 @@ from collections import Counter
 TARGETS = ("cli", "api", "spec", "file", "structured", "submission")
 
 
-class Hang(Exception):
-    """An input ran longer than --hang seconds."""
+class Hang(BaseException):
+    """An input ran longer than --hang seconds (a BaseException: no ``except Exception`` of the code under
+    test, the command line's last guard included, swallows it)."""
 
 
 class CliError(Exception):
@@ -442,7 +444,7 @@ def attempt(target, rng, folder, reader, hang):
                 call_structured(rng)
             else:
                 call_submission(rng, folder, reader)
-        except Exception as exc:  # noqa: BLE001 - sorted by the caller: the family, or a finding
+        except (Exception, Hang) as exc:  # noqa: BLE001 - sorted by the caller: the family, or a finding
             result = exc
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -459,7 +461,7 @@ def run(count, seed, only, hang, report):
     reader = submission_reader()
     targets = [t for t in (only or TARGETS) if t != "submission" or reader is not None]
     skipped = [t for t in (only or TARGETS) if t not in targets]
-    counts, raised, findings, examples = Counter(), Counter(), Counter(), {}
+    counts, raised, findings, examples, slow = Counter(), Counter(), Counter(), {}, []
     signal.signal(signal.SIGALRM, _alarm)
     start = time.time()
     with tempfile.TemporaryDirectory() as folder:
@@ -475,6 +477,8 @@ def run(count, seed, only, hang, report):
                     key = (target, "empty message", type(exc).__name__, where(exc))
                     findings[key] += 1
                     examples.setdefault(key, i)
+            elif isinstance(exc, Hang):
+                slow.append((i, target, where(exc)))
             elif exc is not None:
                 key = (target, type(exc).__name__, " ".join(str(exc).split())[:100], where(exc))
                 findings[key] += 1
@@ -485,12 +489,17 @@ def run(count, seed, only, hang, report):
     elapsed = time.time() - start
     lines = [f"shapecalc fuzz: {count:,} inputs, seed {seed}, {elapsed:.1f} s "
              f"({count / elapsed:,.0f} inputs/s)"]
+    fine = {t: counts[t] - raised[t] - sum(n for k, n in findings.items() if k[0] == t)
+            - sum(1 for _, target, _ in slow if target == t) for t in targets}
     for t in targets:
         lines.append(f"  {t:<11} {counts[t]:>8,} inputs, {raised[t]:>8,} ShapecalcError, "
-                     f"{counts[t] - raised[t] - sum(n for k, n in findings.items() if k[0] == t):>8,} fine")
+                     f"{fine[t]:>8,} fine")
     for t in skipped:
         lines.append(f"  {t:<11} skipped (no submission reader in shapecalc.check yet)")
     total = sum(findings.values())
+    lines.append(f"inputs slower than {hang:g} s (stopped; not errors, listed to look at): {len(slow)}")
+    for i, target, place in slow[:20]:
+        lines.append(f"  input #{i} [{target}] stopped at {place}")
     lines.append(f"exceptions outside the ShapecalcError family: {total}")
     for key, n in findings.most_common():
         lines.append(f"  {n:>6} × [{key[0]}] {key[1]}: {key[2]} at {key[3]} (first at input #{examples[key]})")
@@ -502,7 +511,8 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=10000, help="number of generated inputs (default 10,000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
     parser.add_argument("--only", help=f"comma-separated targets among {', '.join(TARGETS)}")
-    parser.add_argument("--hang", type=float, default=10.0, help="seconds after which an input counts as a hang")
+    parser.add_argument("--hang", type=float, default=60.0,
+                        help="seconds after which an input is stopped and listed as slow (default 60)")
     parser.add_argument("--report", metavar="FILE", help="also write the summary to FILE")
     args = parser.parse_args(argv)
     only = [t.strip() for t in args.only.split(",")] if args.only else None
