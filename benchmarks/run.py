@@ -242,7 +242,7 @@ def deep(sizes, repeat):
             network = make(n)
             layers = len(summary(network).rows)
             gc.collect()
-            s = _best(lambda: _analyse(network), repeat if n < 100_000 else max(2, repeat // 2))
+            s = _best(lambda: _analyse(network), repeat if n < 100_000 else max(3, repeat // 3))
             runs[n] = {"layers": layers, "seconds": s["min"], "median": s["median"], "wall": s["wall_min"],
                        "layers_per_second": layers / s["min"]}
             del network
@@ -367,7 +367,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     results["startup_without_site"] = startup_without_site(repeat)
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
-    results["deep"] = deep(sizes, 3 if quick else 5)
+    results["deep"] = deep(sizes, 3 if quick else 10)
     results["symbolic"] = symbolic(3)
     results["scan"] = scan()
     results["competitors"] = {"skipped": "--quick"} if quick else competitors()
