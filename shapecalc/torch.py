@@ -601,11 +601,10 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
         h.remove()
     counts = counter.get_flop_counts()
     prefix = type(module).__name__ + "."
-    outermost_heads = [r.path for r in s.all_rows
-                       if not r.leaf and r.kind == "sidehead"
-                       and not any(r.path.startswith(p + ".") for p in
-                                   [q.path for q in s.all_rows if not q.leaf and q.kind == "sidehead"])]
-    torch_side = sum(sum(counts.get(prefix + p, {}).values()) for p in outermost_heads)
+    heads = [r.path for r in s.all_rows if not r.leaf and r.kind == "sidehead"]
+    outermost = [p for p in heads if not any(p.startswith(q + ".") for q in heads)]
+    # FlopCounterMode also tallies per module, named "<root class>.<path>"
+    torch_side = sum(sum(counts.get(prefix + p, {}).values()) for p in outermost)
 
     rows = []
     for r in s.rows:
