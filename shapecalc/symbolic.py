@@ -113,11 +113,12 @@ class SymbolicContext:
             if value < 1:
                 raise ShapeError(f"{message()}: the output would be {value}", path)
             return
-        decided = sympy.Ge(value, 1)
-        if decided == sympy.true:
+        sign = sign_everywhere(value - 1)
+        decided = sympy.Ge(value, 1) if sign is None else None
+        if sign is not None and sign >= 0 or decided == sympy.true:
             return
-        if decided == sympy.false:
-            raise ShapeError(f"{message()}: the output would be {value} for every input size", path)
+        if sign == -1 or decided == sympy.false:
+            raise ShapeError(f"{message()}: the output would be {pretty(value)} for every input size", path)
         self._record("positive", path, value)
 
     def exact(self, numerator, denominator, message, path):
