@@ -536,6 +536,14 @@ class VerifyReport:
         return f"<VerifyReport {self.model} ok={self.ok} layers={len(self.rows)}>"
 
 
+def _submodule(module, path):
+    """The submodule at a row path, through ``_modules`` (``get_submodule`` goes through ``getattr``, which
+    finds ``Module.train`` before a layer named "train")."""
+    for part in path.split("."):
+        module = module._modules[part]
+    return module
+
+
 def _build_empty(rows, title, no_bias, device):
     """The module on ``device`` in eval mode, its parameters zero instead of randomly initialised (a
     forward pass on zeros needs no values; skipping the initialisation of VGG's 124 M dense weights saves
@@ -608,7 +616,7 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
 
     rows = []
     for r in s.rows:
-        sub = module.get_submodule(r.path)
+        sub = _submodule(module, r.path)
         params = list(sub.parameters())
         buffers = [b for n, b in sub.named_buffers() if not n.endswith("num_batches_tracked")]
         measured = seen.get(r.path)

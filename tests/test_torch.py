@@ -73,6 +73,20 @@ def test_modules_are_named_by_row_paths(torch):
     assert tuple(conv.weight.shape) == (128, 96, 3, 3)
 
 
+def test_layer_names_that_shadow_module_attributes(torch):
+    """Layers named like nn.Module methods ("train", "type", "forward") are verified all the same."""
+    net = Network("odd", [Conv2d(2, 3, name="train"), ReLU(name="type"), Flatten(name="forward"),
+                          Linear(3, name="kind")], (5, 5, 1))
+    r = one_network(net)
+    assert r.ok and [row.path for row in r.rows] == ["input", "train", "type", "forward", "kind"]
+
+
+def one_network(net):
+    from shapecalc.torch import verify
+
+    return verify(net, device="cpu")
+
+
 def test_forward_gives_the_static_shape(torch):
     """to_torch(...)(zeros) has shapecalc's output shape, in NCHW."""
     from shapecalc.torch import to_torch
