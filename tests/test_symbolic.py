@@ -6,6 +6,8 @@ import json
 import pathlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import shapecalc
 from shapecalc import summary
@@ -232,3 +234,24 @@ def test_same_symbol_on_both_axes():
     s = summary("stack-3x3", input="SxSx64")
     assert set(s.symbols) == {"S"}
     assert substitute(s, "S=20").to_dict() == summary("stack-3x3", input=(20, 20, 64)).to_dict()
+
+
+_CACHE = {}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(["cnn-39x31", "alexnet", "torchvision.googlenet", "resnet18", "lenet5"]),
+       h=st.integers(1, 400), w=st.integers(1, 400))
+def test_subs_equals_numeric_at_random_sizes(name, h, w):
+    """At any size: the same figures and warnings as the numeric mode, or the same error."""
+    if name not in _CACHE:
+        _CACHE[name] = symbolic(name)
+    channels = ENTRIES[name][2][2]
+    try:
+        numeric = summary(name, input=(h, w, channels))
+    except shapecalc.ShapeError as exc:
+        with pytest.raises(shapecalc.ShapeError) as subbed:
+            substitute(_CACHE[name], {"H": h, "W": w})
+        assert type(subbed.value) is type(exc)
+        return
+    assert substitute(_CACHE[name], {"H": h, "W": w}).to_dict() == numeric.to_dict()
