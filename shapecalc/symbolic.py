@@ -401,7 +401,18 @@ class SymbolicSummary(Summary):
     def table_data(self, depth=None, channels_first=False, raw=False):
         header, body = super().table_data(depth, channels_first, raw=True)
         if raw:
-            return header, [[str(c) if not isinstance(c, (int, str)) else c for c in row] for row in body]
+            # sympy text (machine-readable), each size of a shape in parentheses where it is a sum
+            out = []
+            for row, r in zip(body, self.visible_rows(depth)):
+                row = [str(c) if not isinstance(c, (int, str)) else c for c in row]
+                shape = r.output_shape
+                if shape is not None:
+                    if channels_first and len(shape) == 3:
+                        shape = (shape[2], shape[0], shape[1])
+                    row[2] = "×".join(str(d) if _plain(d) or getattr(d, "is_Atom", False) else f"({d})"
+                                      for d in shape)
+                out.append(row)
+            return header, out
         for row, r in zip(body, self.visible_rows(depth)):
             shape = r.output_shape
             if channels_first and shape is not None and len(shape) == 3:
