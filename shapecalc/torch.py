@@ -416,7 +416,7 @@ class VerifyRow:
     """One leaf layer: shapecalc's figures next to PyTorch's."""
 
     __slots__ = ("path", "kind", "detail", "side_head", "shape", "torch_shape", "params", "torch_params",
-                 "trainable", "torch_trainable", "buffers", "torch_buffers")
+                 "trainable", "torch_trainable", "buffers", "torch_buffers", "flops", "torch_flops")
 
     def __init__(self, **kw):
         for key in self.__slots__:
@@ -432,14 +432,18 @@ class VerifyRow:
             self.torch_params, self.torch_trainable, self.torch_buffers)
 
     @property
+    def flops_ok(self):
+        return self.flops == self.torch_flops
+
+    @property
     def ok(self):
-        return self.shape_ok and self.params_ok
+        return self.shape_ok and self.params_ok and self.flops_ok
 
     def to_dict(self):
         out = {k: getattr(self, k) for k in self.__slots__}
         out["shape"] = list(self.shape)
         out["torch_shape"] = None if self.torch_shape is None else list(self.torch_shape)
-        out.update(shape_ok=self.shape_ok, params_ok=self.params_ok)
+        out.update(shape_ok=self.shape_ok, params_ok=self.params_ok, flops_ok=self.flops_ok)
         return out
 
 
@@ -481,7 +485,8 @@ class VerifyReport:
 
             return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
         mark = {True: "✓", False: "✗"}
-        header = ["layer", "type", "shapecalc", "PyTorch", "shape", "params", "PyTorch params", "params ok"]
+        header = ["layer", "type", "shapecalc", "PyTorch", "shape", "params", "PyTorch params", "params ok",
+                  "FLOPs ok"]
         body = []
         for r in self.rows:
             theirs = "—" if r.torch_shape is None else format_shape(r.torch_shape)
@@ -491,12 +496,13 @@ class VerifyReport:
             if r.torch_buffers:
                 tparams += f" +{format_int(r.torch_buffers)} buffers"
             body.append([r.path + (" (side head)" if r.side_head else ""), r.detail, format_shape(r.shape),
-                         theirs, mark[r.shape_ok], format_int(r.params), tparams, mark[r.params_ok]])
+                         theirs, mark[r.shape_ok], format_int(r.params), tparams, mark[r.params_ok],
+                         mark[r.flops_ok]])
         if format == "csv":
             from .report import to_csv
 
             return to_csv(header, body)
-        align = ("left", "left", "right", "right", "center", "right", "right", "center")
+        align = ("left", "left", "right", "right", "center", "right", "right", "center", "center")
         if format == "text":
             from .report import plain_table
 
@@ -629,6 +635,8 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
             params=r.params, torch_params=sum(p.numel() for p in params),
             trainable=r.trainable_params, torch_trainable=sum(p.numel() for p in params if p.requires_grad),
             buffers=r.buffers, torch_buffers=sum(b.numel() for b in buffers),
+            # FLOPs = 2 · MACs, against what FlopCounterMode tallied inside this layer's module
+            flops=r.flops, torch_flops=sum(counts.get(prefix + r.path, {}).values()),
         ))
     main = [r for r in s.rows if not r.side_head]
     side = [r for r in s.rows if r.side_head]

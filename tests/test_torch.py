@@ -236,6 +236,17 @@ def test_batchnorm_buffers(torch):
     assert r.ok and (r.rows[1].torch_params, r.rows[1].torch_buffers) == (0, 2 * 5)
 
 
+def test_per_layer_flops(torch):
+    """FlopCounterMode's tally inside conv1 of cnn-39x31 is 2 × 36·28·20·(4·4·1); nothing in the pools."""
+    from shapecalc.torch import verify
+
+    r = verify("cnn-39x31", device="cpu")
+    by_path = {row.path: row for row in r.rows}
+    assert by_path["conv1"].torch_flops == 2 * 36 * 28 * 20 * (4 * 4 * 1)
+    assert by_path["pool1"].torch_flops == 0
+    assert all(row.flops_ok for row in r.rows)
+
+
 def test_no_bias(torch):
     """--no-bias: the modules have no biases, and the counts still agree (conv1: 4·4·1·20)."""
     from shapecalc.torch import to_torch, verify
