@@ -18,7 +18,10 @@ __all__ = ["NumericContext", "Row", "walk", "rf_after"]
 
 class NumericContext:
     """Checks on plain integers: an output < 1 or a mismatch raises, an inexact division warns
-    (raises with ``strict``)."""
+    (raises with ``strict``).
+
+    Every check takes ``message, path, *args``: ``message(*args)`` builds the text, only when the check
+    fails (the hot path builds nothing)."""
 
     symbolic = False
 
@@ -26,20 +29,20 @@ class NumericContext:
         self.strict = strict
         self.warnings = []
 
-    def positive(self, value, message, path):
+    def positive(self, value, message, path, *args):
         if value < 1:
-            raise ShapeError(f"{message()}: the output would be {value}", path)
+            raise ShapeError(f"{message(*args)}: the output would be {value}", path)
 
-    def exact(self, numerator, denominator, message, path):
+    def exact(self, numerator, denominator, message, path, *args):
         if numerator % denominator:
-            text = message()
+            text = message(*args)
             if self.strict:
                 raise DivisibilityError(f"{text} (--strict: windows must tile the input exactly)", path)
             self.warnings.append(text)
 
-    def equal(self, a, b, message, path):
+    def equal(self, a, b, message, path, *args):
         if a != b:
-            raise ShapeError(message(), path)
+            raise ShapeError(message(*args), path)
 
     def take_warnings(self):
         out, self.warnings = self.warnings, []
@@ -152,8 +155,7 @@ def rf_after(state, step, out_shape):
 
 
 def _axis_after(axis, step, extent):
-    (r, j, s, _), (k, stride, pad) = axis, step
-    return (F.rf_size(r, k, j), F.rf_jump(j, stride), F.rf_start(s, pad, j), extent)
+    return F.rf_step(axis[0], axis[1], axis[2], step[0], step[1], step[2]) + (extent,)
 
 
 def _dense_step(state):
@@ -214,6 +216,7 @@ class _Walker:
     def leaf(self, layer, path, depth, x, rf):
         ctx = self.ctx
         row = Row(path, depth, layer, True)
+        batch = self.batch
         if isinstance(layer, Input):
             if self.rows:
                 # an input layer further down would silently be ignored: refuse it
@@ -224,23 +227,27 @@ class _Walker:
             y = x
         else:
             y = layer.infer(x, ctx, path)
-        row.input_shape, row.output_shape = x, y
-        row.weights = layer.weights(x, y)
-        if not self.no_bias:
-            row.biases = layer.biases(x, y)
-            row.bias_adds = layer.bias_adds(x, y) * self.batch
-        row.buffers = layer.buffers(x, y)
-        row.macs = layer.macs(x, y) * self.batch
-        if not isinstance(layer, Input):
             # the elements this layer writes (the input itself is not counted)
-            n = 1
+            n = batch
             for d in y:
                 n = n * d
-            row.activations = n * self.batch
-        if layer.kind in ("dense", "rbf") and rf is not None:
-            rf = rf_after(rf, _dense_step(rf), y)
-        else:
-            rf = rf_after(rf, layer.window(x) if rf is not None else None, y)
+            row.activations = n
+        row.input_shape, row.output_shape = x, y
+        if layer.counts:
+            row.weights = layer.weights(x, y)
+            if not self.no_bias:
+                row.biases = layer.biases(x, y)
+                row.bias_adds = layer.bias_adds(x, y) * batch
+            row.buffers = layer.buffers(x, y)
+            row.macs = layer.macs(x, y) * batch
+        if rf is not None:
+            if layer.kind in ("dense", "rbf"):
+                rf = rf_after(rf, _dense_step(rf), y)
+            else:
+                step = layer.window(x)
+                if step is not None or y is not x:
+                    # (a layer with no window that returns its input keeps the field as it is)
+                    rf = rf_after(rf, step, y)
         row.rf = rf
         row.side_head = self.side > 0
         if ctx.warnings:
@@ -323,12 +330,12 @@ class _Walker:
     def sequence(self, layers, path, x, rf):
         """Walk ``layers`` in order as the children of ``path``."""
         prefix = path + "." if path else ""
+        depth = path.count(".") + 1 if path else 0
         for name, child in zip(_child_names(layers), layers):
-            child_path = prefix + name
             if isinstance(child, Composite):
-                x, rf = self.composite(child, child_path, child_path.count("."), x, rf)
+                x, rf = self.composite(child, prefix + name, depth, x, rf)
             else:
-                x, rf = self.leaf(child, child_path, child_path.count("."), x, rf)
+                x, rf = self.leaf(child, prefix + name, depth, x, rf)
         return x, rf
 
 

@@ -31,9 +31,7 @@ __all__ = [
     "linear_weights",
     "adaptive_window",
     "adaptive_widest",
-    "rf_size",
-    "rf_jump",
-    "rf_start",
+    "rf_step",
 ]
 
 
@@ -148,16 +146,13 @@ def adaptive_widest(size, out):
     return q + where(r <= 0, 0, where(out % maximum(r, 1) <= 0, 1, 2))
 
 
-def rf_size(field, kernel_eff, jump):
-    # r_out = r_in + (F_eff − 1) · j_in
-    return field + (kernel_eff - 1) * jump
+def rf_step(field, jump, start, kernel_eff, stride, pad_before):
+    """Receptive field ``(size, jump, start)`` along one axis after a window ``(F_eff, S, P_before)``.
 
-
-def rf_jump(jump, stride):
-    # j_out = j_in · S
-    return jump * stride
-
-
-def rf_start(start, pad_before, jump):
-    # first input pixel seen by output unit 0: s_out = s_in − P_before · j_in
-    return start - pad_before * jump
+    ``start`` is the first input pixel seen by output unit 0 (negative inside the padding).
+    """
+    return (
+        field + (kernel_eff - 1) * jump,  # r_out = r_in + (F_eff − 1) · j_in
+        jump * stride,  # j_out = j_in · S
+        start - pad_before * jump,  # s_out = s_in − P_before · j_in
+    )

@@ -168,6 +168,15 @@ class Layer:
     #: True for the merge layers that take several inputs
     merges = False
 
+    #: False for kinds that keep every default count rule below (no parameters, buffers or MACs): the
+    #: walk then leaves their figures at 0 without asking (set for each subclass by __init_subclass__)
+    counts = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.counts = any(getattr(cls, rule) is not getattr(Layer, rule)
+                         for rule in ("weights", "biases", "buffers", "macs", "bias_adds"))
+
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name or "." in name or name.strip() != name):
             raise ConfigError(f"a layer name must be a non-empty word without dots, received {name!r}", name)
@@ -260,6 +269,9 @@ class _Windowed(Layer):
         self.stride = _pair(self.kernel if stride is None else stride, "stride", self.name)
         self.padding = _padding(padding, self.name)
         self.dilation = _pair(dilation, "dilation", self.name)
+        # the span each kernel covers, per axis (F_eff, used by every shape and receptive-field step)
+        self.span = (F.effective_kernel(self.kernel[0], self.dilation[0]),
+                     F.effective_kernel(self.kernel[1], self.dilation[1]))
         if ceil_mode and self.padding == "same":
             raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
         self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
@@ -274,17 +286,18 @@ class _Windowed(Layer):
     def _spatial(self, x, ctx, path):
         """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
         pads = self.pads(x)
-        out = []
-        for a, axis in enumerate("HW"):
-            size, k, s, d = x[a], self.kernel[a], self.stride[a], self.dilation[a]
-            before, after = pads[a]
-            total = before + after
-            o = F.conv_output_size(size, k, total, s, d, self.ceil_mode)
-            ctx.positive(o, lambda: self._too_small(x, pads), path)
-            span = size + total - F.effective_kernel(k, d)
-            ctx.exact(span, s, lambda: self._inexact(axis, size, k, d, before, after, s, o), path)
-            out.append(o)
-        return out[0], out[1]
+        return (self._axis(x, pads, 0, ctx, path), self._axis(x, pads, 1, ctx, path))
+
+    def _axis(self, x, pads, a, ctx, path):
+        """Output length along axis ``a`` (0: H, 1: W) and its two checks."""
+        size, k, s, d = x[a], self.kernel[a], self.stride[a], self.dilation[a]
+        before, after = pads[a]
+        total = before + after
+        o = F.conv_output_size(size, k, total, s, d, self.ceil_mode)
+        # the messages are built only when a check fails
+        ctx.positive(o, self._too_small, path, x, pads)
+        ctx.exact(size + total - self.span[a], s, self._inexact, path, "HW"[a], size, k, d, before, after, s, o)
+        return o
 
     def _too_small(self, x, pads):
         k_eff = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
@@ -311,8 +324,7 @@ class _Windowed(Layer):
 
     def window(self, x):
         (top, _), (left, _) = self.pads(x)
-        k, d, s = self.kernel, self.dilation, self.stride
-        return ((F.effective_kernel(k[0], d[0]), s[0], top), (F.effective_kernel(k[1], d[1]), s[1], left))
+        return ((self.span[0], self.stride[0], top), (self.span[1], self.stride[1], left))
 
     def _window_text(self):
         text = _kxk(self.kernel) if self.kernel[0] != self.kernel[1] else f"{self.kernel[0]}×{self.kernel[0]}"

@@ -149,29 +149,39 @@ class Summary:
     def totals(self):
         """Whole-network figures. ``params`` and ``macs`` are at inference (side heads excluded);
         ``side_head_params`` and ``params_with_side_heads`` are the training view."""
-        main = [r for r in self.all_rows if r.leaf and not r.side_head]
-        side = [r for r in self.all_rows if r.leaf and r.side_head]
-        macs = sum(r.macs for r in main)
-        activations = sum(r.activations for r in main)
-        params = sum(r.params for r in main)
-        side_params = sum(r.params for r in side)
         from .conventions import get
 
         counter = get(self.convention)
-        trainable = sum(r.trainable_params for r in main)
+        params = trainable = buffers = macs = connections = operations = activations = 0
+        side_params = side_macs = 0
+        # one pass over the rows; each figure is the row's own (params, trainable_params, connections)
+        for r in self.all_rows:
+            if not r.leaf:
+                continue
+            if r.side_head:
+                side_params += r.params
+                side_macs += r.macs
+                continue
+            params += r.params
+            trainable += r.trainable_params
+            buffers += r.buffers
+            macs += r.macs
+            connections += r.connections
+            operations += counter(r)
+            activations += r.activations
         return {
             "params": params,
             "trainable_params": trainable,
-            # Σ (params − trainable) = Σ params − Σ trainable: one pass fewer
+            # Σ (params − trainable) = Σ params − Σ trainable
             "non_trainable_params": params - trainable,
-            "buffers": sum(r.buffers for r in main),
+            "buffers": buffers,
             "side_head_params": side_params,
             "params_with_side_heads": params + side_params,
             "macs": macs,
             "flops": 2 * macs,
-            "connections": sum(r.connections for r in main),
-            "operations": sum(counter(r) for r in main),
-            "side_head_macs": sum(r.macs for r in side),
+            "connections": connections,
+            "operations": operations,
+            "side_head_macs": side_macs,
             "activations": activations,
             "activation_bytes": activations * DTYPE_BYTES[self.dtype],
         }

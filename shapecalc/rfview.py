@@ -1,7 +1,7 @@
 """``shapecalc NAME --rf``: receptive field, jump and the input region a single output unit sees, per layer.
 
 The figures are the walk's own (``Row.rf``: per axis size ``r``, jump ``J`` and start ``s`` from
-:func:`shapecalc.formulas.rf_size`, ``rf_jump``, ``rf_start``): output unit ``(i, j)`` of a layer sees
+:func:`shapecalc.formulas.rf_step`): output unit ``(i, j)`` of a layer sees
 input rows ``s + J·i … s + J·i + r − 1`` (0-based; below 0 or past the edge is padding). In symbolic mode
 (``--input HxWx3``) they are formulas.
 

@@ -107,21 +107,21 @@ class SymbolicContext:
         self.constraints.append(Constraint(kind, path, *exprs))
         self.checked.add(path)
 
-    def positive(self, value, message, path):
+    def positive(self, value, message, path, *args):
         sympy = _sympy()
         if _plain(value) or getattr(value, "is_Integer", False):
             if value < 1:
-                raise ShapeError(f"{message()}: the output would be {value}", path)
+                raise ShapeError(f"{message(*args)}: the output would be {value}", path)
             return
         sign = sign_everywhere(value - 1)
         decided = sympy.Ge(value, 1) if sign is None else None
         if sign is not None and sign >= 0 or decided == sympy.true:
             return
         if sign == -1 or decided == sympy.false:
-            raise ShapeError(f"{message()}: the output would be {pretty(value)} for every input size", path)
+            raise ShapeError(f"{message(*args)}: the output would be {pretty(value)} for every input size", path)
         self._record("positive", path, value)
 
-    def exact(self, numerator, denominator, message, path):
+    def exact(self, numerator, denominator, message, path, *args):
         sympy = _sympy()
         if _plain(denominator) and denominator == 1:
             return
@@ -132,18 +132,18 @@ class SymbolicContext:
         # substitute() gives the numeric mode's warning
         self._record("exact", path, sympy.sympify(numerator), sympy.sympify(denominator))
 
-    def equal(self, a, b, message, path):
+    def equal(self, a, b, message, path, *args):
         sympy = _sympy()
         for u, v in zip(a, b):
             if _plain(u) and _plain(v):
                 if u != v:
-                    raise ShapeError(message(), path)
+                    raise ShapeError(message(*args), path)
                 continue
             difference = u - v
             if difference == 0:
                 continue
             if difference.is_number:
-                raise ShapeError(message() + " for every input size", path)
+                raise ShapeError(message(*args) + " for every input size", path)
             self._record("equal", path, sympy.sympify(u), sympy.sympify(v))
 
 

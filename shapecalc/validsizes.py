@@ -59,14 +59,14 @@ class NumpyContext:
         else:
             self.fail = self.fail | bad
 
-    def positive(self, value, message, path):
+    def positive(self, value, message, path, *args):
         if _is_plain(value):
             if value < 1:
                 self._mark(True)
             return
         self._mark(value < 1)
 
-    def exact(self, numerator, denominator, message, path):
+    def exact(self, numerator, denominator, message, path, *args):
         if _is_plain(denominator) and denominator == 1:
             return
         if _is_plain(numerator) and _is_plain(denominator):
@@ -80,12 +80,12 @@ class NumpyContext:
         else:
             self.inexact = self.inexact | bad
 
-    def equal(self, a, b, message, path):
+    def equal(self, a, b, message, path, *args):
         for u, v in zip(a, b):
             if _is_plain(u) and _is_plain(v):
                 if u != v:
                     # a channel mismatch: no input size can fix it
-                    raise ShapeError(message(), path)
+                    raise ShapeError(message(*args), path)
             else:
                 self._mark(u != v)
 

@@ -68,11 +68,11 @@ def test_adaptive_window_pytorch_rule():
 
 
 def test_receptive_field_of_three_3x3():
-    """Three stacked 3×3/1 convolutions see 1 + 3·(3 − 1) = 7 pixels."""
-    r, j = 1, 1
+    """Three stacked 3×3/1 pad-1 convolutions see 1 + 3·(3 − 1) = 7 pixels, starting 3 into the padding."""
+    r, j, start = 1, 1, 0
     for _ in range(3):
-        r, j = F.rf_size(r, 3, j), F.rf_jump(j, 1)
-    assert r == 7
+        r, j, start = F.rf_step(r, j, start, 3, 1, 1)
+    assert (r, j, start) == (1 + 3 * (3 - 1), 1, -3)
 
 
 def test_exact_for_huge_integers():
