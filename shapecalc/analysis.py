@@ -191,17 +191,18 @@ def _child_names(children):
     counts = {}
     names = []
     for child in children:
-        if child.name:
-            names.append(child.name)
-        else:
+        name = child.name
+        if not name:
             kind = "block" if type(child) is Sequential else child.kind
-            counts[kind] = counts.get(kind, 0) + 1
-            names.append(f"{kind}{counts[kind]}")
-    seen = set()
-    for i, n in enumerate(names):
-        if n in seen:
-            raise ConfigError(f"two layers in the same block are both named {n!r}", n)
-        seen.add(n)
+            counts[kind] = number = counts.get(kind, 0) + 1
+            name = f"{kind}{number}"
+        names.append(name)
+    if len(set(names)) != len(names):
+        seen = set()
+        for n in names:
+            if n in seen:
+                raise ConfigError(f"two layers in the same block are both named {n!r}", n)
+            seen.add(n)
     return names
 
 
