@@ -118,6 +118,19 @@ class Row:
     def start(self):
         return None if self.rf is None else (self.rf[0][2], self.rf[1][2])
 
+    def counts(self):
+        """The row's counts by name, in the order of the JSON interface (shared by JSON and DataFrames)."""
+        return {
+            "weights": self.weights,
+            "biases": self.biases,
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "buffers": self.buffers,
+            "macs": self.macs,
+            "flops": self.flops,
+            "connections": self.connections,
+        }
+
     def __repr__(self):
         return f"Row({self.path!r}, {self.kind}, out={self.output_shape}, params={self.params}, macs={self.macs})"
 
