@@ -276,12 +276,21 @@ class _Windowed(Layer):
             raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
         self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
 
+    @property
+    def padding(self):
+        return self._padding
+
+    @padding.setter
+    def padding(self, value):
+        self._padding = value
+        # fixed padding is the same pairs for every input: built here once (None for "same", which depends on it)
+        self._pads = None if value == "same" else tuple((p, p) for p in value)
+
     def pads(self, x):
         """Padding ``((top, bottom), (left, right))`` for input ``x``."""
-        if self.padding == "same":
-            return tuple(F.same_padding(x[a], self.kernel[a], self.stride[a], self.dilation[a]) for a in (0, 1))
-        h, w = self.padding
-        return ((h, h), (w, w))
+        if self._pads is not None:
+            return self._pads
+        return tuple(F.same_padding(x[a], self.kernel[a], self.stride[a], self.dilation[a]) for a in (0, 1))
 
     def _spatial(self, x, ctx, path):
         """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
@@ -296,7 +305,7 @@ class _Windowed(Layer):
         o = F.conv_output_size(size, k, total, s, d, self.ceil_mode)
         # the messages are built only when a check fails
         ctx.positive(o, self._too_small, path, x, pads)
-        ctx.exact(size + total - self.span[a], s, self._inexact, path, "HW"[a], size, k, d, before, after, s, o)
+        ctx.exact(size + total - self.span[a], s, self._inexact, path, a, x, pads, o)
         return o
 
     def _too_small(self, x, pads):
@@ -308,7 +317,9 @@ class _Windowed(Layer):
             f"(input {_kxk(x[:2])}, padding {_pad_text(pads)})"
         )
 
-    def _inexact(self, axis, size, k, d, before, after, s, o):
+    def _inexact(self, a, x, pads, o):
+        axis, size, k, d, s = "HW"[a], x[a], self.kernel[a], self.dilation[a], self.stride[a]
+        before, after = pads[a]
         pad = f"2·{before}" if before == after else f"{before} + {after}"
         k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
         span = size + before + after - F.effective_kernel(k, d)
