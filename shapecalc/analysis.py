@@ -178,7 +178,15 @@ def _widest(states):
     if not states:
         return None
     try:
-        return tuple(max((s[a] for s in states), key=lambda t: t[0]) for a in (0, 1))
+        # the first largest on each axis, as max(key=...) would give, in plain loops (a residual block's cost)
+        out = []
+        for a in (0, 1):
+            best = states[0][a]
+            for s in states[1:]:
+                if s[a][0] > best[0]:
+                    best = s[a]
+            out.append(best)
+        return tuple(out)
     except TypeError:
         # symbolic sizes that no comparison decides (a global or adaptive pool in one branch: a field of
         # ⌊W/7⌋ + …): the field is their maximum; jump, start and extent stay the first branch's
