@@ -334,16 +334,21 @@ class _Walker:
         return y
 
     def _aggregate(self, row, first):
+        # sums in local variables, stored once (a composite row starts at zero)
+        weights = biases = buffers = macs = bias_adds = activations = children = 0
         for child in self.rows[first:]:
             if child.leaf:
-                row.weights += child.weights
-                row.biases += child.biases
-                row.buffers += child.buffers
-                row.macs += child.macs
-                row.bias_adds += child.bias_adds
-                row.activations += child.activations
-                row.warnings.extend(child.warnings)
-                row.children += 1
+                weights += child.weights
+                biases += child.biases
+                buffers += child.buffers
+                macs += child.macs
+                bias_adds += child.bias_adds
+                activations += child.activations
+                if child.warnings:
+                    row.warnings.extend(child.warnings)
+                children += 1
+        row.weights, row.biases, row.buffers = weights, biases, buffers
+        row.macs, row.bias_adds, row.activations, row.children = macs, bias_adds, activations, children
 
     def sequence(self, layers, path, x, rf):
         """Walk ``layers`` in order as the children of ``path``."""
