@@ -866,18 +866,13 @@ class Add(Layer):
         first = inputs[0]
         for i, x in enumerate(inputs[1:], 2):
             if len(x) != len(first):
-                raise ShapeError(
-                    f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}",
-                    path,
-                )
-            ctx.equal(
-                tuple(x),
-                tuple(first),
-                lambda x=x, i=i: f"add expects equal shapes; input 1 is {format_shape(first)}, "
-                f"input {i} is {format_shape(x)}",
-                path,
-            )
+                raise ShapeError(self._mismatch(first, x, i), path)
+            ctx.equal(tuple(x), tuple(first), self._mismatch, path, first, x, i)
         return first
+
+    @staticmethod
+    def _mismatch(first, x, i):
+        return f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}"
 
 
 # ---------------------------------------------------------------------------------------------------------
