@@ -67,7 +67,7 @@ class Row:
         self.input_shape = self.output_shape = None
         self.weights = self.biases = self.buffers = 0
         self.macs = self.bias_adds = self.activations = 0
-        self.trainable = getattr(layer, "trainable", True)
+        self.trainable = layer.trainable
         self.frozen = False
         self.side_head = False
         self.rf = None

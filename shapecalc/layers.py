@@ -895,6 +895,8 @@ class Composite:
     """A layer made of layers. ``children()`` lists ``(name, child)`` pairs in execution order."""
 
     kind = "composite"
+    #: as on layers, so that every row reads ``node.trainable`` directly
+    trainable = True
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name or "." in name):
