@@ -294,7 +294,7 @@ class _Windowed(Layer):
 
     def _spatial(self, x, ctx, path):
         """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
-        pads = self.pads(x)
+        pads = self._pads or self.pads(x)  # fixed padding without a call; pads(x) works "same" out
         return (self._axis(x, pads, 0, ctx, path), self._axis(x, pads, 1, ctx, path))
 
     def _axis(self, x, pads, a, ctx, path):
@@ -334,7 +334,7 @@ class _Windowed(Layer):
         return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
 
     def window(self, x):
-        (top, _), (left, _) = self.pads(x)
+        (top, _), (left, _) = self._pads or self.pads(x)  # as in _spatial
         return ((self.span[0], self.stride[0], top), (self.span[1], self.stride[1], left))
 
     def _window_text(self):
