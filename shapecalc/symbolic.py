@@ -633,14 +633,9 @@ class AxisConditions:
         self.per_layer = per_layer
 
     def congruence(self, period, residues):
-        name = str(self.symbol)
         if period == 1:
             return ""
-        if not residues:
-            return "never"
-        if len(residues) == 1:
-            return f"{name} ≡ {residues[0]} (mod {period})"
-        return f"{name} mod {period} ∈ {{{_residues(residues)}}}"
+        return _congruence(str(self.symbol), period, residues)
 
     def text(self):
         name = str(self.symbol)
@@ -715,11 +710,16 @@ def _single_condition(c, symbol, period):
     m, residues = _reduce(period, {v % period for v in ok})
     if m == 1:
         return "always" if residues else "never"
+    return _congruence(name, m, residues)
+
+
+def _congruence(name, period, residues):
+    """``H ≡ 3 (mod 32)``, ``H mod 8 ∈ {3…6}`` or ``never``, for a period above 1."""
     if not residues:
         return "never"
     if len(residues) == 1:
-        return f"{name} ≡ {residues[0]} (mod {m})"
-    return f"{name} mod {m} ∈ {{{_residues(residues)}}}"
+        return f"{name} ≡ {residues[0]} (mod {period})"
+    return f"{name} mod {period} ∈ {{{_residues(residues)}}}"
 
 
 def _residues(residues):
