@@ -325,3 +325,57 @@ def test_receptive_field_stops_growing_after_first_dense():
     assert s["c"].receptive_field == (2, 2)
     assert s["fc1"].receptive_field == (2 + (2 - 1) * 2,) * 2
     assert s["fc2"].receptive_field == s["fc1"].receptive_field
+
+
+def _deep_chain(n):
+    return Network("deep", [Conv2d(4, 3, padding=1) if i % 2 == 0 else ReLU() for i in range(n)], (8, 8, 4))
+
+
+def test_large_walk_leaves_no_collector_debt():
+    """A walk of ≥ PROMOTE_ROWS rows hands its objects to the oldest generation: the youngest is empty after it."""
+    import gc
+
+    from shapecalc import analysis
+
+    network = _deep_chain(analysis.PROMOTE_ROWS)
+    gc.collect()
+    rows = analysis.walk(network, (8, 8, 4))
+    assert len(rows) == analysis.PROMOTE_ROWS + 1
+    # without the promotion the youngest generation would count the ~5 objects of every row
+    assert gc.get_count()[0] < 100
+    assert gc.isenabled()
+
+
+def test_large_walk_keeps_a_programs_frozen_objects():
+    """When the program has frozen objects of its own, the walk does not unfreeze them."""
+    import gc
+
+    from shapecalc import analysis
+
+    network = _deep_chain(analysis.PROMOTE_ROWS)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        analysis.walk(network, (8, 8, 4))
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_small_walk_and_disabled_collector_are_left_alone():
+    """A small walk does not touch the generations; a collector the caller disabled stays disabled."""
+    import gc
+
+    from shapecalc import analysis
+
+    gc.disable()
+    try:
+        analysis.walk(_deep_chain(analysis.PROMOTE_ROWS), (8, 8, 4))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.collect()
+    before = gc.get_count()[0]
+    analysis.walk(_deep_chain(10), (8, 8, 4))
+    assert gc.get_count()[0] > before
