@@ -10,27 +10,107 @@ Errors print one line on stderr and exit with status 2 (``--debug`` shows the tr
 outside the ShapecalcError family is a bug: it also prints one line, and exits with status 3.
 """
 
-import argparse
 import os
 import sys
 
 from .errors import ConfigError, ShapecalcError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "parse_args"]
 
 SUBCOMMANDS = ("list", "compare", "check")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises ConfigError instead of printing usage and exiting."""
+# ---------------------------------------------------------------------------------------------------------
+# the commands' options, stated once: argparse is built from these tables (help, errors, anything unusual),
+# and the plain invocations (`shapecalc NAME --table`) are read from them without importing argparse, whose
+# import, parser construction and gettext look-ups were a third of the command's start-up
 
-    def error(self, message):
-        raise ConfigError(message, self.prog)
 
-    def _get_formatter(self):
-        # argparse's default formatter imports shutil (and bz2, lzma, zlib) for the terminal width, on
-        # every add_argument: a tenth of the start-up. The width is read here the way shutil reads it.
-        return self.formatter_class(prog=self.prog, width=_columns() - 2)
+def _option(*flags, **kwargs):
+    """One ``add_argument`` call, as data: ``(flags, kwargs)``."""
+    return flags, kwargs
+
+
+def _model_options():
+    """The options shared by ``shapecalc NAME`` and ``shapecalc compare``."""
+    return [
+        _option("--input", metavar="HxWxC",
+                help="input shape, e.g. 224x224x3 (letters such as HxWx3 switch to symbolic mode)"),
+        _option("--batch", type=int, default=1, metavar="N", help="batch size (multiplies MACs and activations)"),
+        _option("--no-bias", action="store_true", help="count parameters without biases, as many textbooks do"),
+        _option("--strict", action="store_true", help="inexact divisions are errors, not warnings"),
+        _option("--dtype", default="float32", metavar="D",
+                help="element type for activation memory: float32 (default), float16, bfloat16, float64, int8"),
+        _option("--convention", default="macs", metavar="C",
+                help="what the operations column counts: macs (default), flops, connections, "
+                     "or a tool's preset (fvcore, ptflops, torchinfo)"),
+        _option("--shortcut", choices=("A", "B", "C"), help="ResNet shortcut option (He et al. 2015)"),
+        _option("--format", default="text", metavar="F",
+                help="text (default), json, csv, or any tabulate format (github, grid, latex, ...)"),
+        _option("--plot", metavar="FILE", help="draw the figure to FILE (.png or .svg; needs matplotlib)"),
+        _option("--debug", action="store_true", help="show the traceback of an error"),
+    ]
+
+
+#: command → (prog, description, [(group title or None, [options])]); positionals are options without "--"
+COMMANDS = {
+    "": ("shapecalc",
+         "Exact shapes, parameters, MACs, activation memory and receptive fields of CNNs. "
+         "Subcommands: `shapecalc list`, `shapecalc compare A B`, `shapecalc check FILE --model NAME`.",
+         [(None, [_option("name", nargs="?", help="a network from `shapecalc list`")]),
+          ("network source (instead of NAME)", [
+              _option("--spec", metavar="TEXT", help='a network as text: "input 39x31x1 | conv 20 k4 | maxpool 2 | ..."'),
+              _option("--spec-file", metavar="FILE", help="a network spec file (.txt, .toml or .json); read as data"),
+              _option("--python", metavar="MODULE:ATTR",
+                      help="IMPORTS AND RUNS Python module MODULE and takes its attribute ATTR (a Network or list "
+                           "of layers): the only option that executes user code"),
+          ]),
+          ("views", [
+              _option("--table", action="store_true", help="the per-layer table (the default view)"),
+              _option("--depth", type=int, metavar="N", help="fold the rows below depth N into their blocks"),
+              _option("--channels-first", action="store_true",
+                      help="print shapes as C×H×W (PyTorch) instead of H×W×C"),
+              _option("--freeze", metavar="NAME", help="mark every layer up to and including NAME as frozen"),
+              _option("--rf", action="store_true", help="receptive field, jump and input region per layer"),
+              _option("--export-spec", action="store_true", help="print the network as a text spec"),
+          ]),
+          ("symbolic sizes", [
+              _option("--subs", metavar="H=224,W=224", help="evaluate a symbolic table at these sizes"),
+              _option("--constraints", action="store_true",
+                      help="the conditions on the input sizes under which every division is exact"),
+              _option("--valid-inputs", action="store_true", help="the input sizes for which the network runs"),
+              _option("--range", metavar="LO:HI", help="with --valid-inputs: the sizes to scan (default 1:2048)"),
+              _option("--exact", action="store_true",
+                      help="with --valid-inputs: only sizes where every division is exact"),
+          ]),
+          ("PyTorch cross-check (needs torch)", [
+              _option("--verify", action="store_true", help="build the network in PyTorch and compare every figure"),
+              _option("--device", metavar="cpu|cuda", help="device for --verify (default: cuda when available)"),
+          ]),
+          (None, _model_options())]),
+    "compare": ("shapecalc compare", "Two networks' totals side by side, with ratios.",
+                [(None, [_option("a", help="first network (name)"), _option("b", help="second network (name)")]
+                  + _model_options())]),
+    "list": ("shapecalc list", "Every known network, with its default input.",
+             [(None, [_option("--format", default="text", metavar="F",
+                              help="text (default), json, csv or a tabulate format"),
+                      _option("--debug", action="store_true", help="show the traceback of an error")])]),
+    "check": ("shapecalc check", "Check a submitted table (CSV, TSV, Markdown) cell by cell against a network.",
+              [(None, [
+                  _option("submission", help="a submission file, or a folder of them (writes a summary CSV)"),
+                  _option("--model", metavar="NAME", help="the network the table describes"),
+                  _option("--spec", metavar="TEXT", help="the network as a text spec"),
+                  _option("--spec-file", metavar="FILE", help="the network as a spec file"),
+                  _option("--input", metavar="HxWxC", help="input shape (default: the network's)"),
+                  _option("--no-bias", action="store_true", help="expected parameters without biases"),
+                  _option("--tolerance", metavar="T", default="0",
+                          help="relative tolerance for counts, e.g. 0.01 (default 0: exact)"),
+                  _option("--format", default="text", metavar="F",
+                          help="text (default), json, csv or a tabulate format"),
+                  _option("--summary", metavar="FILE", help="with a folder: where to write the summary CSV"),
+                  _option("--debug", action="store_true", help="show the traceback of an error"),
+              ])]),
+}
 
 
 def _columns():
@@ -45,90 +125,121 @@ def _columns():
         return 80
 
 
-def _model_options(p, single=True):
-    """The options shared by ``shapecalc NAME`` and ``shapecalc compare``."""
-    p.add_argument("--input", metavar="HxWxC",
-                   help="input shape, e.g. 224x224x3 (letters such as HxWx3 switch to symbolic mode)")
-    p.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (multiplies MACs and activations)")
-    p.add_argument("--no-bias", action="store_true", help="count parameters without biases, as many textbooks do")
-    p.add_argument("--strict", action="store_true", help="inexact divisions are errors, not warnings")
-    p.add_argument("--dtype", default="float32", metavar="D",
-                   help="element type for activation memory: float32 (default), float16, bfloat16, float64, int8")
-    p.add_argument("--convention", default="macs", metavar="C",
-                   help="what the operations column counts: macs (default), flops, connections, "
-                        "or a tool's preset (fvcore, ptflops, torchinfo)")
-    p.add_argument("--shortcut", choices=("A", "B", "C"), help="ResNet shortcut option (He et al. 2015)")
-    p.add_argument("--format", default="text", metavar="F",
-                   help="text (default), json, csv, or any tabulate format (github, grid, latex, ...)")
-    p.add_argument("--plot", metavar="FILE", help="draw the figure to FILE (.png or .svg; needs matplotlib)")
-    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+def _argparse_parser(command):
+    """The argparse parser of ``command`` (a key of COMMANDS), raising ConfigError instead of exiting."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise ConfigError(message, self.prog)
+
+        def _get_formatter(self):
+            # argparse's default formatter imports shutil (and bz2, lzma, zlib) for the terminal width, on
+            # every add_argument. The width is read here the way shutil reads it.
+            return self.formatter_class(prog=self.prog, width=_columns() - 2)
+
+    prog, description, groups = COMMANDS[command]
+    parser = Parser(prog=prog, description=description)
+    for title, options in groups:
+        target = parser.add_argument_group(title) if title else parser
+        for flags, kwargs in options:
+            target.add_argument(*flags, **kwargs)
+    return parser
 
 
 def build_parser():
-    """The parser of ``shapecalc NAME ...`` (the subcommands have their own)."""
-    p = _Parser(
-        prog="shapecalc",
-        description="Exact shapes, parameters, MACs, activation memory and receptive fields of CNNs. "
-                    "Subcommands: `shapecalc list`, `shapecalc compare A B`, `shapecalc check FILE --model NAME`.",
-    )
-    p.add_argument("name", nargs="?", help="a network from `shapecalc list`")
-    source = p.add_argument_group("network source (instead of NAME)")
-    source.add_argument("--spec", metavar="TEXT", help='a network as text: "input 39x31x1 | conv 20 k4 | maxpool 2 | ..."')
-    source.add_argument("--spec-file", metavar="FILE", help="a network spec file (.txt, .toml or .json); read as data")
-    source.add_argument("--python", metavar="MODULE:ATTR",
-                        help="IMPORTS AND RUNS Python module MODULE and takes its attribute ATTR (a Network or list "
-                             "of layers): the only option that executes user code")
-    view = p.add_argument_group("views")
-    view.add_argument("--table", action="store_true", help="the per-layer table (the default view)")
-    view.add_argument("--depth", type=int, metavar="N", help="fold the rows below depth N into their blocks")
-    view.add_argument("--channels-first", action="store_true", help="print shapes as C×H×W (PyTorch) instead of H×W×C")
-    view.add_argument("--freeze", metavar="NAME", help="mark every layer up to and including NAME as frozen")
-    view.add_argument("--rf", action="store_true", help="receptive field, jump and input region per layer")
-    view.add_argument("--export-spec", action="store_true", help="print the network as a text spec")
-    sym = p.add_argument_group("symbolic sizes")
-    sym.add_argument("--subs", metavar="H=224,W=224", help="evaluate a symbolic table at these sizes")
-    sym.add_argument("--constraints", action="store_true",
-                     help="the conditions on the input sizes under which every division is exact")
-    sym.add_argument("--valid-inputs", action="store_true", help="the input sizes for which the network runs")
-    sym.add_argument("--range", metavar="LO:HI", help="with --valid-inputs: the sizes to scan (default 1:2048)")
-    sym.add_argument("--exact", action="store_true", help="with --valid-inputs: only sizes where every division is exact")
-    ver = p.add_argument_group("PyTorch cross-check (needs torch)")
-    ver.add_argument("--verify", action="store_true", help="build the network in PyTorch and compare every figure")
-    ver.add_argument("--device", metavar="cpu|cuda", help="device for --verify (default: cuda when available)")
-    _model_options(p)
-    return p
+    """The argparse parser of ``shapecalc NAME ...`` (the subcommands have their own)."""
+    return _argparse_parser("")
 
 
 def build_compare_parser():
-    p = _Parser(prog="shapecalc compare", description="Two networks' totals side by side, with ratios.")
-    p.add_argument("a", help="first network (name)")
-    p.add_argument("b", help="second network (name)")
-    _model_options(p)
-    return p
+    return _argparse_parser("compare")
 
 
 def build_list_parser():
-    p = _Parser(prog="shapecalc list", description="Every known network, with its default input.")
-    p.add_argument("--format", default="text", metavar="F", help="text (default), json, csv or a tabulate format")
-    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    return p
+    return _argparse_parser("list")
 
 
 def build_check_parser():
-    p = _Parser(prog="shapecalc check",
-                description="Check a submitted table (CSV, TSV, Markdown) cell by cell against a network.")
-    p.add_argument("submission", help="a submission file, or a folder of them (writes a summary CSV)")
-    p.add_argument("--model", metavar="NAME", help="the network the table describes")
-    p.add_argument("--spec", metavar="TEXT", help="the network as a text spec")
-    p.add_argument("--spec-file", metavar="FILE", help="the network as a spec file")
-    p.add_argument("--input", metavar="HxWxC", help="input shape (default: the network's)")
-    p.add_argument("--no-bias", action="store_true", help="expected parameters without biases")
-    p.add_argument("--tolerance", metavar="T", default="0",
-                   help="relative tolerance for counts, e.g. 0.01 (default 0: exact)")
-    p.add_argument("--format", default="text", metavar="F", help="text (default), json, csv or a tabulate format")
-    p.add_argument("--summary", metavar="FILE", help="with a folder: where to write the summary CSV")
-    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    return p
+    return _argparse_parser("check")
+
+
+class Namespace:
+    """The parsed options, as attributes (argparse's Namespace, without importing argparse)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __eq__(self, other):
+        return vars(self) == vars(other)
+
+    def __repr__(self):
+        return "Namespace(" + ", ".join(f"{k}={v!r}" for k, v in sorted(vars(self).items())) + ")"
+
+
+def _read_plain(command, argv):
+    """``argv`` read from the option table, for the plain cases only: long options spelled in full (with
+    ``=`` or a following value), flags, ints, choices and the positionals. Anything else (help, a short or
+    abbreviated option, a missing or dash-led value, a bad int or choice, one positional too many, ``--``)
+    returns None: argparse then reads the command line and gives its help or its error."""
+    options, positionals, values = {}, [], {}
+    for _, group in COMMANDS[command][2]:
+        for flags, kwargs in group:
+            if set(kwargs) - {"action", "type", "default", "choices", "metavar", "help", "nargs"} or \
+                    kwargs.get("action", "store") not in ("store", "store_true") or kwargs.get("type", str) not in (str, int):
+                return None  # an option this reader does not know how to read: argparse's job
+            if flags[0].startswith("-"):
+                dest = flags[0].lstrip("-").replace("-", "_")
+                for flag in flags:
+                    options[flag] = (dest, kwargs)
+                values[dest] = False if kwargs.get("action") == "store_true" else kwargs.get("default")
+            else:
+                positionals.append((flags[0], kwargs))
+                values[flags[0]] = kwargs.get("default")
+    given = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        i += 1
+        if not token.startswith("-") or token == "-":
+            given.append(token)
+            continue
+        flag, eq, value = token.partition("=")
+        if flag not in options:
+            return None
+        dest, kwargs = options[flag]
+        if kwargs.get("action") == "store_true":
+            if eq:
+                return None
+            values[dest] = True
+            continue
+        if not eq:
+            if i >= len(argv) or argv[i].startswith("-"):
+                return None
+            value = argv[i]
+            i += 1
+        if kwargs.get("type") is int:
+            try:
+                value = int(value)  # what argparse's type=int calls
+            except ValueError:
+                return None
+        if "choices" in kwargs and value not in kwargs["choices"]:
+            return None
+        values[dest] = value
+    required = [name for name, kwargs in positionals if kwargs.get("nargs") != "?"]
+    if len(given) < len(required) or len(given) > len(positionals):
+        return None
+    for (name, _), value in zip(positionals, given):
+        values[name] = value
+    return Namespace(**values)
+
+
+def parse_args(command, argv):
+    """The options of ``command`` ("" for ``shapecalc NAME``, or a subcommand) in ``argv``."""
+    args = _read_plain(command, argv)
+    if args is None:
+        args = _argparse_parser(command).parse_args(argv)
+    return args
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -281,11 +392,10 @@ def main(argv=None, out=None, err=None):
     debug = "--debug" in argv
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            command, rest = argv[0], argv[1:]
-            parser = {"list": build_list_parser, "compare": build_compare_parser, "check": build_check_parser}[command]()
-            args = parser.parse_args(rest)
+            command = argv[0]
+            args = parse_args(command, argv[1:])
             return {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
-        args = build_parser().parse_args(argv)
+        args = parse_args("", argv)
         # "is None": an empty --spec "" is an error to report, not a request for the help text
         if all(v is None for v in (args.name, args.spec, args.spec_file, args.python)):
             build_parser().print_help(out)

@@ -343,3 +343,26 @@ def networks(draw, max_blocks=5, max_size=24, max_channels=6):
     if not layers:
         layers.append(ReLU())
     return Network("random", layers, start)
+
+
+# command lines: every option of the commands' tables, with values good and bad, spelled in full, with "=",
+# abbreviated, and the tokens argparse treats specially (-h, --, -, negative numbers, empty values)
+def _command_tokens():
+    from shapecalc.cli import COMMANDS
+
+    tokens = {"-h", "--help", "--", "-", "-3", "--ta", "--no", "x", "alexnet", "cnn-39x31", ""}
+    for _, _, groups in COMMANDS.values():
+        for _, options in groups:
+            for flags, kwargs in options:
+                flag = flags[0]
+                if not flag.startswith("-"):
+                    continue
+                tokens.update({flag, flag + "=", flag + "=x"})
+                if kwargs.get("type") is int:
+                    tokens.update({"2", " 7 ", "1_000", "-2", "+4", "٣", flag + "=2", flag + "=-1", flag + "=x1"})
+                for choice in kwargs.get("choices", ()):
+                    tokens.update({choice, flag + "=" + choice})
+    return sorted(tokens)
+
+
+command_lines = st.lists(st.sampled_from(_command_tokens()), max_size=6)

@@ -5,8 +5,15 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shapecalc.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))
+import strategies  # noqa: E402
 
 
 def run(*argv):
@@ -137,3 +144,28 @@ def test_process_error_has_no_traceback():
     """A failing process prints no traceback."""
     proc = subprocess.run([sys.executable, "-m", "shapecalc", "nosuchnet"], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(command=st.sampled_from(["", "compare", "list", "check"]), argv=strategies.command_lines)
+def test_plain_reader_agrees_with_argparse(command, argv):
+    """Where the argparse-free reader reads a command line, argparse reads the same options from it."""
+    from shapecalc.cli import _argparse_parser, _read_plain
+
+    mine = _read_plain(command, argv)
+    if mine is None:
+        return  # argparse's case: help, errors, abbreviations …
+    assert vars(mine) == vars(_argparse_parser(command).parse_args(argv))
+
+
+def test_plain_reader_reads_the_usual_command_lines():
+    """The everyday command lines are read without argparse; help, abbreviations and errors go to argparse."""
+    from shapecalc.cli import _read_plain
+
+    args = _read_plain("", ["alexnet", "--table", "--batch", "8", "--input=227x227x3", "--no-bias"])
+    assert (args.name, args.table, args.batch, args.input, args.no_bias, args.depth) == (
+        "alexnet", True, 8, "227x227x3", True, None)
+    assert _read_plain("compare", ["vgg-a", "vgg-e", "--format", "json"]).b == "vgg-e"
+    for argv in (["-h"], ["alexnet", "--tab"], ["alexnet", "--batch", "x"], ["alexnet", "--shortcut", "D"],
+                 ["alexnet", "vgg-a"], ["alexnet", "--depth"], ["alexnet", "--table=1"], ["--", "alexnet"]):
+        assert _read_plain("", argv) is None, argv
