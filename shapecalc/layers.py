@@ -106,9 +106,10 @@ def _flag(value, what, name):
 
 def _number(value, what, name, positive=False):
     """A finite real number (BatchNorm's eps, LRN's alpha …); these change values, never counts."""
-    import math
-
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # x − x is 0 for every finite float and NaN for ±inf and NaN (no math import on the start-up path; an
+    # int is always finite, however large, where math.isfinite raised OverflowError past 10^308)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float)
+                                                                         and value - value != 0):
         raise ConfigError(f"{what} must be a finite number, received {value!r}", name)
     if positive and value <= 0:
         raise ConfigError(f"{what} must be greater than 0, received {value!r}", name)

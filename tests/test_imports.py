@@ -13,7 +13,7 @@ import pytest
 HEAVY = ("numpy", "sympy", "torch", "pandas", "matplotlib", "tabulate")
 # standard-library modules the plain path used to import and no longer needs (each a few ms of start-up;
 # see benchmarks/README.md)
-SLOW_STDLIB = ("inspect", "fractions", "shutil", "argparse", "gettext", "locale")
+SLOW_STDLIB = ("inspect", "fractions", "shutil", "argparse", "gettext", "locale", "math")
 
 _PROBE = """
 import io, json, sys
@@ -49,7 +49,7 @@ def test_plain_cli_imports_no_heavy_library(argv):
 
 @pytest.mark.parametrize("argv", [["cnn-39x31", "--table"], ["torchvision.resnet50", "--table"]])
 def test_plain_cli_skips_slow_stdlib_modules(argv):
-    """The plain table path imports neither inspect, fractions, shutil nor argparse (and its gettext, locale)."""
+    """The plain table path imports neither inspect, fractions, shutil, math nor argparse (and its gettext, locale)."""
     assert _loaded(_modules_after(argv), SLOW_STDLIB) == []
 
 
