@@ -10,7 +10,6 @@ from ..layers import (
     ReLU, Sequential, SideHead,
 )
 from . import resnet as _resnet
-from .vgg import CONFIGS as VGG_CONFIGS
 
 SOURCE = "torchvision 0.29 (torchvision/models/{}.py)"
 
@@ -54,8 +53,10 @@ _VGG = {"vgg11": "A", "vgg13": "B", "vgg16": "D", "vgg19": "E"}
 
 
 def vgg(name, batch_norm=False):
+    from .vgg import CONFIGS  # here, not at the top: the ResNets' start-up does not load the paper VGGs
+
     features = []
-    for item in VGG_CONFIGS[_VGG[name]]:
+    for item in CONFIGS[_VGG[name]]:
         if item == "M":
             features.append(MaxPool2d(2, 2))
         else:
