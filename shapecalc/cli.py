@@ -192,7 +192,7 @@ def _read_plain(command, argv):
                 dest = flags[0].lstrip("-").replace("-", "_")
                 for flag in flags:
                     options[flag] = (dest, kwargs)
-                values[dest] = False if kwargs.get("action") == "store_true" else kwargs.get("default")
+                values[dest] = kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
             else:
                 positionals.append((flags[0], kwargs))
                 values[flags[0]] = kwargs.get("default")
