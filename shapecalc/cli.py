@@ -12,6 +12,7 @@ outside the ShapecalcError family is a bug: it also prints one line, and exits w
 
 import os
 import sys
+from types import SimpleNamespace
 
 from .errors import ConfigError, ShapecalcError
 
@@ -164,19 +165,6 @@ def build_check_parser():
     return _argparse_parser("check")
 
 
-class Namespace:
-    """The parsed options, as attributes (argparse's Namespace, without importing argparse)."""
-
-    def __init__(self, **values):
-        self.__dict__.update(values)
-
-    def __eq__(self, other):
-        return vars(self) == vars(other)
-
-    def __repr__(self):
-        return "Namespace(" + ", ".join(f"{k}={v!r}" for k, v in sorted(vars(self).items())) + ")"
-
-
 def _read_plain(command, argv):
     """``argv`` read from the option table, for the plain cases only: long options spelled in full (with
     ``=`` or a following value), flags, ints, choices and the positionals. Anything else (help, a short or
@@ -231,7 +219,7 @@ def _read_plain(command, argv):
         return None
     for (name, _), value in zip(positionals, given):
         values[name] = value
-    return Namespace(**values)
+    return SimpleNamespace(**values)  # argparse's Namespace without argparse: attributes, ==, repr
 
 
 def parse_args(command, argv):
