@@ -24,7 +24,7 @@ True
 True
 """
 
-__all__ = ["CONVENTIONS", "DESCRIPTIONS", "count", "get"]
+__all__ = ["ADDITIVE", "CONVENTIONS", "DESCRIPTIONS", "count", "get"]
 
 
 def _macs(row):
@@ -153,6 +153,10 @@ CONVENTIONS = {
     "ptflops": _table(PTFLOPS),
     "torchinfo": _torchinfo,
 }
+
+#: the conventions that count from a row's ``macs`` and ``bias_adds`` alone, linearly: a network's total is
+#: the convention applied to the summed figures (``Summary.totals`` needs no call per row for them)
+ADDITIVE = ("macs", "flops", "connections")
 
 #: column heading and one-line meaning of each convention
 DESCRIPTIONS = {

@@ -8,6 +8,8 @@
 (36, 28, 20)
 """
 
+from types import SimpleNamespace
+
 from .analysis import NumericContext, walk
 from .errors import ConfigError, UnknownLayerError
 from .shapes import DTYPE_BYTES, MAX_SIZE, format_int, format_shape
@@ -149,12 +151,13 @@ class Summary:
     def totals(self):
         """Whole-network figures. ``params`` and ``macs`` are at inference (side heads excluded);
         ``side_head_params`` and ``params_with_side_heads`` are the training view."""
-        from .conventions import get
+        from .conventions import ADDITIVE, get
 
-        counter = get(self.convention)
-        params = trainable = buffers = macs = connections = operations = activations = 0
+        counter = None if self.convention in ADDITIVE else get(self.convention)
+        weights = biases = fixed = buffers = macs = bias_adds = operations = activations = 0
         side_params = side_macs = 0
-        # one pass over the rows; each figure is the row's own (params, trainable_params, connections)
+        # one pass over the leaves, summing the stored figures only: the derived ones (params, trainable
+        # params, connections, an additive convention's operations) are the rows' rules applied to the sums
         for r in self.all_rows:
             if not r.leaf:
                 continue
@@ -162,18 +165,27 @@ class Summary:
                 side_params += r.params
                 side_macs += r.macs
                 continue
-            params += r.params
-            trainable += r.trainable_params
+            weights += r.weights
+            biases += r.biases
+            if not r.trainable or r.frozen:
+                fixed += r.params
             buffers += r.buffers
             macs += r.macs
-            connections += r.connections
-            operations += counter(r)
+            bias_adds += r.bias_adds
             activations += r.activations
+            if counter is not None:
+                operations += counter(r)
+        # the definitions of Row.params and Row.connections, on the sums
+        params = weights + biases
+        connections = macs + bias_adds
+        if counter is None:
+            # an additive convention counts the sums as it counts a row
+            operations = get(self.convention)(SimpleNamespace(macs=macs, bias_adds=bias_adds))
         return {
             "params": params,
-            "trainable_params": trainable,
-            # Σ (params − trainable) = Σ params − Σ trainable
-            "non_trainable_params": params - trainable,
+            # trainable = Σ params − Σ params of fixed (RBF centres) or frozen rows
+            "trainable_params": params - fixed,
+            "non_trainable_params": fixed,
             "buffers": buffers,
             "side_head_params": side_params,
             "params_with_side_heads": params + side_params,

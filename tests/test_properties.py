@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import shapecalc
 import shapecalc.layers as L
+from shapecalc.conventions import CONVENTIONS, count
 from shapecalc.errors import ShapecalcError
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -53,6 +54,13 @@ def test_totals_are_sums_of_rows(chain):
     # float32: 4 bytes an element
     assert t["activation_bytes"] == 4 * t["activations"]
     assert t["params"] == t["trainable_params"] + t["non_trainable_params"]
+    assert t["trainable_params"] == sum(r.trainable_params for r in rows)
+    assert t["connections"] == sum(r.connections for r in rows)
+    assert t["buffers"] == sum(r.buffers for r in rows)
+    for name in CONVENTIONS:
+        # the additive conventions total the summed figures; the others call the convention per row
+        assert shapecalc.summary(layers, shape, convention=name).totals["operations"] \
+            == sum(count(r, name) for r in rows), name
     for r in s.all_rows:
         for figure in (r.weights, r.biases, r.buffers, r.params, r.macs, r.bias_adds, r.activations):
             assert type(figure) is int and figure >= 0, (r.path, figure)
