@@ -209,14 +209,19 @@ def _child_names(children):
     """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …)."""
     counts = {}
     names = []
+    # generated names are unique among themselves (one running number per kind, and no kind ends in a
+    # digit); only a block with names of its own can hold a duplicate
+    own = False
     for child in children:
         name = child.name
-        if not name:
+        if name:
+            own = True
+        else:
             kind = "block" if type(child) is Sequential else child.kind
             counts[kind] = number = counts.get(kind, 0) + 1
             name = f"{kind}{number}"
         names.append(name)
-    if len(set(names)) != len(names):
+    if own and len(set(names)) != len(names):
         seen = set()
         for n in names:
             if n in seen:

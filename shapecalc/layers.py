@@ -154,6 +154,15 @@ def _require_vector(x, path, kind):
         )
 
 
+def _check_kind(cls):
+    """A kind is a word that does not end in a digit: unnamed layers are called kind + running number
+    (conv1, conv2 …), which a kind such as "conv1" would make ambiguous."""
+    kind = cls.kind
+    if not isinstance(kind, str) or not kind.isidentifier() or kind[-1].isdigit():
+        raise ConfigError(f"a layer kind must be a word that does not end in a digit, received {kind!r}",
+                          cls.__name__)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # base class
 
@@ -175,6 +184,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        _check_kind(cls)
         cls.counts = any(getattr(cls, rule) is not getattr(Layer, rule)
                          for rule in ("weights", "biases", "buffers", "macs", "bias_adds"))
 
@@ -896,6 +906,10 @@ class Composite:
     """A layer made of layers. ``children()`` lists ``(name, child)`` pairs in execution order."""
 
     kind = "composite"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _check_kind(cls)
     #: as on layers, so that every row reads ``node.trainable`` directly
     trainable = True
 

@@ -154,6 +154,10 @@ SHAPES = {
     "duplicate-names": (
         _summary([L.ReLU(name="a"), L.ReLU(name="a")], (5, 5, 1)), ConfigError,
         "two layers in the same block are both named 'a'"),
+    "name-taken-by-generated": (
+        # the unnamed relu is called relu1 too
+        _summary([L.ReLU(), L.ReLU(name="relu1")], (5, 5, 1)), ConfigError,
+        "two layers in the same block are both named 'relu1'"),
     "input-layer-not-first": (
         _summary([L.ReLU(), L.Input(3, 3, 3)], (5, 5, 1)), ConfigError,
         "an input layer can only come first; here it receives 5×5×1"),
@@ -214,6 +218,10 @@ API = {
                        "unknown table format 'nope'"),
     "row-unknown": (lambda: shapecalc.summary("cnn-39x31")["conv9"], UnknownLayerError, "no layer named 'conv9'"),
     "compare-unknown": (lambda: shapecalc.compare("cnn-39x31", "nope"), UnknownModelError, "nope: unknown network"),
+    "kind-ends-in-digit": (lambda: type("Conv3", (L.Layer,), {"kind": "conv3"}), ConfigError,
+                           "Conv3: a layer kind must be a word that does not end in a digit, received 'conv3'"),
+    "composite-kind-number": (lambda: type("Block", (L.Sequential,), {"kind": 3}), ConfigError,
+                              "a layer kind must be a word that does not end in a digit, received 3"),
     "parse-shape-none": (lambda: parse_shape(None), ConfigError, "expected a shape such as 224x224x3, received None"),
 }
 
