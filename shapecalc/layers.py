@@ -906,12 +906,12 @@ class Composite:
     """A layer made of layers. ``children()`` lists ``(name, child)`` pairs in execution order."""
 
     kind = "composite"
+    #: as on layers, so that every row reads ``node.trainable`` directly
+    trainable = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _check_kind(cls)
-    #: as on layers, so that every row reads ``node.trainable`` directly
-    trainable = True
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name or "." in name):
