@@ -55,7 +55,7 @@ class Row:
     __slots__ = (
         "path", "depth", "kind", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
-        "macs", "bias_adds", "activations", "rf", "warnings", "children",
+        "macs", "bias_adds", "activations", "rf", "warnings",
     )
 
     def __init__(self, path, depth, layer, leaf):
@@ -74,7 +74,6 @@ class Row:
         # one shared empty tuple until the row has warnings (a list per row was a tenth of a deep walk's
         # memory, and one more object for the collector to scan)
         self.warnings = ()
-        self.children = 0
 
     # derived figures (name and detail too: most rows of a deep network are never printed)
     @property
@@ -341,10 +340,13 @@ class _Walker:
         return y
 
     def _aggregate(self, row, first):
-        # sums in local variables, stored once (a composite row starts at zero)
-        weights = biases = buffers = macs = bias_adds = activations = children = 0
+        """A composite's figures: the sums over its direct children (a block child already holds the sums
+        of its own; adding only the direct children keeps deep nesting linear)."""
+        inner = row.depth + 1
+        weights = biases = buffers = macs = bias_adds = activations = 0
+        warnings = None
         for child in self.rows[first:]:
-            if child.leaf:
+            if child.depth == inner:
                 weights += child.weights
                 biases += child.biases
                 buffers += child.buffers
@@ -352,12 +354,13 @@ class _Walker:
                 bias_adds += child.bias_adds
                 activations += child.activations
                 if child.warnings:
-                    if not row.warnings:
-                        row.warnings = []
-                    row.warnings.extend(child.warnings)
-                children += 1
+                    if warnings is None:
+                        warnings = []
+                    warnings.extend(child.warnings)
         row.weights, row.biases, row.buffers = weights, biases, buffers
-        row.macs, row.bias_adds, row.activations, row.children = macs, bias_adds, activations, children
+        row.macs, row.bias_adds, row.activations = macs, bias_adds, activations
+        if warnings is not None:
+            row.warnings = warnings
 
     def sequence(self, layers, path, x, rf):
         """Walk ``layers`` in order as the children of ``path``."""
