@@ -313,7 +313,7 @@ class _Parser:
         name = None
         if first.type in ("word", "str") and self.peek(1).type == ":":
             tok = self.take()
-            name = tok.text if tok.type == "word" else json.loads(tok.text)
+            name = tok.text if tok.type == "word" else _unquote(tok, self.src)
             self.take()
         kind_tok = self.peek()
         if kind_tok.type != "word":
@@ -546,7 +546,7 @@ class _Parser:
                 merge_name = None
                 if self.peek(1).type == ":":
                     ntok = self.take()
-                    merge_name = ntok.text if ntok.type == "word" else json.loads(ntok.text)
+                    merge_name = ntok.text if ntok.type == "word" else _unquote(ntok, self.src)
                     self.take()
                     mtok = self.expect("word", "concat or add after the merge's name")
                 else:

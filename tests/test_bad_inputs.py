@@ -438,6 +438,11 @@ SPECS = {
     "spec-unterminated-text": ('network "unterminated | input 8x8x3', SpecError, "unexpected character '\"'"),
     "spec-control-in-text": ('network "a\tb" | input 3x3x1 | relu', SpecError, "Invalid control character"),
     "spec-bad-escape": ('note "\\u12" | input 3x3x1 | relu', SpecError, "Invalid \\uXXXX escape"),
+    # a quoted layer or merge name goes through the same reader as a quoted value (found by hypothesis)
+    "spec-control-char-name": ('input 3x3x1 | "a\x00": relu', SpecError,
+                               "cannot read the quoted text \"a\x00\": Invalid control character"),
+    "spec-control-char-merge-name": ('input 3x3x1 | branches( relu ; relu ) "m\x01": concat', SpecError,
+                                     "cannot read the quoted text \"m\x01\": Invalid control character"),
     "spec-kernel-too-big": ("input 39x31x1 | conv 20 k99", ShapeError,
                             "conv1: kernel 99×99 is larger than the padded input 39×31 (input 39×31, padding 0)"),
     "spec-concat-mismatch": ("input 8x8x3 | branches( conv 4 k3 ; conv 4 k1 ) concat", ShapeError,
