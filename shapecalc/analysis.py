@@ -143,7 +143,9 @@ class Row:
 
 def rf_initial(shape):
     if len(shape) == 3:
-        return ((1, 1, 0, shape[0]), (1, 1, 0, shape[1]))
+        along_h = (1, 1, 0, shape[0])
+        # a square input: one state object for both axes (rf_after keeps them shared while they stay equal)
+        return (along_h, along_h if shape[1] is shape[0] else (1, 1, 0, shape[1]))
     return None
 
 
@@ -164,8 +166,11 @@ def rf_after(state, step, out_shape):
         return (a0[:3] + (e0,), a1[:3] + (e1,))
     k0, k1 = step
     # the two axes written out, without helper calls: they are a fifth of a convolution's walk
-    return (F.rf_step(a0[0], a0[1], a0[2], k0[0], k0[1], k0[2]) + (e0,),
-            F.rf_step(a1[0], a1[1], a1[2], k1[0], k1[1], k1[2]) + (e1,))
+    along_h = F.rf_step(a0[0], a0[1], a0[2], k0[0], k0[1], k0[2]) + (e0,)
+    if a1 is a0 and k1 is k0 and e1 is e0:
+        # the same state, step and extent on both axes (a square map and window): worked out once
+        return (along_h, along_h)
+    return (along_h, F.rf_step(a1[0], a1[1], a1[2], k1[0], k1[1], k1[2]) + (e1,))
 
 
 def _dense_step(state):

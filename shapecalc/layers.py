@@ -283,6 +283,9 @@ class _Windowed(Layer):
         # the span each kernel covers, per axis (F_eff, used by every shape and receptive-field step)
         self.span = (F.effective_kernel(self.kernel[0], self.dilation[0]),
                      F.effective_kernel(self.kernel[1], self.dilation[1]))
+        # the same window along H and W (padding aside): a square input then gives a square output
+        self._square = (self.kernel[0] == self.kernel[1] and self.stride[0] == self.stride[1]
+                        and self.dilation[0] == self.dilation[1])
         if ceil_mode and self.padding == "same":
             raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
         self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
@@ -294,28 +297,45 @@ class _Windowed(Layer):
     @padding.setter
     def padding(self, value):
         self._padding = value
-        # fixed padding is the same pairs for every input: built here once (None for "same", which depends on it)
-        self._pads = None if value == "same" else tuple((p, p) for p in value)
+        # fixed padding is the same pairs for every input: built here once (None for "same", which depends
+        # on it); equal padding along H and W is one pair object, which _spatial recognises
+        if value == "same":
+            self._pads = None
+        else:
+            top = (value[0], value[0])
+            self._pads = (top, top if value[1] == value[0] else (value[1], value[1]))
 
     def pads(self, x):
         """Padding ``((top, bottom), (left, right))`` for input ``x``."""
         if self._pads is not None:
             return self._pads
-        return tuple(F.same_padding(x[a], self.kernel[a], self.stride[a], self.dilation[a]) for a in (0, 1))
+        top = F.same_padding(x[0], self.kernel[0], self.stride[0], self.dilation[0])
+        if x[1] is x[0] and self._square:
+            return (top, top)
+        return (top, F.same_padding(x[1], self.kernel[1], self.stride[1], self.dilation[1]))
 
     def _spatial(self, x, ctx, path):
         """Output (H, W), with the checks: output ≥ 1, and exact division (warning otherwise)."""
         pads = self._pads or self.pads(x)  # fixed padding without a call; pads(x) works "same" out
-        return (self._axis(x, pads, 0, ctx, path), self._axis(x, pads, 1, ctx, path))
+        h = self._axis(x, pads, 0, ctx, path)
+        if x[1] is x[0] and pads[1] is pads[0] and self._square:
+            # W is H over again (the same size, window and padding): the same output, one object for both
+            # (so the next layer sees a square input too); W's division check still runs, under its name
+            return (h, self._axis(x, pads, 1, ctx, path, h))
+        return (h, self._axis(x, pads, 1, ctx, path))
 
-    def _axis(self, x, pads, a, ctx, path):
-        """Output length along axis ``a`` (0: H, 1: W) and its two checks."""
-        size, k, s, d = x[a], self.kernel[a], self.stride[a], self.dilation[a]
+    def _axis(self, x, pads, a, ctx, path, known=None):
+        """Output length along axis ``a`` (0: H, 1: W) and its two checks; ``known``: the output that the
+        identical other axis gave (its output-≥-1 check has run: only the division check is left)."""
+        size, s = x[a], self.stride[a]
         before, after = pads[a]
         total = before + after
-        o = F.conv_output_size(size, k, total, s, d, self.ceil_mode)
-        # the messages are built only when a check fails
-        ctx.positive(o, self._too_small, path, x, pads)
+        if known is None:
+            o = F.conv_output_size(size, self.kernel[a], total, s, self.dilation[a], self.ceil_mode)
+            # the messages are built only when a check fails
+            ctx.positive(o, self._too_small, path, x, pads)
+        else:
+            o = known
         ctx.exact(size + total - self.span[a], s, self._inexact, path, a, x, pads, o)
         return o
 
@@ -345,8 +365,12 @@ class _Windowed(Layer):
         return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
 
     def window(self, x):
-        (top, _), (left, _) = self._pads or self.pads(x)  # as in _spatial
-        return ((self.span[0], self.stride[0], top), (self.span[1], self.stride[1], left))
+        pads = self._pads or self.pads(x)  # as in _spatial
+        along_h = (self.span[0], self.stride[0], pads[0][0])
+        if pads[1] is pads[0] and self._square:
+            # one step object for both axes, as _spatial shares the output size (rf_after then works once)
+            return (along_h, along_h)
+        return (along_h, (self.span[1], self.stride[1], pads[1][0]))
 
     def _window_text(self):
         text = _kxk(self.kernel) if self.kernel[0] != self.kernel[1] else f"{self.kernel[0]}×{self.kernel[0]}"

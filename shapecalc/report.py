@@ -60,6 +60,10 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
         return symbolic_summary(network, input, batch=batch, no_bias=no_bias, freeze=freeze, dtype=dtype,
                                 convention=convention)
     _check_options(input, batch, dtype, convention)
+    if len(input) == 3 and input[1] == input[0]:
+        # a square input as one size object: the walk recognises a square map by identity (the layers then
+        # work H out once for both axes); parse_shape makes two equal ints of "512x512x3"
+        input = (input[0], input[0], input[2])
     rows = walk(network, input, NumericContext(strict=strict), batch=batch, no_bias=no_bias)
     if freeze:
         apply_freeze(rows, freeze)

@@ -121,6 +121,39 @@ def valid_chains(draw, max_layers=7):
 
 
 @st.composite
+def square_chains(draw):
+    """``(layers, n, c)``: a chain that fits an n×n×c input with n > 256 (Python shares no int object that
+    large: two equal sizes can be two objects), mostly square windows, sometimes a rectangular one."""
+    from shapecalc.layers import Conv2d, MaxPool2d
+
+    n = draw(st.integers(257, 3000))
+    c = draw(st.integers(1, 6))
+    shape, layers = (n, n, c), []
+    for _ in range(draw(st.integers(1, 6))):
+        pick = draw(st.integers(0, 9))
+        if pick <= 3:
+            layer, shape = draw(conv_on(shape))
+        elif pick <= 5:
+            layer, shape = draw(pool_on(shape))
+        elif pick == 6:
+            layer, shape = draw(residual_on(shape))
+        elif pick == 7:
+            layer, shape = draw(concat_on(shape))
+        elif pick == 8:
+            # a pool whose windows do not tile the input (a warning per axis) or a "same" one
+            layer = draw(st.sampled_from([MaxPool2d(2, ceil_mode=True), MaxPool2d(3, stride=2, padding="same")]))
+            shape = (-(-shape[0] // 2), -(-shape[1] // 2), shape[2])
+        else:
+            # H and W apart from here on: a 3×1 window, padded on H only
+            layer = Conv2d(draw(st.integers(1, 6)), (3, 1), padding=(1, 0))
+            shape = (shape[0], shape[1], layer.filters)
+        layers.append(layer)
+        if min(shape[:2]) < 4:
+            break
+    return layers, n, c
+
+
+@st.composite
 def invalid_chains(draw):
     """``(layers, input_shape, what)``: a valid chain followed by one mistake that must be refused."""
     from shapecalc.layers import Add, Branches, Conv2d, Linear, MaxPool2d

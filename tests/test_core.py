@@ -379,3 +379,16 @@ def test_small_walk_and_disabled_collector_are_left_alone():
     before = gc.get_count()[0]
     analysis.walk(_deep_chain(10), (8, 8, 4))
     assert gc.get_count()[0] > before
+
+
+def test_square_maps_share_one_size_object():
+    """On a square input ("512x512x3" parses two equal ints) H is worked out once: the output's H and W,
+    and the field's two axes, are one object each, through a square network."""
+    s = summary(net(Conv2d(8, 3, stride=2, padding=1, name="c1"), MaxPool2d(2, name="p1"),
+                    Conv2d(8, (3, 1), name="tall"), input=(1, 1, 1)), "512x512x3")
+    c1, p1, tall = s["c1"], s["p1"], s["tall"]
+    assert c1.output_shape == (256, 256, 8) and p1.output_shape == (128, 128, 8)
+    assert c1.output_shape[0] is c1.output_shape[1] and c1.rf[0] is c1.rf[1]
+    assert p1.rf[0] is p1.rf[1]
+    # a 3×1 window: the axes part
+    assert tall.output_shape == (126, 128, 8) and tall.rf[0] != tall.rf[1]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import shapecalc
 import shapecalc.layers as L
+from shapecalc.analysis import walk
 from shapecalc.conventions import CONVENTIONS, count
 from shapecalc.errors import ShapecalcError
 
@@ -66,6 +67,23 @@ def test_totals_are_sums_of_rows(chain):
             assert type(figure) is int and figure >= 0, (r.path, figure)
     for key, figure in t.items():
         assert type(figure) is int and figure >= 0, key
+
+
+@FAST
+@given(strategies.square_chains())
+def test_square_maps_worked_out_once_give_the_same_rows(chain):
+    """A square input as one size object (H worked out once for both axes) gives every row the figures,
+    field and warnings that two equal but separate sizes give (each axis worked out on its own)."""
+    layers, n, c = chain
+    apart = int(str(n))
+    assert apart == n and apart is not n
+    shared = walk(L.Sequential(*layers), (n, n, c))
+    separate = walk(L.Sequential(*layers), (n, apart, c))
+    assert len(shared) == len(separate)
+    for a, b in zip(shared, separate):
+        for field in ("path", "input_shape", "output_shape", "weights", "biases", "buffers", "macs", "bias_adds",
+                      "activations", "rf", "warnings"):
+            assert getattr(a, field) == getattr(b, field), (a.path, field)
 
 
 @FAST
