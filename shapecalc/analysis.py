@@ -262,13 +262,11 @@ class _Walker:
                 n = n * d
             row.activations = n
         row.input_shape, row.output_shape = x, y
-        if layer.counts:
-            row.weights = layer.weights(x, y)
+        if layer.has_counts:
+            weights, biases, buffers, macs, bias_adds = layer.counts(x, y)
+            row.weights, row.buffers, row.macs = weights, buffers, macs * batch
             if not self.no_bias:
-                row.biases = layer.biases(x, y)
-                row.bias_adds = layer.bias_adds(x, y) * batch
-            row.buffers = layer.buffers(x, y)
-            row.macs = layer.macs(x, y) * batch
+                row.biases, row.bias_adds = biases, bias_adds * batch
         if rf is not None:
             if layer.kind in ("dense", "rbf"):
                 rf = rf_after(rf, _dense_step(rf), y)

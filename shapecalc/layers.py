@@ -5,10 +5,11 @@ A leaf layer answers, for an input shape ``x`` and its output ``y``:
 - ``infer(x, ctx, path)``: the output shape; every check (output ≥ 1, divisibility, matching shapes)
   goes through ``ctx`` so that the numeric table raises or warns, symbolic mode records a constraint and
   the vectorised scan masks the sizes that fail;
-- ``weights(x, y)``, ``biases(x, y)``: learnable parameters (``trainable = False`` marks them fixed);
-- ``buffers(x, y)``: non-trainable state (BatchNorm running mean and variance);
-- ``macs(x, y)``: multiply-accumulates per sample, bias excluded; ``bias_adds(x, y)``: the additions a
-  bias makes (LeNet-5's "connections" are ``macs + bias_adds``);
+- ``counts(x, y)``: the tuple ``(weights, biases, buffers, macs, bias_adds)``, per sample: learnable
+  weights and biases (``trainable = False`` marks them fixed), non-trainable buffers (BatchNorm running
+  mean and variance), multiply-accumulates with the bias excluded, and the additions a bias makes
+  (LeNet-5's "connections" are ``macs + bias_adds``); ``weights(x, y)`` … ``bias_adds(x, y)`` read one of
+  them;
 - ``window(x)``: the receptive-field step per axis, ``((F_eff, S, P_before), (F_eff, S, P_before))``, or
   ``None`` where the layer maps each position to itself.
 
@@ -166,6 +167,10 @@ def _check_kind(cls):
 # ---------------------------------------------------------------------------------------------------------
 # base class
 
+#: the counts of a layer without parameters or arithmetic: (weights, biases, buffers, macs, bias_adds)
+_NOTHING = (0, 0, 0, 0, 0)
+
+
 
 class Layer:
     """A leaf layer. Subclasses set ``kind`` and override what differs from "no parameters, no MACs"."""
@@ -178,15 +183,14 @@ class Layer:
     #: True for the merge layers that take several inputs
     merges = False
 
-    #: False for kinds that keep every default count rule below (no parameters, buffers or MACs): the
-    #: walk then leaves their figures at 0 without asking (set for each subclass by __init_subclass__)
-    counts = False
+    #: False for kinds that keep the default ``counts`` (no parameters, buffers or MACs): the walk then
+    #: leaves their figures at 0 without asking (set for each subclass by __init_subclass__)
+    has_counts = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _check_kind(cls)
-        cls.counts = any(getattr(cls, rule) is not getattr(Layer, rule)
-                         for rule in ("weights", "biases", "buffers", "macs", "bias_adds"))
+        cls.has_counts = cls.counts is not Layer.counts
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name or "." in name or name.strip() != name):
@@ -197,23 +201,28 @@ class Layer:
     def infer(self, x, ctx, path):
         return x
 
-    def weights(self, x, y):
-        return 0
-
-    def biases(self, x, y):
-        return 0
-
-    def buffers(self, x, y):
-        return 0
-
-    def macs(self, x, y):
-        return 0
-
-    def bias_adds(self, x, y):
-        return 0
+    def counts(self, x, y):
+        """``(weights, biases, buffers, macs, bias_adds)`` per sample: one rule per kind, one call per layer."""
+        return _NOTHING
 
     def window(self, x):
         return None
+
+    # -- one figure of counts(), for callers that want only that one --
+    def weights(self, x, y):
+        return self.counts(x, y)[0]
+
+    def biases(self, x, y):
+        return self.counts(x, y)[1]
+
+    def buffers(self, x, y):
+        return self.counts(x, y)[2]
+
+    def macs(self, x, y):
+        return self.counts(x, y)[3]
+
+    def bias_adds(self, x, y):
+        return self.counts(x, y)[4]
 
     # -- description --
     def describe(self):
@@ -431,19 +440,15 @@ class Conv2d(_Windowed):
         h, w = self._spatial(x, ctx, path)
         return (h, w, self.filters)
 
-    def weights(self, x, y):
-        return F.conv_weights(x[2], self.filters, self.kernel[0], self.kernel[1], self.groups)
-
-    def biases(self, x, y):
-        # one bias per filter
-        return self.filters if self.bias else 0
-
-    def macs(self, x, y):
-        return F.conv_macs(y[0], y[1], y[2], x[2], self.kernel[0], self.kernel[1], self.groups)
-
-    def bias_adds(self, x, y):
-        # one addition per output element
-        return y[0] * y[1] * y[2] if self.bias else 0
+    def counts(self, x, y):
+        k0, k1 = self.kernel
+        return (
+            F.conv_weights(x[2], self.filters, k0, k1, self.groups),
+            self.filters if self.bias else 0,  # one bias per filter
+            0,
+            F.conv_macs(y[0], y[1], y[2], x[2], k0, k1, self.groups),
+            y[0] * y[1] * y[2] if self.bias else 0,  # one addition per output element
+        )
 
     def describe(self):
         groups = f", groups {self.groups}" if self.groups != 1 else ""
@@ -488,13 +493,17 @@ class SparseConv2d(Conv2d):
         # Σ_j |table_j|: input maps feeding the output maps, over all output maps
         return sum(len(row) for row in self.table)
 
-    def weights(self, x, y):
-        # W = F_h · F_w · Σ_j |table_j|
-        return self.kernel[0] * self.kernel[1] * self.connections_per_position()
-
-    def macs(self, x, y):
-        # MACs = H_out · W_out · F_h · F_w · Σ_j |table_j|
-        return y[0] * y[1] * self.kernel[0] * self.kernel[1] * self.connections_per_position()
+    def counts(self, x, y):
+        # the biases and their additions as a convolution's; the weights and MACs over the table's links
+        _, biases, buffers, _, bias_adds = super().counts(x, y)
+        per_position = self.kernel[0] * self.kernel[1] * self.connections_per_position()
+        return (
+            per_position,  # W = F_h · F_w · Σ_j |table_j|
+            biases,
+            buffers,
+            y[0] * y[1] * per_position,  # MACs = H_out · W_out · F_h · F_w · Σ_j |table_j|
+            bias_adds,
+        )
 
     def describe(self):
         return f"sparse conv {self._window_text()}, {self.filters} ({self.connections_per_position()} links)"
@@ -558,20 +567,15 @@ class Subsampling(_Pool):
     def __init__(self, kernel=2, stride=None, name=None):
         super().__init__(kernel, stride, 0, False, 1, name)
 
-    def weights(self, x, y):
-        # one coefficient per map
-        return x[2]
-
-    def biases(self, x, y):
-        # one bias per map
-        return x[2]
-
-    def macs(self, x, y):
-        # MACs = H_out · W_out · C · F_h · F_w: coefficient × each input of the window, accumulated
-        return y[0] * y[1] * y[2] * self.kernel[0] * self.kernel[1]
-
-    def bias_adds(self, x, y):
-        return y[0] * y[1] * y[2]
+    def counts(self, x, y):
+        return (
+            x[2],  # one coefficient per map
+            x[2],  # one bias per map
+            0,
+            # MACs = H_out · W_out · C · F_h · F_w: coefficient × each input of the window, accumulated
+            y[0] * y[1] * y[2] * self.kernel[0] * self.kernel[1],
+            y[0] * y[1] * y[2],  # one bias addition per output element
+        )
 
 
 class _Global(Layer):
@@ -676,18 +680,14 @@ class Linear(Layer):
         _require_vector(x, path, "dense")
         return (self.units,)
 
-    def weights(self, x, y):
-        return F.linear_weights(x[0], self.units)
-
-    def biases(self, x, y):
-        return self.units if self.bias else 0
-
-    def macs(self, x, y):
-        # MACs = N_in · N_out
-        return x[0] * self.units
-
-    def bias_adds(self, x, y):
-        return self.units if self.bias else 0
+    def counts(self, x, y):
+        return (
+            F.linear_weights(x[0], self.units),
+            self.units if self.bias else 0,  # one bias per unit
+            0,
+            x[0] * self.units,  # MACs = N_in · N_out
+            self.units if self.bias else 0,  # one bias addition per unit
+        )
 
     def describe(self):
         return f"dense {self.units}" + (", no bias" if not self.bias else "")
@@ -712,13 +712,14 @@ class RBF(Layer):
         _require_vector(x, path, "rbf")
         return (self.units,)
 
-    def weights(self, x, y):
-        # one centre coordinate per unit per input
-        return x[0] * self.units
-
-    def macs(self, x, y):
-        # one squared difference accumulated per unit per input
-        return x[0] * self.units
+    def counts(self, x, y):
+        return (
+            x[0] * self.units,  # one centre coordinate per unit per input
+            0,
+            0,
+            x[0] * self.units,  # one squared difference accumulated per unit per input
+            0,
+        )
 
     def describe(self):
         return f"rbf {self.units}" + (" (fixed)" if not self.trainable else "")
@@ -748,15 +749,10 @@ class BatchNorm(Layer):
     def _channels(x):
         return x[-1]
 
-    def weights(self, x, y):
-        return x[-1] if self.affine else 0
-
-    def biases(self, x, y):
-        return x[-1] if self.affine else 0
-
-    def buffers(self, x, y):
-        # running mean and running variance, one each per channel
-        return 2 * x[-1]
+    def counts(self, x, y):
+        # γ and β, one each per channel when affine; running mean and variance, one each per channel
+        affine = x[-1] if self.affine else 0
+        return (affine, affine, 2 * x[-1], 0, 0)
 
     def describe(self):
         return "batchnorm"

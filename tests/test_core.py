@@ -7,7 +7,7 @@ import pytest
 from shapecalc import ConfigError, DivisibilityError, ShapeError, summary
 from shapecalc.layers import (
     Add, AdaptiveAvgPool2d, AvgPool2d, BatchNorm, Branches, ChannelPadShortcut, Conv2d, Dropout, Flatten,
-    GlobalAvgPool, Input, Linear, LocalResponseNorm, MaxPool2d, Network, RBF, ReLU, Residual, SideHead,
+    GlobalAvgPool, Input, Layer, Linear, LocalResponseNorm, MaxPool2d, Network, RBF, ReLU, Residual, SideHead,
     Softmax, SparseConv2d, Subsampling,
 )
 
@@ -392,3 +392,26 @@ def test_square_maps_share_one_size_object():
     assert p1.rf[0] is p1.rf[1]
     # a 3×1 window: the axes part
     assert tall.output_shape == (126, 128, 8) and tall.rf[0] != tall.rf[1]
+
+
+def test_counts_is_the_one_rule_per_kind():
+    """A kind states its five counts in one counts(); the single figures read it, and the walk asks only
+    the kinds that have one."""
+    conv = Conv2d(20, 4)
+    x, y = (39, 31, 1), (36, 28, 20)
+    assert conv.counts(x, y) == (4 * 4 * 1 * 20, 20, 0, 36 * 28 * 20 * (4 * 4 * 1), 36 * 28 * 20)
+    assert [conv.weights(x, y), conv.biases(x, y), conv.buffers(x, y), conv.macs(x, y), conv.bias_adds(x, y)] \
+        == list(conv.counts(x, y))
+    assert Conv2d.has_counts and not ReLU.has_counts and not MaxPool2d.has_counts
+
+    class Scale(Layer):
+        """A user's kind: one weight per channel, one multiply per element."""
+
+        kind = "scale"
+
+        def counts(self, x, y):
+            return (x[2], 0, 0, x[0] * x[1] * x[2], 0)
+
+    assert Scale.has_counts
+    row = summary(net(Scale(name="s"), input=(5, 4, 3)))["s"]
+    assert (row.params, row.macs) == (3, 5 * 4 * 3)
