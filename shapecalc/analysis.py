@@ -268,13 +268,13 @@ class _Walker:
             if not self.no_bias:
                 row.biases, row.bias_adds = biases, bias_adds * batch
         if rf is not None:
-            if layer.kind in ("dense", "rbf"):
-                rf = rf_after(rf, _dense_step(rf), y)
-            else:
-                step = layer.window(x)
-                if step is not None or y is not x:
-                    # (a layer with no window that returns its input keeps the field as it is)
-                    rf = rf_after(rf, step, y)
+            step = layer.window(x)
+            if step is not None:
+                rf = rf_after(rf, step, y)
+            elif y is not x:
+                # (a layer with no window that returns its input keeps the field as it is; a dense layer
+                # sees the whole map)
+                rf = rf_after(rf, _dense_step(rf) if layer.kind in ("dense", "rbf") else None, y)
         row.rf = rf
         row.side_head = self.side > 0
         if ctx.warnings:
