@@ -53,7 +53,7 @@ class Row:
     """One layer's figures. Counts are per batch (``batch`` × per-sample) for MACs and activations."""
 
     __slots__ = (
-        "path", "depth", "kind", "layer", "input_shape", "output_shape",
+        "path", "depth", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
         "macs", "bias_adds", "activations", "rf", "warnings",
     )
@@ -62,7 +62,6 @@ class Row:
         self.path = path
         self.depth = depth
         self.layer = layer
-        self.kind = layer.kind
         self.leaf = leaf
         self.input_shape = self.output_shape = None
         self.weights = self.biases = self.buffers = 0
@@ -75,7 +74,12 @@ class Row:
         # memory, and one more object for the collector to scan)
         self.warnings = ()
 
-    # derived figures (name and detail too: most rows of a deep network are never printed)
+    # derived figures (name, kind and detail too: most rows of a deep network are never printed, and a
+    # kind, a class attribute, is a slow look-up in Python 3.11)
+    @property
+    def kind(self):
+        return self.layer.kind
+
     @property
     def name(self):
         return self.path.rsplit(".", 1)[-1]
