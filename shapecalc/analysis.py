@@ -166,13 +166,17 @@ def rf_after(state, step, out_shape):
         # a dense layer has seen the whole map: the next one widens the field no further
         e0 = e1 = 1
     a0, a1 = state
+    # each axis written out, without helper calls (they are a fifth of a convolution's walk); where both
+    # axes have the same state, step and extent (a square map and window), worked out once and shared
     if step is None:
-        return (a0[:3] + (e0,), a1[:3] + (e1,))
+        # (a merge, a flatten: the field stays, the extent is the new map's)
+        along_h = a0[:3] + (e0,)
+        if a1 is a0 and e1 is e0:
+            return (along_h, along_h)
+        return (along_h, a1[:3] + (e1,))
     k0, k1 = step
-    # the two axes written out, without helper calls: they are a fifth of a convolution's walk
     along_h = F.rf_step(a0[0], a0[1], a0[2], k0[0], k0[1], k0[2]) + (e0,)
     if a1 is a0 and k1 is k0 and e1 is e0:
-        # the same state, step and extent on both axes (a square map and window): worked out once
         return (along_h, along_h)
     return (along_h, F.rf_step(a1[0], a1[1], a1[2], k1[0], k1[1], k1[2]) + (e1,))
 
