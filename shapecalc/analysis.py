@@ -318,13 +318,13 @@ class _Walker:
             y = self._merge(node.merge, prefix + (node.merge.name or "add"), depth + 1, [body_y, short_y], _widest([body_rf, short_rf]))
             rf = self.rows[-1].rf
             if node.post:
-                y, rf = self.sequence(node.post, path, y, rf)
+                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf)
         elif isinstance(node, SideHead):
             self.side += 1
-            self.sequence(node.body.layers, path, x, rf)
+            self.sequence(node.body.layers, prefix, depth + 1, x, rf)
             self.side -= 1
         else:
-            y, rf = self.sequence(node.layers, path, x, rf)
+            y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
 
         if isinstance(node, SideHead):
             # the main path goes on with the head's input, unchanged
@@ -373,10 +373,8 @@ class _Walker:
         if warnings is not None:
             row.warnings = warnings
 
-    def sequence(self, layers, path, x, rf):
-        """Walk ``layers`` in order as the children of ``path``."""
-        prefix = path + "." if path else ""
-        depth = path.count(".") + 1 if path else 0
+    def sequence(self, layers, prefix, depth, x, rf):
+        """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix``."""
         for name, child in zip(_child_names(layers), layers):
             if isinstance(child, Composite):
                 x, rf = self.composite(child, prefix + name, depth, x, rf)
@@ -404,7 +402,7 @@ def walk(network, input_shape, ctx=None, batch=1, no_bias=False):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        walker.sequence(layers, "", tuple(input_shape), rf_initial(tuple(input_shape)))
+        walker.sequence(layers, "", 0, tuple(input_shape), rf_initial(tuple(input_shape)))
     finally:
         if collecting:
             _promote(len(walker.rows))
