@@ -293,20 +293,15 @@ class _Walker:
     def composite(self, node, path, depth, x, rf):
         row = Row(path, depth, node, False)
         row.input_shape = x
-        row.side_head = self.side > 0 or isinstance(node, SideHead)
+        side = isinstance(node, SideHead)
+        row.side_head = side or self.side > 0
         self.rows.append(row)
         first = len(self.rows)
         prefix = path + "."
 
-        if isinstance(node, Branches):
-            names = [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
-            outs, fields = [], []
-            for name, branch in zip(names, node.branches):
-                y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
-                outs.append(y)
-                fields.append(r)
-            y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
-            rf = self.rows[-1].rf
+        if isinstance(node, Sequential):
+            # (blocks and residual bodies, the most frequent: tested first)
+            y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
         elif isinstance(node, Residual):
             body_y, body_rf = self.composite(node.body, prefix + (node.body.name or "body"), depth + 1, x, rf)
             if node.shortcut is not None:
@@ -319,14 +314,24 @@ class _Walker:
             rf = self.rows[-1].rf
             if node.post:
                 y, rf = self.sequence(node.post, prefix, depth + 1, y, rf)
-        elif isinstance(node, SideHead):
+        elif isinstance(node, Branches):
+            names = [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
+            outs, fields = [], []
+            for name, branch in zip(names, node.branches):
+                y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
+                outs.append(y)
+                fields.append(r)
+            y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
+            rf = self.rows[-1].rf
+        elif side:
             self.side += 1
             self.sequence(node.body.layers, prefix, depth + 1, x, rf)
             self.side -= 1
         else:
-            y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
+            raise ConfigError(f"a composite must be a Sequential, Branches, Residual or SideHead, received "
+                              f"{type(node).__name__}", path)
 
-        if isinstance(node, SideHead):
+        if side:
             # the main path goes on with the head's input, unchanged
             row.output_shape = self.rows[-1].output_shape
             row.rf = self.rows[-1].rf

@@ -154,6 +154,9 @@ SHAPES = {
     "duplicate-names": (
         _summary([L.ReLU(name="a"), L.ReLU(name="a")], (5, 5, 1)), ConfigError,
         "two layers in the same block are both named 'a'"),
+    "bare-composite": (
+        _summary([L.Composite(name="mine")], (5, 5, 1)), ConfigError,
+        "mine: a composite must be a Sequential, Branches, Residual or SideHead, received Composite"),
     "name-taken-by-generated": (
         # the unnamed relu is called relu1 too
         _summary([L.ReLU(), L.ReLU(name="relu1")], (5, 5, 1)), ConfigError,
