@@ -235,24 +235,33 @@ def residual_stack(n):
     return Network(f"residual-{n}", [block() for _ in range(max(1, n // 7))], (8, 8, 8))
 
 
-def deep(sizes, repeat):
+def deep(sizes, rounds):
+    """``summary(network).totals`` of chains and residual stacks of each size, in ``rounds`` interleaved
+    rounds (each round runs every network once): a slow spell of a shared machine then slows every size
+    alike instead of one size's runs, and the minimum of each comes from the whole measurement's span."""
     from shapecalc import summary
 
+    networks = {(kind, n): make(n) for kind, make in (("chain", chain), ("residual", residual_stack)) for n in sizes}
+    layers = {key: len(summary(network).rows) for key, network in networks.items()}
+    cpu = {key: [] for key in networks}
+    wall = {key: [] for key in networks}
+    for _ in range(rounds):
+        for key, network in networks.items():
+            # as _best: each run starts without the previous runs' garbage-collector debt
+            gc.collect()
+            c, w = time.process_time(), time.perf_counter()
+            _analyse(network)
+            cpu[key].append(time.process_time() - c)
+            wall[key].append(time.perf_counter() - w)
     out = {}
-    for kind, make in (("chain", chain), ("residual", residual_stack)):
-        runs = {}
-        for n in sizes:
-            network = make(n)
-            layers = len(summary(network).rows)
-            gc.collect()
-            s = _best(lambda: _analyse(network), repeat if n < 100_000 else max(3, repeat // 3))
-            runs[n] = {"layers": layers, "seconds": s["min"], "median": s["median"], "wall": s["wall_min"],
-                       "layers_per_second": layers / s["min"]}
-            del network
-            gc.collect()
+    for (kind, n), samples in cpu.items():
+        s = _stats(samples)
+        out.setdefault(kind, {})[n] = {"layers": layers[kind, n], "seconds": s["min"], "median": s["median"],
+                                       "wall": min(wall[kind, n]), "runs": s["runs"],
+                                       "layers_per_second": layers[kind, n] / s["min"]}
+    for runs in out.values():
         if 10_000 in runs and 100_000 in runs:
             runs["ratio_100k_10k"] = runs[100_000]["seconds"] / runs[10_000]["seconds"]
-        out[kind] = runs
     return out
 
 
@@ -371,7 +380,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     results["startup_without_site"] = startup_without_site(repeat)
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
-    results["deep"] = deep(sizes, 3 if quick else 10)
+    results["deep"] = deep(sizes, 3 if quick else 15)
     results["symbolic"] = symbolic(3)
     results["scan"] = scan()
     process = results["startup"].get("python -m shapecalc torchvision.resnet50 --table", {}).get("min")
@@ -421,7 +430,9 @@ def render(r):
     for name, z in r["zoo"].items():
         lines.append(f"  {name:28s} {z['layers']:5d} layers  build {_ms(z['build']):>9s}  analysis "
                      f"{_ms(z['analysis']):>9s}  table {_ms(z['table']):>9s}")
-    lines += ["", "synthetic deep networks, summary().totals (CPU time, min; wall time, min)"]
+    rounds = next(iter(next(iter(r["deep"].values())).values()))["runs"]
+    lines += ["", f"synthetic deep networks, summary().totals (CPU time, min of {rounds} interleaved rounds; "
+                  "wall time, min)"]
     for kind, runs in r["deep"].items():
         for n, d in runs.items():
             if isinstance(n, int):
