@@ -396,19 +396,16 @@ def dumps(data, indent=2):
 
 def plain_table(header, body, align=None):
     """A dependency-free aligned text table (the default format; tabulate is imported only for others)."""
-    columns = list(zip(header, *body)) if body else [(h,) for h in header]
-    widths = [max(len(str(c)) for c in col) for col in columns]
+    rows = [[str(c) for c in header]] + [[str(c) for c in r] for r in body]
+    widths = [max(map(len, column)) for column in zip(*rows)]
     align = align or ("left",) * len(header)
-
-    def line(cells):
-        out = []
-        for cell, width, how in zip(cells, widths, align):
-            cell = str(cell)
-            out.append(cell.rjust(width) if how == "right" else cell.ljust(width))
-        return "  ".join(out).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule] + [line(r) for r in body])
+    # one format string for every line: each cell padded to its column's width, on its side (a width of 0
+    # would read as the zero-padding flag: such a column is padded to nothing, which an empty spec does)
+    line = "  ".join("{:" + (">" if how == "right" else "<") + str(w) + "}" if w else "{}"
+                     for w, how in zip(widths, align))
+    lines = [line.format(*r).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def to_csv(header, body):
