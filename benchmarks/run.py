@@ -237,27 +237,35 @@ def residual_stack(n):
 
 def deep(sizes, rounds):
     """``summary(network).totals`` of chains and residual stacks of each size, in ``rounds`` interleaved
-    rounds (each round runs every network once): a slow spell of a shared machine then slows every size
-    alike instead of one size's runs, and the minimum of each comes from the whole measurement's span."""
+    rounds (each round takes one sample of every network): a slow spell of a shared machine then slows
+    every size alike instead of one size's samples, and the minimum of each comes from the whole span of
+    the measurement. A sample of a smaller network times several calls in a row, as many as make the
+    largest network's layer count (10 × 10k, 100 × 1k), so that every sample lasts about as long: the
+    minimum of short samples would otherwise catch quieter moments than a long one can, and bias the
+    100k/10k ratio upwards."""
     from shapecalc import summary
 
+    largest = max(sizes)
     networks = {(kind, n): make(n) for kind, make in (("chain", chain), ("residual", residual_stack)) for n in sizes}
     layers = {key: len(summary(network).rows) for key, network in networks.items()}
     cpu = {key: [] for key in networks}
     wall = {key: [] for key in networks}
     for _ in range(rounds):
-        for key, network in networks.items():
-            # as _best: each run starts without the previous runs' garbage-collector debt
+        for (kind, n), network in networks.items():
+            calls = max(1, largest // n)
+            # as _best: each sample starts without the previous samples' garbage-collector debt
             gc.collect()
             c, w = time.process_time(), time.perf_counter()
-            _analyse(network)
-            cpu[key].append(time.process_time() - c)
-            wall[key].append(time.perf_counter() - w)
+            for _ in range(calls):
+                _analyse(network)
+            cpu[kind, n].append((time.process_time() - c) / calls)
+            wall[kind, n].append((time.perf_counter() - w) / calls)
     out = {}
     for (kind, n), samples in cpu.items():
         s = _stats(samples)
         out.setdefault(kind, {})[n] = {"layers": layers[kind, n], "seconds": s["min"], "median": s["median"],
                                        "wall": min(wall[kind, n]), "runs": s["runs"],
+                                       "calls_per_sample": max(1, largest // n),
                                        "layers_per_second": layers[kind, n] / s["min"]}
     for runs in out.values():
         if 10_000 in runs and 100_000 in runs:
@@ -380,7 +388,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     results["startup_without_site"] = startup_without_site(repeat)
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
-    results["deep"] = deep(sizes, 3 if quick else 15)
+    results["deep"] = deep(sizes, 3 if quick else 10)
     results["symbolic"] = symbolic(3)
     results["scan"] = scan()
     process = results["startup"].get("python -m shapecalc torchvision.resnet50 --table", {}).get("min")
@@ -431,13 +439,14 @@ def render(r):
         lines.append(f"  {name:28s} {z['layers']:5d} layers  build {_ms(z['build']):>9s}  analysis "
                      f"{_ms(z['analysis']):>9s}  table {_ms(z['table']):>9s}")
     rounds = next(iter(next(iter(r["deep"].values())).values()))["runs"]
-    lines += ["", f"synthetic deep networks, summary().totals (CPU time, min of {rounds} interleaved rounds; "
-                  "wall time, min)"]
+    lines += ["", f"synthetic deep networks, summary().totals (CPU time per call, min of {rounds} interleaved "
+                  "rounds, a sample of each network a round; wall time, min)"]
     for kind, runs in r["deep"].items():
         for n, d in runs.items():
             if isinstance(n, int):
                 lines.append(f"  {kind:9s} {d['layers']:>8,d} layers  {_ms(d['seconds']):>11s}  "
-                             f"{d['layers_per_second']:>10,.0f} layers/s   (wall {_ms(d['wall'])})")
+                             f"{d['layers_per_second']:>10,.0f} layers/s   (wall {_ms(d['wall'])}; "
+                             f"{d['calls_per_sample']} call{'s' if d['calls_per_sample'] > 1 else ''} a sample)")
         if "ratio_100k_10k" in runs:
             lines.append(f"  {kind:9s} time(100k) / time(10k) = {runs['ratio_100k_10k']:.2f}")
     lines += ["", "symbolic mode"]
