@@ -249,6 +249,9 @@ class _Walker:
         self.no_bias = no_bias
         self.rows = []
         self.side = 0
+        # the last output shape whose elements a leaf counted, and that count
+        self.counted = None
+        self.count = 0
 
     def leaf(self, layer, path, depth, x, rf):
         ctx = self.ctx
@@ -265,10 +268,16 @@ class _Walker:
         else:
             y = layer.infer(x, ctx, path)
             # the elements this layer writes (the input itself is not counted)
-            n = batch
-            for d in y:
-                n = n * d
-            row.activations = n
+            if y is self.counted:
+                # the very shape the previous leaf wrote (a ReLU, a BatchNorm after it): its count again,
+                # one int object for both rows
+                row.activations = self.count
+            else:
+                n = batch
+                for d in y:
+                    n = n * d
+                row.activations = self.count = n
+                self.counted = y
         row.input_shape, row.output_shape = x, y
         if layer.has_counts:
             weights, biases, buffers, macs, bias_adds = layer.counts(x, y)
