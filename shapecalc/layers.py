@@ -171,7 +171,6 @@ def _check_kind(cls):
 _NOTHING = (0, 0, 0, 0, 0)
 
 
-
 class Layer:
     """A leaf layer. Subclasses set ``kind`` and override what differs from "no parameters, no MACs"."""
 
