@@ -89,6 +89,20 @@ def residual_on(draw, shape):
 
 
 @st.composite
+def map_layer_on(draw, shape):
+    """A layer that fits the map ``shape`` and its output shape: a convolution (3 in 7), a pool (2 in 7),
+    branches merged by concatenation or a residual block (1 in 7 each)."""
+    pick = draw(st.integers(0, 6))
+    if pick <= 2:
+        return draw(conv_on(shape))
+    if pick <= 4:
+        return draw(pool_on(shape))
+    if pick == 5:
+        return draw(concat_on(shape))
+    return draw(residual_on(shape))
+
+
+@st.composite
 def valid_chains(draw, max_layers=7):
     """``(layers, input_shape, output_shape)``: a chain that fits its input by construction."""
     from shapecalc.layers import BatchNorm, Dropout, Flatten, GlobalAvgPool, Linear, ReLU
@@ -96,15 +110,8 @@ def valid_chains(draw, max_layers=7):
     shape = (draw(st.integers(1, 40)), draw(st.integers(1, 40)), draw(st.integers(1, 6)))
     start, layers = shape, []
     for _ in range(draw(st.integers(1, max_layers))):
-        pick = draw(st.integers(0, 9))
-        if pick <= 2:
-            layer, shape = draw(conv_on(shape))
-        elif pick <= 4:
-            layer, shape = draw(pool_on(shape))
-        elif pick == 5:
-            layer, shape = draw(concat_on(shape))
-        elif pick == 6:
-            layer, shape = draw(residual_on(shape))
+        if draw(st.integers(0, 9)) <= 6:
+            layer, shape = draw(map_layer_on(shape))
         else:
             layer = draw(st.sampled_from([ReLU(), BatchNorm(), Dropout(0.5)]))
         layers.append(layer)
@@ -131,14 +138,8 @@ def square_chains(draw):
     shape, layers = (n, n, c), []
     for _ in range(draw(st.integers(1, 6))):
         pick = draw(st.integers(0, 9))
-        if pick <= 3:
-            layer, shape = draw(conv_on(shape))
-        elif pick <= 5:
-            layer, shape = draw(pool_on(shape))
-        elif pick == 6:
-            layer, shape = draw(residual_on(shape))
-        elif pick == 7:
-            layer, shape = draw(concat_on(shape))
+        if pick <= 7:
+            layer, shape = draw(map_layer_on(shape))
         elif pick == 8:
             # a pool whose windows do not tile the input (a warning per axis) or a "same" one
             layer = draw(st.sampled_from([MaxPool2d(2, ceil_mode=True), MaxPool2d(3, stride=2, padding="same")]))
