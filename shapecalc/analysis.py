@@ -217,8 +217,9 @@ def _widest(states):
 # the walk
 
 
-def _child_names(children):
-    """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …)."""
+def _child_names(children, prefix=""):
+    """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …).
+    ``prefix`` (the composite's path and a dot) is for the message of a duplicate."""
     counts = {}
     names = []
     # generated names are unique among themselves (one running number per kind, and no kind ends in a
@@ -237,9 +238,27 @@ def _child_names(children):
         seen = set()
         for n in names:
             if n in seen:
-                raise ConfigError(f"two layers in the same block are both named {n!r}", n)
+                raise ConfigError(f"two layers in the same block are both named {n!r}", prefix + n)
             seen.add(n)
     return names
+
+
+def _residual_names(node, prefix=""):
+    """Names for the rows of a residual block: ``(body, shortcut, sum, post)``. The body's layers are rows
+    of the block itself, as in torchvision (``layer1.0.conv1``; a named body stays one block under its
+    name), numbered together with the layers after the sum (relu1, relu2 in the body, relu3 after it); the
+    shortcut is ``shortcut`` and the sum ``add`` unless they are named."""
+    body = node.body.layers if not node.body.name else [node.body]
+    post = node.post
+    names = _child_names(list(body) + post if post else body, prefix)
+    short = None if node.shortcut is None else node.shortcut.name or "shortcut"
+    merge = node.merge.name or "add"
+    taken = short if short is not None and (short in names or short == merge) else merge if merge in names else None
+    if taken is not None:
+        raise ConfigError(f"two parts of the same residual block are both named {taken!r}", prefix + taken)
+    if post:
+        return names[:len(body)], short, merge, names[len(body):]
+    return names, short, merge, ()
 
 
 class _Walker:
@@ -312,17 +331,20 @@ class _Walker:
             # (blocks and residual bodies, the most frequent: tested first)
             y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
         elif isinstance(node, Residual):
-            body_y, body_rf = self.composite(node.body, prefix + (node.body.name or "body"), depth + 1, x, rf)
+            # the block's rows: its body's layers, the shortcut, the sum, the layers after it
+            body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
+            if node.body.name:
+                body_y, body_rf = self.composite(node.body, prefix + node.body.name, depth + 1, x, rf)
+            else:
+                body_y, body_rf = self.sequence(node.body.layers, prefix, depth + 1, x, rf, body_names)
             if node.shortcut is not None:
-                short_y, short_rf = self.composite(
-                    node.shortcut, prefix + (node.shortcut.name or "shortcut"), depth + 1, x, rf
-                )
+                short_y, short_rf = self.composite(node.shortcut, prefix + short_name, depth + 1, x, rf)
             else:
                 short_y, short_rf = x, rf
-            y = self._merge(node.merge, prefix + (node.merge.name or "add"), depth + 1, [body_y, short_y], _widest([body_rf, short_rf]))
+            y = self._merge(node.merge, prefix + merge_name, depth + 1, [body_y, short_y], _widest([body_rf, short_rf]))
             rf = self.rows[-1].rf
             if node.post:
-                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf)
+                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
         elif isinstance(node, Branches):
             names = [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
             outs, fields = [], []
@@ -387,9 +409,10 @@ class _Walker:
         if warnings is not None:
             row.warnings = warnings
 
-    def sequence(self, layers, prefix, depth, x, rf):
-        """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix``."""
-        for name, child in zip(_child_names(layers), layers):
+    def sequence(self, layers, prefix, depth, x, rf, names=None):
+        """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix`` (named
+        ``names``, by default their :func:`_child_names`)."""
+        for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
             if isinstance(child, Composite):
                 x, rf = self.composite(child, prefix + name, depth, x, rf)
             else:

@@ -105,9 +105,11 @@ def _classes():
 
     class ResidualBlock(Block):
         def forward(self, x):
-            (_, body), = self.named("body")
+            # the body: its layers (or one named block), in order
+            y = x
+            for _, m in self.named("body"):
+                y = m(y)
             shortcut = self.named("shortcut")
-            y = body(x)
             s = shortcut[0][1](x) if shortcut else x
             (_, add), = self.named("merge")
             y = add(y, s)
@@ -367,15 +369,16 @@ def _build(rows, title, no_bias):
                 block.put(child.name, node(child), "merge" if child.layer is layer.merge else "branch")
         elif isinstance(layer, Residual):
             block = K["ResidualBlock"](row.kind, row.path)
+            # the rows in walk order: the body's (its layers, or one named block), the shortcut, the sum,
+            # the layers after it
+            role = "body"
             for child in children.get(row.path, []):
-                if child.layer is layer.body:
-                    role = "body"
-                elif layer.shortcut is not None and child.layer is layer.shortcut:
-                    role = "shortcut"
-                elif child.layer is layer.merge:
+                if child.layer is layer.merge:
                     role = "merge"
-                else:
+                elif role == "merge":
                     role = "post"
+                elif role == "body" and layer.shortcut is not None and child.layer is layer.shortcut:
+                    role = "shortcut"
                 block.put(child.name, node(child), role)
         elif isinstance(layer, SideHead):
             block = K["SideHeadBlock"](row.kind, row.path, state)

@@ -160,11 +160,11 @@ class _Scan:
         return marks
 
     # -- the walk (the routing of analysis.walk, shapes only) --
-    def sequence(self, layers, path, x, main):
+    def sequence(self, layers, path, x, main, names=None):
         prefix = path + "." if path else ""
         from .analysis import _child_names
 
-        for name, child in zip(_child_names(layers), layers):
+        for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
             x = self.node(child, prefix + name, x, main)
             if main:
                 x = self.compress(x)
@@ -185,11 +185,17 @@ class _Scan:
                     for i, b in enumerate(node.branches, 1)]
             return node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
         if isinstance(node, Residual):
-            body = self.sequence(node.body.layers, prefix + (node.body.name or "body"), x, False)
+            from .analysis import _residual_names
+
+            body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
+            if node.body.name:
+                body = self.sequence(node.body.layers, prefix + node.body.name, x, False)
+            else:
+                body = self.sequence(node.body.layers, path, x, False, body_names)
             short = x if node.shortcut is None else self.sequence(
-                node.shortcut.layers, prefix + (node.shortcut.name or "shortcut"), x, False)
-            y = node.merge.merge([body, short], self.ctx, prefix + "add")
-            return self.sequence(node.post, path, y, False) if node.post else y
+                node.shortcut.layers, prefix + short_name, x, False)
+            y = node.merge.merge([body, short], self.ctx, prefix + merge_name)
+            return self.sequence(node.post, path, y, False, post_names) if node.post else y
         if isinstance(node, SideHead):
             was, self.ctx.side = self.ctx.side, True
             self.sequence(node.body.layers, path, x, False)

@@ -154,6 +154,20 @@ SHAPES = {
     "duplicate-names": (
         _summary([L.ReLU(name="a"), L.ReLU(name="a")], (5, 5, 1)), ConfigError,
         "two layers in the same block are both named 'a'"),
+    "duplicate-names-in-a-block": (
+        _summary([L.Sequential(L.ReLU(name="a"), L.ReLU(name="a"), name="blk")], (5, 5, 1)), ConfigError,
+        "blk.a: two layers in the same block are both named 'a'"),
+    "residual-body-layer-named-add": (
+        # the body's layers are rows of the block, beside its sum
+        _summary([L.Residual([L.ReLU(name="add")], name="r")], (5, 5, 1)), ConfigError,
+        "r.add: two parts of the same residual block are both named 'add'"),
+    "residual-shortcut-named-like-a-body-layer": (
+        _summary([L.Residual([L.Conv2d(2, 1, name="p")], shortcut=L.Sequential(L.Conv2d(2, 1), name="p"))],
+                 (5, 5, 1)), ConfigError,
+        "residual1.p: two parts of the same residual block are both named 'p'"),
+    "residual-body-and-post-share-a-name": (
+        _summary([L.Residual([L.ReLU(name="act")], post=[L.ReLU(name="act")])], (5, 5, 1)), ConfigError,
+        "residual1.act: two layers in the same block are both named 'act'"),
     "bare-composite": (
         _summary([L.Composite(name="mine")], (5, 5, 1)), ConfigError,
         "mine: a composite must be a Sequential, Branches, Residual or SideHead, received Composite"),

@@ -177,6 +177,26 @@ def test_residual_projection_and_add():
     assert s["res.relu"].output_shape == (256, 256, 64)
 
 
+def test_residual_rows_are_its_body_layers():
+    """A residual block's rows: the body's layers, the sum and the post layers, numbered together."""
+    block = Residual([Conv2d(8, 3, padding=1), ReLU(), Conv2d(8, 3, padding=1)], post=[ReLU()], name="res")
+    s = summary(net(block, input=(8, 8, 8)))
+    assert [r.path for r in s.all_rows] == ["input", "res", "res.conv1", "res.relu1", "res.conv2", "res.add", "res.relu2"]
+    assert all(r.depth == s["res"].depth + 1 for r in s.all_rows[2:])
+    # the block's row sums its direct children: two 3·3·8·8 + 8 convolutions
+    assert s["res"].params == 2 * (3 * 3 * 8 * 8 + 8)
+
+
+def test_residual_named_body_stays_a_block():
+    """A body given as a named Sequential keeps its own row; the shortcut and the sum sit beside it."""
+    from shapecalc.layers import Sequential
+
+    block = Residual(Sequential(Conv2d(16, 1, name="c"), name="main"), shortcut=[Conv2d(16, 1, name="p")], name="res")
+    s = summary(net(block, input=(8, 8, 8)))
+    assert [r.path for r in s.all_rows] == ["input", "res", "res.main", "res.main.c", "res.shortcut", "res.shortcut.p", "res.add"]
+    assert s["res.main"].params == s["res.shortcut"].params == 8 * 16 + 16
+
+
 def test_residual_without_projection_mismatch_is_an_error():
     """An identity shortcut cannot add 3 channels to 64."""
     bad = net(Residual([Conv2d(64, 3, padding=1)], name="res"))

@@ -227,6 +227,20 @@ def test_channel_pad_shortcut(torch):
     assert torch.count_nonzero(y[:, 4:]) == 0
 
 
+@pytest.mark.parametrize("body", ["layers", "named block"])
+def test_residual_block_computes_post_of_body_plus_shortcut(torch, body):
+    """relu(relu(x) + x), with the body's layers as the block's own modules or as one named block."""
+    from shapecalc.layers import Residual, Sequential
+    from shapecalc.torch import to_torch
+
+    inner = [ReLU()] if body == "layers" else Sequential(ReLU(), name="main")
+    module = to_torch(Network("r", [Residual(inner, post=[ReLU()], name="res")], (4, 4, 2))).eval()
+    module.get_submodule("res.relu1" if body == "layers" else "res.main.relu1")
+    x = torch.arange(2 * 4 * 4, dtype=torch.float32).reshape(1, 2, 4, 4) - 16
+    with torch.no_grad():
+        assert torch.equal(module(x), torch.relu(torch.relu(x) + x))
+
+
 def test_batchnorm_buffers(torch):
     """BatchNorm on 8 channels: 16 parameters (γ, β) and 16 buffers (running mean and variance)."""
     r = one(BatchNorm(), (4, 4, 8))

@@ -326,7 +326,7 @@ def test_resnet_stage_sizes():
     s = summary("resnet50")
     got = [s[n].output_shape[0] for n in ("conv1", "layer1", "layer2", "layer3", "layer4")]
     assert got == [112, 56, 28, 14, 7]
-    assert s["layer2.0.body.conv1"].layer.stride == (2, 2)  # v1: the stride is on the first 1×1
+    assert s["layer2.0.conv1"].layer.stride == (2, 2)  # v1: the stride is on the first 1×1
 
 
 def test_resnet_shortcut_options():

@@ -88,7 +88,12 @@ def test_torchvision_paths():
     assert summary("torchvision.alexnet")["features.0"].params == 64 * 11 * 11 * 3 + 64
     s = summary("torchvision.resnet50")
     assert s["layer1.0.downsample.0"].params == 64 * 256
-    assert s["layer2.0.body.conv2"].layer.stride == (2, 2)  # v1.5: stride on the 3×3
+    assert s["layer2.0.conv2"].layer.stride == (2, 2)  # v1.5: stride on the 3×3
+    # the parameter-holding modules of torchvision's first Bottleneck, in its named_modules() order
+    assert [r.path for r in s.rows if r.path.startswith("layer1.0.") and (r.params or r.buffers)] == [
+        "layer1.0.conv1", "layer1.0.bn1", "layer1.0.conv2", "layer1.0.bn2", "layer1.0.conv3", "layer1.0.bn3",
+        "layer1.0.downsample.0", "layer1.0.downsample.1",
+    ]
 
 
 def test_compare_paper_and_torchvision_resnet50():

@@ -2,8 +2,8 @@
 Table 1), original (v1) layout, and the full pre-activation variant of He et al. 2016 ("Identity
 Mappings in Deep Residual Networks", arXiv:1603.05027).
 
-Blocks are named like torchvision's (``layer1.0.body.conv1``, ``layer2.0.downsample.0``) so rows map to
-the modules of its models; the body of a block sits under ``body``.
+Layers are named like torchvision's modules (``layer1.0.conv1``, ``layer2.0.downsample.0``): a residual
+block's body layers are rows of the block itself.
 """
 
 from ..errors import ConfigError
@@ -69,7 +69,7 @@ def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False,
             if i < len(_convs(kind, width, stride, v1)):
                 body.append(ReLU(name=f"relu{i}"))
     out_channels = width * EXPANSION[kind]
-    return Residual(Sequential(*body, name="body"),
+    return Residual(body,
                     shortcut=_shortcut(shortcut, in_channels, out_channels, stride, preact),
                     post=[] if preact else [ReLU(name="relu")], name=name)
 

@@ -1,7 +1,7 @@
 """The networks as torchvision builds them (torchvision/models/{alexnet,vgg,googlenet,inception,resnet}.py).
 
 Layer paths follow torchvision's module names (``features.0``, ``classifier.6``, ``inception3a.branch2.0.conv``,
-``layer1.0.body.conv1``) so that :mod:`shapecalc.torch` can map rows to modules. Aux classifiers are side
+``layer1.0.conv1``) so that :mod:`shapecalc.torch` can map rows to modules. Aux classifiers are side
 heads: excluded from the inference totals, as torchvision's ``_ops`` metadata is measured in eval mode.
 """
 
