@@ -284,8 +284,10 @@ class _Walker:
                     path,
                 )
             y = x
+            passes = True
         else:
-            y = layer.infer(x, ctx, path)
+            passes = layer.passes
+            y = x if passes else layer.infer(x, ctx, path)
             # the elements this layer writes (the input itself is not counted)
             if y is self.counted:
                 # the very shape the previous leaf wrote (a ReLU, a BatchNorm after it): its count again,
@@ -300,10 +302,14 @@ class _Walker:
         row.input_shape, row.output_shape = x, y
         if layer.has_counts:
             weights, biases, buffers, macs, bias_adds = layer.counts(x, y)
-            row.weights, row.buffers, row.macs = weights, buffers, macs * batch
+            if batch != 1:
+                # MACs and bias additions are per batch (at batch 1 the rule's own int objects)
+                macs *= batch
+                bias_adds *= batch
+            row.weights, row.buffers, row.macs = weights, buffers, macs
             if not self.no_bias:
-                row.biases, row.bias_adds = biases, bias_adds * batch
-        if rf is not None:
+                row.biases, row.bias_adds = biases, bias_adds
+        if rf is not None and not passes:
             step = layer.window(x)
             if step is not None:
                 rf = rf_after(rf, step, y)

@@ -171,6 +171,18 @@ def _check_kind(cls):
 _NOTHING = (0, 0, 0, 0, 0)
 
 
+def _walk_flags(layer):
+    """Copy the class attributes that the walk reads for every layer onto the layer itself: Python 3.11
+    has no fast path for a class attribute read through an instance (about 190 machine instructions, an
+    instance attribute about 15), and the walk reads these once or twice per row."""
+    cls = type(layer)
+    layer.kind = cls.kind
+    layer.trainable = cls.trainable
+    if isinstance(layer, Layer):
+        layer.has_counts = cls.has_counts
+        layer.passes = cls.passes
+
+
 class Layer:
     """A leaf layer. Subclasses set ``kind`` and override what differs from "no parameters, no MACs"."""
 
@@ -185,16 +197,21 @@ class Layer:
     #: False for kinds that keep the default ``counts`` (no parameters, buffers or MACs): the walk then
     #: leaves their figures at 0 without asking (set for each subclass by __init_subclass__)
     has_counts = False
+    #: True for kinds that keep the default ``infer`` and ``window`` (activations, BatchNorm, dropout …):
+    #: the shape and the receptive field pass through, and the walk does not ask (set as ``has_counts``)
+    passes = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _check_kind(cls)
         cls.has_counts = cls.counts is not Layer.counts
+        cls.passes = cls.infer is Layer.infer and cls.window is Layer.window
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name or "." in name or name.strip() != name):
             raise ConfigError(f"a layer name must be a non-empty word without dots, received {name!r}", name)
         self.name = name
+        _walk_flags(self)
 
     # -- the rules (defaults: no parameters, no arithmetic, shape unchanged) --
     def infer(self, x, ctx, path):
@@ -280,6 +297,37 @@ class Input(Layer):
 # windows: convolution and pooling
 
 
+# the messages of _Windowed's two checks, built only when a check fails; functions rather than methods so
+# that the hot path passes them without making a bound method for every check
+def _too_small(layer, x, pads):
+    """The message of a window larger than its padded input."""
+    k_eff = tuple(F.effective_kernel(k, d) for k, d in zip(layer.kernel, layer.dilation))
+    padded = tuple(x[a] + pads[a][0] + pads[a][1] for a in (0, 1))
+    dil = f" (dilation {_kxk(layer.dilation)} makes it span {_kxk(k_eff)})" if layer.dilation != (1, 1) else ""
+    return (
+        f"kernel {_kxk(layer.kernel)}{dil} is larger than the padded input {_kxk(padded)} "
+        f"(input {_kxk(x[:2])}, padding {_pad_text(pads)})"
+    )
+
+
+def _inexact(layer, a, x, pads, o):
+    """The message of a window that does not tile axis ``a`` exactly."""
+    axis, size, k, d, s = "HW"[a], x[a], layer.kernel[a], layer.dilation[a], layer.stride[a]
+    before, after = pads[a]
+    pad = f"2·{before}" if before == after else f"{before} + {after}"
+    k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
+    span = size + before + after - F.effective_kernel(k, d)
+    # span/s + 1, correctly rounded: Python's int / int is (and no fractions import, 3 ms of start-up)
+    shown = f"{(span + s) / s:.6g}"
+    lines = "row" if axis == "H" else "column"
+    if layer.ceil_mode:
+        tail = f"ceiled to {o} (the last window is partial)"
+    else:
+        left = span % s
+        tail = f"floored to {o} ({left} input {lines}{'s' if left > 1 else ''} at the end never used)"
+    return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
+
+
 class _Windowed(Layer):
     """Shared machinery of every sliding-window layer: kernel, stride, padding, dilation, ceil mode."""
 
@@ -341,36 +389,11 @@ class _Windowed(Layer):
         if known is None:
             o = F.conv_output_size(size, self.kernel[a], total, s, self.dilation[a], self.ceil_mode)
             # the messages are built only when a check fails
-            ctx.positive(o, self._too_small, path, x, pads)
+            ctx.positive(o, _too_small, path, self, x, pads)
         else:
             o = known
-        ctx.exact(size + total - self.span[a], s, self._inexact, path, a, x, pads, o)
+        ctx.exact(size + total - self.span[a], s, _inexact, path, self, a, x, pads, o)
         return o
-
-    def _too_small(self, x, pads):
-        k_eff = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
-        padded = tuple(x[a] + pads[a][0] + pads[a][1] for a in (0, 1))
-        dil = f" (dilation {_kxk(self.dilation)} makes it span {_kxk(k_eff)})" if self.dilation != (1, 1) else ""
-        return (
-            f"kernel {_kxk(self.kernel)}{dil} is larger than the padded input {_kxk(padded)} "
-            f"(input {_kxk(x[:2])}, padding {_pad_text(pads)})"
-        )
-
-    def _inexact(self, a, x, pads, o):
-        axis, size, k, d, s = "HW"[a], x[a], self.kernel[a], self.dilation[a], self.stride[a]
-        before, after = pads[a]
-        pad = f"2·{before}" if before == after else f"{before} + {after}"
-        k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
-        span = size + before + after - F.effective_kernel(k, d)
-        # span/s + 1, correctly rounded: Python's int / int is (and no fractions import, 3 ms of start-up)
-        shown = f"{(span + s) / s:.6g}"
-        lines = "row" if axis == "H" else "column"
-        if self.ceil_mode:
-            tail = f"ceiled to {o} (the last window is partial)"
-        else:
-            left = span % s
-            tail = f"floored to {o} ({left} input {lines}{'s' if left > 1 else ''} at the end never used)"
-        return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
 
     def window(self, x):
         pads = self._pads or self.pads(x)  # as in _spatial
@@ -936,6 +959,7 @@ class Composite:
         if name is not None and (not isinstance(name, str) or not name or "." in name):
             raise ConfigError(f"a layer name must be a non-empty word without dots, received {name!r}", name)
         self.name = name
+        _walk_flags(self)
 
     def describe(self):
         return self.kind

@@ -435,3 +435,33 @@ def test_counts_is_the_one_rule_per_kind():
     assert Scale.has_counts
     row = summary(net(Scale(name="s"), input=(5, 4, 3)))["s"]
     assert (row.params, row.macs) == (3, 5 * 4 * 3)
+
+
+def test_passing_kinds_skip_infer_and_window():
+    """Kinds with the default infer and window pass the shape and field through; a user's kind that
+    overrides either one is asked, and the layer carries its class's walk flags."""
+    assert ReLU.passes and BatchNorm.passes and Dropout.passes
+    assert not Conv2d.passes and not Flatten.passes and not GlobalAvgPool.passes
+    relu = ReLU()
+    assert (relu.kind, relu.passes, relu.has_counts, relu.trainable) == ("relu", True, False, True)
+
+    class Crop(Layer):
+        """A user's kind: drops the last row and column."""
+
+        kind = "crop"
+
+        def infer(self, x, ctx, path):
+            return (x[0] - 1, x[1] - 1, x[2])
+
+    class Blur(Layer):
+        """A user's kind: a 3×3 window that keeps the shape (its field grows by 2)."""
+
+        kind = "blur"
+
+        def window(self, x):
+            return ((3, 1, 1), (3, 1, 1))
+
+    assert not Crop.passes and not Blur.passes
+    s = summary(net(Crop(name="c"), Blur(name="b"), input=(5, 4, 3)))
+    assert s["c"].output_shape == (4, 3, 3)
+    assert s["b"].output_shape == (4, 3, 3) and s["b"].receptive_field == (1 + (3 - 1), 1 + (3 - 1))
