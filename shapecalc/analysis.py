@@ -345,9 +345,11 @@ class _Walker:
                 body_y, body_rf = self.sequence(node.body.layers, prefix, depth + 1, x, rf, body_names)
             if node.shortcut is not None:
                 short_y, short_rf = self.composite(node.shortcut, prefix + short_name, depth + 1, x, rf)
+                body_rf = _widest([body_rf, short_rf])
             else:
-                short_y, short_rf = x, rf
-            y = self._merge(node.merge, prefix + merge_name, depth + 1, [body_y, short_y], _widest([body_rf, short_rf]))
+                # the identity: its field is the block's input field, which the body's can only have grown
+                short_y = x
+            y = self._merge(node.merge, prefix + merge_name, depth + 1, [body_y, short_y], body_rf)
             rf = self.rows[-1].rf
             if node.post:
                 y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
