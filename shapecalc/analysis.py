@@ -272,6 +272,17 @@ class _Walker:
         self.counted = None
         self.count = 0
 
+    def _written(self, y):
+        """The elements of output ``y`` over the batch. When ``y`` is the very shape object that the row
+        before wrote (a ReLU or a BatchNorm after a convolution, a residual sum after its body), its count
+        again: one int object for both rows."""
+        if y is not self.counted:
+            n = self.batch
+            for d in y:
+                n = n * d
+            self.count, self.counted = n, y
+        return self.count
+
     def leaf(self, layer, path, depth, x, rf):
         ctx = self.ctx
         row = Row(path, depth, layer, True)
@@ -288,10 +299,9 @@ class _Walker:
         else:
             passes = layer.passes
             y = x if passes else layer.infer(x, ctx, path)
-            # the elements this layer writes (the input itself is not counted)
+            # the elements this layer writes (the input itself is not counted): self._written(y), written
+            # out here because a call per layer costs more than the loop
             if y is self.counted:
-                # the very shape the previous leaf wrote (a ReLU, a BatchNorm after it): its count again,
-                # one int object for both rows
                 row.activations = self.count
             else:
                 n = batch
@@ -385,10 +395,7 @@ class _Walker:
         row = Row(path, depth, merge, True)
         y = merge.merge(inputs, self.ctx, path)
         row.input_shape, row.output_shape = inputs[0], y
-        n = 1
-        for d in y:
-            n = n * d
-        row.activations = n * self.batch
+        row.activations = self._written(y)
         row.rf = rf_after(rf, None, y) if rf is not None else None
         row.side_head = self.side > 0
         self.rows.append(row)

@@ -917,15 +917,17 @@ class Add(Layer):
 
     def merge(self, inputs, ctx, path):
         first = inputs[0]
-        for i, x in enumerate(inputs[1:], 2):
+        for i in range(1, len(inputs)):
+            x = inputs[i]
             if len(x) != len(first):
-                raise ShapeError(self._mismatch(first, x, i), path)
-            ctx.equal(tuple(x), tuple(first), self._mismatch, path, first, x, i)
+                raise ShapeError(_add_mismatch(first, x, i + 1), path)
+            ctx.equal(tuple(x), tuple(first), _add_mismatch, path, first, x, i + 1)
         return first
 
-    @staticmethod
-    def _mismatch(first, x, i):
-        return f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}"
+
+def _add_mismatch(first, x, i):
+    # (a function, not a method: the hot path passes it without a look-up through the class)
+    return f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}"
 
 
 # ---------------------------------------------------------------------------------------------------------
