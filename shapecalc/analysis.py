@@ -170,6 +170,9 @@ def rf_after(state, step, out_shape):
     # axes have the same state, step and extent (a square map and window), worked out once and shared
     if step is None:
         # (a merge, a flatten: the field stays, the extent is the new map's)
+        if e0 is a0[3] and e1 is a1[3]:
+            # the very sizes the state already has (a residual sum after its body): the same state
+            return state
         along_h = a0[:3] + (e0,)
         if a1 is a0 and e1 is e0:
             return (along_h, along_h)
@@ -287,7 +290,8 @@ class _Walker:
         ctx = self.ctx
         row = Row(path, depth, layer, True)
         batch = self.batch
-        if isinstance(layer, Input):
+        passes = layer.passes
+        if passes and isinstance(layer, Input):
             if self.rows:
                 # an input layer further down would silently be ignored: refuse it
                 raise ConfigError(
@@ -295,9 +299,7 @@ class _Walker:
                     path,
                 )
             y = x
-            passes = True
         else:
-            passes = layer.passes
             y = x if passes else layer.infer(x, ctx, path)
             # the elements this layer writes (the input itself is not counted): self._written(y), written
             # out here because a call per layer costs more than the loop
@@ -328,7 +330,8 @@ class _Walker:
                 # sees the whole map)
                 rf = rf_after(rf, _dense_step(rf) if layer.kind in ("dense", "rbf") else None, y)
         row.rf = rf
-        row.side_head = self.side > 0
+        if self.side:
+            row.side_head = True
         if ctx.warnings:
             row.warnings = ctx.take_warnings()
         self.rows.append(row)
