@@ -56,6 +56,8 @@ class Row:
         "path", "depth", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
         "macs", "bias_adds", "activations", "rf", "warnings",
+        # (block rows only) nothing inside is a side head or has fixed parameters: see _Walker._aggregate
+        "plain",
     )
 
     def __init__(self, path, depth, layer, leaf):
@@ -410,8 +412,16 @@ class _Walker:
         inner = row.depth + 1
         weights = biases = buffers = macs = bias_adds = activations = 0
         warnings = None
+        # plain: no side head and no fixed (untrainable) parameters inside, so that the block's sums are
+        # what Summary.totals would add up over its layers (it then reads the block's row instead)
+        plain = not row.side_head
         for child in self.rows[first:]:
             if child.depth == inner:
+                if child.leaf:
+                    if child.side_head or not child.trainable:
+                        plain = False
+                elif not child.plain:
+                    plain = False
                 weights += child.weights
                 biases += child.biases
                 buffers += child.buffers
@@ -424,6 +434,7 @@ class _Walker:
                     warnings.extend(child.warnings)
         row.weights, row.biases, row.buffers = weights, biases, buffers
         row.macs, row.bias_adds, row.activations = macs, bias_adds, activations
+        row.plain = plain
         if warnings is not None:
             row.warnings = warnings
 

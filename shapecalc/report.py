@@ -161,9 +161,25 @@ class Summary:
         weights = biases = fixed = buffers = macs = bias_adds = operations = activations = 0
         side_params = side_macs = 0
         # one pass over the leaves, summing the stored figures only: the derived ones (params, trainable
-        # params, connections, an additive convention's operations) are the rows' rules applied to the sums
+        # params, connections, an additive convention's operations) are the rows' rules applied to the sums.
+        # A block's row already holds the sums of its layers: where nothing inside it is a side head, fixed
+        # or frozen (freezing marks the blocks before the named layer too), its row stands for them and
+        # the loop skips to the rows after it (an additive convention only: the others count row by row).
+        inside = None
         for r in self.all_rows:
+            if inside is not None:
+                if r.depth > inside:
+                    continue
+                inside = None
             if not r.leaf:
+                if counter is None and r.plain and not r.frozen:
+                    weights += r.weights
+                    biases += r.biases
+                    buffers += r.buffers
+                    macs += r.macs
+                    bias_adds += r.bias_adds
+                    activations += r.activations
+                    inside = r.depth
                 continue
             if r.side_head:
                 side_params += r.params

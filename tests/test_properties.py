@@ -70,6 +70,27 @@ def test_totals_are_sums_of_rows(chain):
 
 
 @FAST
+@given(strategies.networks(), st.data())
+def test_totals_from_block_rows_equal_the_leaf_sums(net, data):
+    """Totals equal the leaf-by-leaf sums where blocks hold side heads, fixed RBF centres or frozen layers
+    (the network nested in one block, frozen up to a random row): a block's row stands for its layers
+    only where nothing inside is one of those."""
+    nested = L.Network("nested", [L.Sequential(*net.layers, name="outer")], net.input_shape)
+    for network in (net, nested):
+        paths = [r.path for r in shapecalc.summary(network).all_rows]
+        s = shapecalc.summary(network, freeze=data.draw(st.sampled_from([None] + paths)))
+        main, side, t = _leaves(s), _leaves(s, side=True), s.totals
+        assert t["params"] == sum(r.params for r in main)
+        assert t["trainable_params"] == sum(r.trainable_params for r in main)
+        assert t["buffers"] == sum(r.buffers for r in main)
+        assert t["macs"] == sum(r.macs for r in main)
+        assert t["connections"] == sum(r.connections for r in main)
+        assert t["activations"] == sum(r.activations for r in main)
+        assert t["side_head_params"] == sum(r.params for r in side)
+        assert t["side_head_macs"] == sum(r.macs for r in side)
+
+
+@FAST
 @given(strategies.square_chains())
 def test_square_maps_worked_out_once_give_the_same_rows(chain):
     """A square input as one size object (H worked out once for both axes) gives every row the figures,
