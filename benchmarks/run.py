@@ -196,9 +196,12 @@ def memory(repeat=5):
 
 
 def _analyse(network):
+    """``summary(network).totals``; returns the summary (its rows), for a caller that keeps it."""
     from shapecalc import summary
 
-    return summary(network).totals
+    s = summary(network)
+    s.totals
+    return s
 
 
 def zoo_networks(repeat):
@@ -242,7 +245,10 @@ def deep(sizes, rounds):
     the measurement. A sample of a smaller network times several calls in a row, as many as make the
     largest network's layer count (10 × 10k, 100 × 1k), so that every sample lasts about as long: the
     minimum of short samples would otherwise catch quieter moments than a long one can, and bias the
-    100k/10k ratio upwards."""
+    100k/10k ratio upwards. A sample keeps its calls' results until its end, then drops them (inside the
+    timing): every sample then maps as much fresh memory as one 100k call and frees it, where ten 10k calls
+    in a row would each reuse the memory the call before freed (no page faults) while a 100k call gets its
+    pages from the system again."""
     from shapecalc import summary
 
     largest = max(sizes)
@@ -255,9 +261,11 @@ def deep(sizes, rounds):
             calls = max(1, largest // n)
             # as _best: each sample starts without the previous samples' garbage-collector debt
             gc.collect()
+            kept = []
             c, w = time.process_time(), time.perf_counter()
             for _ in range(calls):
-                _analyse(network)
+                kept.append(_analyse(network))
+            kept.clear()
             cpu[kind, n].append((time.process_time() - c) / calls)
             wall[kind, n].append((time.perf_counter() - w) / calls)
     out = {}
