@@ -258,9 +258,10 @@ def _residual_names(node, prefix=""):
     names = _child_names(list(body) + post if post else body, prefix)
     short = None if node.shortcut is None else node.shortcut.name or "shortcut"
     merge = node.merge.name or "add"
-    taken = short if short is not None and (short in names or short == merge) else merge if merge in names else None
-    if taken is not None:
-        raise ConfigError(f"two parts of the same residual block are both named {taken!r}", prefix + taken)
+    for taken in (short, merge):
+        # (names in the body or after the sum, or the shortcut named like the sum)
+        if taken is not None and (taken in names or (taken is short and taken == merge)):
+            raise ConfigError(f"two parts of the same residual block are both named {taken!r}", prefix + taken)
     if post:
         return names[:len(body)], short, merge, names[len(body):]
     return names, short, merge, ()

@@ -165,6 +165,9 @@ SHAPES = {
         _summary([L.Residual([L.Conv2d(2, 1, name="p")], shortcut=L.Sequential(L.Conv2d(2, 1), name="p"))],
                  (5, 5, 1)), ConfigError,
         "residual1.p: two parts of the same residual block are both named 'p'"),
+    "residual-shortcut-named-like-the-sum": (
+        _summary([L.Residual([L.ReLU()], shortcut=L.Sequential(L.ReLU(), name="add"))], (5, 5, 1)), ConfigError,
+        "residual1.add: two parts of the same residual block are both named 'add'"),
     "residual-body-and-post-share-a-name": (
         _summary([L.Residual([L.ReLU(name="act")], post=[L.ReLU(name="act")])], (5, 5, 1)), ConfigError,
         "residual1.act: two layers in the same block are both named 'act'"),
