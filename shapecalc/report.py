@@ -172,16 +172,12 @@ class Summary:
                     continue
                 inside = None
             if not r.leaf:
-                if counter is None and r.plain and not r.frozen:
-                    weights += r.weights
-                    biases += r.biases
-                    buffers += r.buffers
-                    macs += r.macs
-                    bias_adds += r.bias_adds
-                    activations += r.activations
-                    inside = r.depth
-                continue
-            if r.side_head:
+                if counter is not None or not r.plain or r.frozen:
+                    continue
+                # a plain block (on the main path, trainable, unfrozen): summed below as a leaf is, and the
+                # rows inside it skipped
+                inside = r.depth
+            elif r.side_head:
                 side_params += r.params
                 side_macs += r.macs
                 continue
