@@ -18,11 +18,9 @@ __all__ = [
     "ConfigError", "SpecError", "SubmissionError", "UnknownModelError", "__version__",
 ]
 
-# ``shapecalc.compare`` and ``shapecalc.sweep`` are both functions (below) and submodules. The first import
-# of a submodule binds its name on the package, so a later ``from .compare import …`` (the CLI, the function
-# itself) replaced the function by the module: "'module' object is not callable" on the second call. Import
-# them now, before the functions take the names back (neither imports numpy, sympy or torch at load time).
-from . import compare as _compare_module, sweep as _sweep_module  # noqa: E402,F401
+# The functions compare() and sweep() live in the submodules ``comparison`` and ``sweeps``: a submodule
+# named like a function of the package would replace it on its first import ("'module' object is not
+# callable"), and importing them up front to prevent that made every command import the analysis twice over.
 
 
 def summary(model, input=None, **kwargs):
@@ -33,15 +31,15 @@ def summary(model, input=None, **kwargs):
 
 
 def compare(a, b, **kwargs):
-    """Analyse two networks side by side; see :func:`shapecalc.compare.compare`."""
-    from .compare import compare as _compare
+    """Analyse two networks side by side; see :func:`shapecalc.comparison.compare`."""
+    from .comparison import compare as _compare
 
     return _compare(a, b, **kwargs)
 
 
 def sweep(model, **sizes):
-    """Per-layer sizes, MACs and validity over arrays of input sizes; see :mod:`shapecalc.sweep`."""
-    from .sweep import sweep as _sweep
+    """Per-layer sizes, MACs and validity over arrays of input sizes; see :mod:`shapecalc.sweeps`."""
+    from .sweeps import sweep as _sweep
 
     return _sweep(model, **sizes)
 

@@ -10,6 +10,7 @@ Errors print one line on stderr and exit with status 2 (``--debug`` shows the tr
 outside the ShapecalcError family is a bug: it also prints one line, and exits with status 3.
 """
 
+import gc
 import os
 import sys
 from types import SimpleNamespace
@@ -19,6 +20,12 @@ from .errors import ConfigError, ShapecalcError
 __all__ = ["main", "build_parser", "parse_args"]
 
 SUBCOMMANDS = ("list", "compare", "check")
+
+#: the cyclic collector's first-generation threshold while a command runs (Python's default: 700). A command
+#: allocates mostly objects that live to its end (modules, classes, the network, its rows), so the default's
+#: frequent scans of them were wasted work: 3% of `shapecalc torchvision.resnet50 --table`. Cyclic garbage
+#: is still collected, every 100,000 allocations (mypy's command line raises the threshold likewise).
+GC_THRESHOLD = 100_000
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -355,7 +362,7 @@ def run_list(args, out):
 
 
 def run_compare(args, out):
-    from .compare import compare
+    from .comparison import compare
 
     a, b = load_network(args, args.a), load_network(args, args.b)
     c = compare(a, b, input=_input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
@@ -378,6 +385,8 @@ def main(argv=None, out=None, err=None):
     out = out or sys.stdout
     err = err or sys.stderr
     debug = "--debug" in argv
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     try:
         if argv and argv[0] in SUBCOMMANDS:
             command = argv[0]
@@ -408,6 +417,8 @@ def main(argv=None, out=None, err=None):
         err.write(f"shapecalc: internal error: {type(exc).__name__}: {text} "
                   f"(a bug in shapecalc, please report it; --debug shows the traceback)\n")
         return 3
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each function takes sizes as Python integers, sympy expressions or numpy integer arrays and returns the
 same kind: only ``+ - * // %`` and the three helpers :func:`maximum`, :func:`where` and :func:`ceil_div`
 are used, so the numeric table, symbolic mode (``shapecalc.symbolic``) and the vectorised size scan
-(``shapecalc.sweep``) all evaluate these very lines. Nothing here imports numpy or sympy.
+(``shapecalc.sweep()``) all evaluate these very lines. Nothing here imports numpy or sympy.
 
 >>> conv_output_size(227, 11, 0, 4)
 55

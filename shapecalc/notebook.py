@@ -1,7 +1,7 @@
 """Rich display in Jupyter: a summary (or a comparison) as an HTML table, as Markdown, and as a DataFrame.
 
 Jupyter calls ``_repr_html_`` / ``_repr_markdown_`` on the last value of a cell; :class:`~shapecalc.report.Summary`
-and :class:`~shapecalc.compare.Comparison` delegate here. Every cell is escaped, numbers carry thousands
+and :class:`~shapecalc.comparison.Comparison` delegate here. Every cell is escaped, numbers carry thousands
 separators, rows with a warning are highlighted and the warnings are listed under the totals.
 
 >>> from shapecalc import summary
@@ -129,7 +129,7 @@ def summary_dataframe(summary, blocks=False):
 
 def comparison_html(comparison):
     """The comparison table (figures of both networks and their ratio) as HTML."""
-    from .compare import _ratio
+    from .comparison import _ratio
 
     a, b = comparison.a, comparison.b
     header = ["", a.model, b.model, f"{a.model} / {b.model}"]

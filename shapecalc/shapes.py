@@ -16,8 +16,6 @@ MACs and activations in the analysis.
 '60,965,224'
 """
 
-import re
-
 from .errors import ConfigError
 
 __all__ = ["parse_shape", "format_shape", "format_int", "is_map", "DTYPE_BYTES", "MAX_SIZE"]
@@ -35,7 +33,8 @@ DTYPE_BYTES = {
 #: sizes above this are refused as typos (a 10^12-pixel side is not an image)
 MAX_SIZE = 10**12
 
-# patterns, compiled (and cached by re) on first use: the plain table path never parses a shape
+# patterns, compiled (and cached by re) on first use: the plain table path never parses a shape, and does
+# not import re (with enum, functools and collections, re is a third of a bare interpreter's start-up)
 _SEPARATORS = r"\s*(?:[x×X*,]|\s)\s*"
 _SYMBOL = r"[A-Za-z][A-Za-z0-9_]*"
 
@@ -56,6 +55,8 @@ def parse_shape(text, allow_symbols=False, what="input"):
     body = raw.strip("()[] ")
     if not body:
         raise ConfigError(f"expected a shape such as 224x224x3, received an empty string", what)
+    import re
+
     parts = re.split(_SEPARATORS, body)
     if len(parts) not in (1, 3):
         raise ConfigError(

@@ -398,11 +398,11 @@ def test_huge_adaptive_pool_is_instant():
 
 
 def test_compare_and_sweep_stay_functions():
-    """shapecalc.compare and shapecalc.sweep stay callable after their submodules are imported (the CLI does)."""
+    """shapecalc.compare and shapecalc.sweep stay callable after their modules are imported (the CLI does)."""
     code = ("import io, shapecalc\n"
             "from shapecalc.cli import main\n"
             "main(['compare', 'cnn-39x31', 'single-5x5'], out=io.StringIO())\n"
-            "import shapecalc.sweep\n"
+            "import shapecalc.sweeps, shapecalc.comparison\n"
             "shapecalc.compare('cnn-39x31', 'single-5x5')\n"
             "shapecalc.compare('cnn-39x31', 'single-5x5')\n"
             "print(callable(shapecalc.compare), callable(shapecalc.sweep))\n")

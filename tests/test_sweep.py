@@ -1,4 +1,4 @@
-"""shapecalc.sweep: figures over numpy arrays of input sizes."""
+"""shapecalc.sweep (module shapecalc.sweeps): figures over numpy arrays of input sizes."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -71,7 +71,7 @@ def test_sweep_errors():
 
 
 def test_sweep_is_the_function_after_import():
-    """shapecalc.sweep stays callable once the submodule has been imported."""
-    import shapecalc.sweep  # noqa: F401
+    """shapecalc.sweep stays callable once its module (shapecalc.sweeps) has been imported."""
+    import shapecalc.sweeps  # noqa: F401
 
     assert len(shapecalc.sweep("stack-3x3", H=np.array([4, 5]))) == 2

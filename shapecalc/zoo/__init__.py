@@ -122,10 +122,9 @@ def entry(name):
 
 def get(name, **options):
     """Build zoo network ``name``; ``options`` (e.g. ``shortcut="A"``) go to its factory."""
-    import importlib
-
     key, (module, factory, _, _) = entry(name)
-    build = getattr(importlib.import_module(f"{__name__}.{module}"), factory)
+    # __import__ with a fromlist returns the submodule itself (importlib would import warnings as well)
+    build = getattr(__import__(f"{__name__}.{module}", fromlist=[factory]), factory)
     options = {k: v for k, v in options.items() if v is not None}
     if options:
         import inspect  # only here: importing inspect costs about a third of a bare interpreter's start-up

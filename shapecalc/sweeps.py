@@ -1,4 +1,4 @@
-"""``shapecalc.sweep``: every layer's figures over arrays of input sizes, for cost-versus-resolution plots.
+"""``shapecalc.sweep()`` (this module: ``shapecalc.sweeps``): every layer's figures over arrays of input sizes, for cost-versus-resolution plots.
 
 The walk of the numeric table (:func:`shapecalc.analysis.walk`) runs once with numpy arrays as the input
 sizes; the layer rules are the same lines of code, and a :class:`~shapecalc.validsizes.NumpyContext` marks
