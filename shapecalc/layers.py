@@ -64,6 +64,8 @@ __all__ = [
 
 def _pair(value, what, name, minimum=1):
     """An int or a pair of ints, each ≥ minimum, as a pair."""
+    if type(value) is int and minimum <= value <= MAX_SIZE:
+        return (value, value)  # the usual argument, in one test (a bool is not of type int)
     if isinstance(value, (tuple, list)) and len(value) == 2:
         pair = tuple(value)
     else:
@@ -89,6 +91,8 @@ def _padding(value, name):
 
 
 def _positive_int(value, what, name):
+    if type(value) is int and 1 <= value <= MAX_SIZE:
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{what} must be a whole number ≥ 1, received {value!r}", name)
     if value > MAX_SIZE:
@@ -109,6 +113,8 @@ def _number(value, what, name, positive=False):
     """A finite real number (BatchNorm's eps, LRN's alpha …); these change values, never counts."""
     # x − x is 0 for every finite float and NaN for ±inf and NaN (no math import on the start-up path; an
     # int is always finite, however large, where math.isfinite raised OverflowError past 10^308)
+    if type(value) is float and value - value == 0 and (value > 0 or not positive):
+        return value  # the usual argument (eps=1e-5), in one test
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float)
                                                                          and value - value != 0):
         raise ConfigError(f"{what} must be a finite number, received {value!r}", name)

@@ -270,30 +270,16 @@ class Summary:
         header = ["layer", "type", "output", "params", heading, "RF", "notes"]
         body = []
         for r in self.visible_rows(depth):
-            if r.leaf:
-                ops = counter(r)
-            else:
-                ops = sum(counter(c) for c in self._leaves_under(r))
-            notes = []
-            if r.side_head:
-                notes.append("side head")
-            if r.frozen:
-                notes.append("frozen")
-            if not r.trainable and r.params:
-                notes.append("fixed")
-            if r.buffers:
-                notes.append(f"+{format_int(r.buffers)} buffers")
-            if r.warnings:
-                notes.append(f"⚠ {len(r.warnings)}" if len(r.warnings) > 1 or not r.leaf else "⚠")
             rf = r.receptive_field
             body.append([
                 r.path,
                 r.detail,
                 format_shape(r.output_shape, channels_first),
                 number(r.params),
-                number(ops),
+                number(counter(r) if r.leaf else sum(counter(c) for c in self._leaves_under(r))),
                 "" if rf is None else f"{rf[0]}×{rf[1]}",
-                "; ".join(notes),
+                # (most rows have no notes: the test below is the notes' conditions, or wider)
+                _notes(r) if r.buffers or r.warnings or r.side_head or r.frozen or not r.trainable else "",
             ])
         return header, body
 
@@ -383,6 +369,22 @@ class Summary:
 
 
 _ALIGN = ("left", "left", "right", "right", "right", "right", "left")
+
+
+def _notes(r):
+    """The table's "notes" cell of a row."""
+    notes = []
+    if r.side_head:
+        notes.append("side head")
+    if r.frozen:
+        notes.append("frozen")
+    if not r.trainable and r.params:
+        notes.append("fixed")
+    if r.buffers:
+        notes.append(f"+{format_int(r.buffers)} buffers")
+    if r.warnings:
+        notes.append(f"⚠ {len(r.warnings)}" if len(r.warnings) > 1 or not r.leaf else "⚠")
+    return "; ".join(notes)
 
 
 def format_bytes(n):

@@ -112,7 +112,6 @@ def format_shape(shape, channels_first=False):
     """``H×W×C`` (or ``C×H×W`` with ``channels_first``); a vector prints as its length."""
     if shape is None:
         return ""
-    dims = tuple(shape)
-    if channels_first and len(dims) == 3:
-        dims = (dims[2], dims[0], dims[1])
-    return "×".join(str(d) for d in dims)
+    if channels_first and len(shape) == 3:
+        shape = (shape[2], shape[0], shape[1])
+    return "×".join(map(str, shape))

@@ -60,13 +60,14 @@ def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False,
     """One residual block: post-activation (conv-BN-ReLU …, add, ReLU) or full pre-activation
     (BN-ReLU-conv …, add)."""
     body = []
-    for i, (filters, kernel, s, pad) in enumerate(_convs(kind, width, stride, v1), 1):
+    convs = _convs(kind, width, stride, v1)
+    for i, (filters, kernel, s, pad) in enumerate(convs, 1):
         conv = Conv2d(filters, kernel, s, pad, bias=False, name=f"conv{i}")
         if preact:
             body += [BatchNorm(name=f"bn{i}"), ReLU(name=f"relu{i}"), conv]
         else:
             body += [conv, BatchNorm(name=f"bn{i}")]
-            if i < len(_convs(kind, width, stride, v1)):
+            if i < len(convs):
                 body.append(ReLU(name=f"relu{i}"))
     out_channels = width * EXPANSION[kind]
     return Residual(body,
