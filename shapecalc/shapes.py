@@ -112,6 +112,7 @@ def format_shape(shape, channels_first=False):
     """``H×W×C`` (or ``C×H×W`` with ``channels_first``); a vector prints as its length."""
     if shape is None:
         return ""
-    if channels_first and len(shape) == 3:
-        shape = (shape[2], shape[0], shape[1])
+    if len(shape) == 3:
+        h, w, c = shape
+        return f"{c}×{h}×{w}" if channels_first else f"{h}×{w}×{c}"
     return "×".join(map(str, shape))
