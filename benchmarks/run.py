@@ -147,6 +147,17 @@ def startup(repeat):
     return _interleaved(commands, repeat)
 
 
+def bare_interpreter():
+    """What ``python -c pass`` has loaded before any user code, in the measured environment: the start-up
+    ratio depends on it (modules that site and .pth files import, an editable install's finder among them,
+    cost shapecalc nothing when they are already there)."""
+    code = "import sys; print(len(sys.modules), *sorted({'re', 'enum', 'functools', 'pathlib'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
+                          cwd=tempfile.gettempdir())
+    count, *preloaded = done.stdout.split()
+    return {"modules": int(count), "preloaded": preloaded}
+
+
 def startup_without_site(repeat):
     """The same without the site module (python -S, shapecalc on PYTHONPATH): the interpreter alone, with
     none of the modules that site and an editable install's finder import (re, enum, pathlib …), so that
@@ -394,6 +405,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
         pass
     results["startup"] = startup(repeat)
     results["startup_without_site"] = startup_without_site(repeat)
+    results["bare_interpreter"] = bare_interpreter()
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
     results["deep"] = deep(sizes, 3 if quick else 10)
@@ -435,6 +447,11 @@ def render(r):
             cpu = f"   CPU {_ms(s['cpu_min']):>8s} ×{s['cpu_ratio_min']:.2f}" if "cpu_min" in s else ""
             lines.append(f"  {key:50s} {_ms(s['min']):>9s} {_ms(s['median']):>9s}  ×{s['ratio_min']:.2f} "
                          f"(median ×{s['ratio_median']:.2f}){cpu}")
+    bare = r.get("bare_interpreter")
+    if bare:
+        lines.append(f"  (python -c pass starts with {bare['modules']} modules loaded"
+                     + (f", {', '.join(bare['preloaded'])} among them: site or a .pth file imports them, and they then "
+                        f"cost shapecalc nothing" if bare["preloaded"] else "") + ")")
     m = r["memory"]
     lines += ["", "peak resident memory"]
     if "skipped" in m:

@@ -5,8 +5,10 @@ inspects ``sys.modules`` after ``shapecalc.cli.main()``.
 """
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,27 @@ def test_import_shapecalc_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert _loaded(set(json.loads(proc.stdout)), HEAVY) == []
+
+
+# modules a bare interpreter without site has not loaded, which the plain path used to import: re (with
+# enum, functools and collections, a third of a bare start-up), importlib (and warnings), and the comparison
+# and sweep modules (the package imported them to keep the names compare and sweep)
+UNNEEDED = ("re", "enum", "functools", "collections", "importlib", "warnings", "shapecalc.comparison",
+            "shapecalc.sweeps")
+
+
+@pytest.mark.parametrize("argv", [["cnn-39x31", "--table"], ["torchvision.resnet50", "--table"]])
+def test_plain_cli_from_a_bare_interpreter(argv):
+    """From `python -S` (site imports nothing), the plain table path imports neither re, enum, functools, collections nor importlib."""
+    code = ("import io, sys\n"
+            "from shapecalc.cli import main\n"
+            f"status = main({argv!r}, out=io.StringIO(), err=io.StringIO())\n"
+            "print(status, *sorted(sys.modules))\n")
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    status, *modules = proc.stdout.split()
+    assert status == "0"
+    assert "shapecalc.report" in modules  # (the probe ran the analysis)
+    assert sorted(set(UNNEEDED) & set(modules)) == []
