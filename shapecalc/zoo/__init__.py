@@ -9,6 +9,9 @@ from ..errors import ConfigError, UnknownModelError
 
 __all__ = ["ENTRIES", "ALIASES", "names", "get", "entry"]
 
+#: where the torchvision builds come from (the modules tv and resnet fill in the file's name)
+TORCHVISION = "torchvision 0.29 (torchvision/models/{}.py)"
+
 #: name -> (module in shapecalc.zoo, factory function, default input, description)
 ENTRIES = {
     # -- the course examples --
@@ -82,13 +85,13 @@ ENTRIES = {
                               "torchvision GoogLeNet: BatchNorm, bias-free convs, 3×3 \"5×5\" branch, aux side heads"),
     "torchvision.inception_v3": ("tv", "inception_v3", (299, 299, 3),
                                  "torchvision Inception v3, 299×299, AuxLogits as a side head"),
-    "torchvision.resnet18": ("tv", "resnet18", (224, 224, 3), "torchvision ResNet-18 (projection shortcuts)"),
-    "torchvision.resnet34": ("tv", "resnet34", (224, 224, 3), "torchvision ResNet-34 (projection shortcuts)"),
-    "torchvision.resnet50": ("tv", "resnet50", (224, 224, 3),
+    "torchvision.resnet18": ("resnet", "tv_resnet18", (224, 224, 3), "torchvision ResNet-18 (projection shortcuts)"),
+    "torchvision.resnet34": ("resnet", "tv_resnet34", (224, 224, 3), "torchvision ResNet-34 (projection shortcuts)"),
+    "torchvision.resnet50": ("resnet", "tv_resnet50", (224, 224, 3),
                              "torchvision ResNet-50 v1.5 (bottleneck stride on the 3×3 conv)"),
-    "torchvision.resnet101": ("tv", "resnet101", (224, 224, 3),
+    "torchvision.resnet101": ("resnet", "tv_resnet101", (224, 224, 3),
                               "torchvision ResNet-101 v1.5 (bottleneck stride on the 3×3 conv)"),
-    "torchvision.resnet152": ("tv", "resnet152", (224, 224, 3),
+    "torchvision.resnet152": ("resnet", "tv_resnet152", (224, 224, 3),
                               "torchvision ResNet-152 v1.5 (bottleneck stride on the 3×3 conv)"),
 }
 

@@ -1,12 +1,14 @@
 """ResNet, He, Zhang, Ren, Sun 2015 ("Deep Residual Learning for Image Recognition", arXiv:1512.03385,
 Table 1), original (v1) layout, and the full pre-activation variant of He et al. 2016 ("Identity
-Mappings in Deep Residual Networks", arXiv:1603.05027).
+Mappings in Deep Residual Networks", arXiv:1603.05027); and torchvision's v1.5 builds (here rather than in
+:mod:`shapecalc.zoo.tv`, so that a torchvision ResNet loads no other network's definitions).
 
 Layers are named like torchvision's modules (``layer1.0.conv1``, ``layer2.0.downsample.0``): a residual
 block's body layers are rows of the block itself.
 """
 
 from ..errors import ConfigError
+from . import TORCHVISION
 from ..layers import (
     BatchNorm, ChannelPadShortcut, Conv2d, Flatten, GlobalAvgPool, Linear, MaxPool2d, Network, ReLU,
     Residual, Sequential, Softmax,
@@ -164,3 +166,36 @@ def preact_resnet101(shortcut="B"):
 
 def preact_resnet152(shortcut="B"):
     return preact_resnet(152, shortcut)
+
+
+# --------------------------------------------------------------------------------------------------------
+# torchvision's ResNet v1.5: stride on the 3×3 conv of the bottleneck, projection (option B) shortcuts
+
+
+def tv_resnet(depth):
+    return Network(f"torchvision.resnet{depth}", resnet_layers(depth, "B", v1=False), (224, 224, 3),
+                   f"torchvision ResNet-{depth} (v1.5: bottleneck stride on the 3×3 conv; projection shortcuts)",
+                   source=TORCHVISION.format("resnet"), notes=(
+                       "v1.5 moves the bottleneck's stride from the first 1×1 to the 3×3 conv: same params, "
+                       "more MACs.",
+                   ))
+
+
+def tv_resnet18():
+    return tv_resnet(18)
+
+
+def tv_resnet34():
+    return tv_resnet(34)
+
+
+def tv_resnet50():
+    return tv_resnet(50)
+
+
+def tv_resnet101():
+    return tv_resnet(101)
+
+
+def tv_resnet152():
+    return tv_resnet(152)

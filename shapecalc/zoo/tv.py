@@ -1,4 +1,5 @@
-"""The networks as torchvision builds them (torchvision/models/{alexnet,vgg,googlenet,inception,resnet}.py).
+"""The networks as torchvision builds them (torchvision/models/{alexnet,vgg,googlenet,inception}.py; its
+ResNets are in :mod:`shapecalc.zoo.resnet`, beside the paper's).
 
 Layer paths follow torchvision's module names (``features.0``, ``classifier.6``, ``inception3a.branch2.0.conv``,
 ``layer1.0.conv1``) so that :mod:`shapecalc.torch` can map rows to modules. Aux classifiers are side
@@ -9,9 +10,7 @@ from ..layers import (
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm, Branches, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Network,
     ReLU, Sequential, SideHead,
 )
-from . import resnet as _resnet
-
-SOURCE = "torchvision 0.29 (torchvision/models/{}.py)"
+from . import TORCHVISION as SOURCE
 
 
 def _indexed(layers, name):
@@ -275,36 +274,3 @@ def inception_v3():
                    source=SOURCE.format("inception"), notes=(
                        "torchvision's num_params includes AuxLogits (the builder keeps it); its _ops does not.",
                    ))
-
-
-# --------------------------------------------------------------------------------------------------------
-# ResNet v1.5: stride on the 3×3 conv of the bottleneck, projection (option B) shortcuts
-
-
-def resnet(depth):
-    return Network(f"torchvision.resnet{depth}", _resnet.resnet_layers(depth, "B", v1=False), (224, 224, 3),
-                   f"torchvision ResNet-{depth} (v1.5: bottleneck stride on the 3×3 conv; projection shortcuts)",
-                   source=SOURCE.format("resnet"), notes=(
-                       "v1.5 moves the bottleneck's stride from the first 1×1 to the 3×3 conv: same params, "
-                       "more MACs.",
-                   ))
-
-
-def resnet18():
-    return resnet(18)
-
-
-def resnet34():
-    return resnet(34)
-
-
-def resnet50():
-    return resnet(50)
-
-
-def resnet101():
-    return resnet(101)
-
-
-def resnet152():
-    return resnet(152)
