@@ -278,8 +278,7 @@ class Summary:
                 number(r.params),
                 number(counter(r) if r.leaf else sum(counter(c) for c in self._leaves_under(r))),
                 "" if rf is None else f"{rf[0]}×{rf[1]}",
-                # (most rows have no notes: the test below is the notes' conditions, or wider)
-                _notes(r) if r.buffers or r.warnings or r.side_head or r.frozen or not r.trainable else "",
+                _notes(r),
             ])
         return header, body
 

@@ -52,7 +52,7 @@ _VGG = {"vgg11": "A", "vgg13": "B", "vgg16": "D", "vgg19": "E"}
 
 
 def vgg(name, batch_norm=False):
-    from .vgg import CONFIGS  # here, not at the top: the ResNets' start-up does not load the paper VGGs
+    from .vgg import CONFIGS  # here, not at the top: AlexNet, GoogLeNet and Inception do not load the paper VGGs
 
     features = []
     for item in CONFIGS[_VGG[name]]:
