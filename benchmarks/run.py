@@ -154,6 +154,8 @@ def bare_interpreter():
     code = "import sys; print(len(sys.modules), *sorted({'re', 'enum', 'functools', 'pathlib'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
                           cwd=tempfile.gettempdir())
+    if done.returncode:
+        raise RuntimeError(f"python -c (module count): exit {done.returncode}, {done.stderr.strip()[-300:]}")
     count, *preloaded = done.stdout.split()
     return {"modules": int(count), "preloaded": preloaded}
 
