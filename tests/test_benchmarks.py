@@ -25,10 +25,19 @@ def test_synthetic_networks_have_the_layers_they_promise(run):
     assert figures["chain"][700]["layers_per_second"] > 0
 
 
+def test_pace_workload_is_fixed_work(run):
+    """The pace reference does the same work on every call (10,000 items), and deep() times it in its rounds."""
+    # Σ over i of (i % 7 + 1)(i % 5 + 1) · 8: the sizes repeat every 35 items, whose sum is 28 · 15 · 8
+    assert run.pace_workload(35) == 28 * 15 * 8
+    assert run.pace_workload(35 * 3) == 3 * 28 * 15 * 8
+    figures = run.deep((700,), 2)
+    assert figures["pace"]["runs"] == 2 and figures["pace"]["seconds"] > 0
+
+
 def test_targets_read_the_figures(run):
     """targets() marks a slow deep network and a fat start-up as missed, a lean one as met."""
     results = {
-        "startup": {"python -c pass": {"ratio_min": 1.0}, "shapecalc x --table": {"ratio_min": 1.2}},
+        "startup": {"python -c pass": {"ratio_paired": 1.0}, "shapecalc x --table": {"ratio_paired": 1.2}},
         "deep": {"chain": {10_000: {"layers_per_second": 250_000}, 100_000: {"layers_per_second": 150_000},
                            "ratio_100k_10k": 12.0}},
         "memory": {"extra_mib": 3.0},
@@ -36,3 +45,12 @@ def test_targets_read_the_figures(run):
     verdicts = list(run.targets(results).values())
     # start-up met; 100k/10k ratio missed; layers/s missed at 100k; memory met
     assert verdicts == [True, False, False, True]
+
+
+def test_paired_ratio_sets_each_sample_against_its_own_round(run):
+    """One lucky base sample (6 where the others are 10) makes the ratio of minima 2.0; the pairs say 1.2."""
+    samples, base = [12, 12, 12], [6, 10, 10]
+    assert min(samples) / min(base) == 2.0
+    assert run._paired(samples, base) == 12 / 10
+    # a machine that slows down halfway slows both members of a pair alike
+    assert run._paired([10, 11, 20, 22], [5, 5.5, 10, 11]) == 2.0
