@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 MiB = 1024 * 1024
 TARGETS = {"startup_ratio": 1.3, "deep_ratio": 11.0, "layers_per_second": 200_000, "rss_extra_mib": 10.0}
-#: pace_workload() calls in one sample (about 0.2 s on the development machine)
+#: pace_workload() calls in one sample (0.26–0.30 s in the development machine's full runs)
 PACE_CALLS = 10
 
 
@@ -272,7 +272,9 @@ class _Item:
 def pace_workload(n=10_000):
     """A fixed pure-Python workload with no shapecalc code in it (objects with slots, tuples, strings, calls
     and int arithmetic, as a walk has them). Timed in the same rounds as the deep networks, its time follows
-    the machine's pace and nothing else: compared between runs, it tells a slower machine from slower code."""
+    the machine's pace, not shapecalc's code: compared between full runs, it tells a slower machine from
+    slower code. It also depends on what the process did before (10–15 ms a call after a ``--quick`` run's
+    smaller networks, 26–30 ms after a full run's on the same machine): compare like runs only."""
     items = []
     parent = None
     for i in range(n):
