@@ -527,7 +527,7 @@ def render(r):
     if "pace" in r:
         p = r["pace"]
         lines.append(f"  pace: a fixed pure-Python workload (no shapecalc code) in the same rounds, {_ms(p['seconds'])} "
-                     f"(median {_ms(p['median'])}): slower in another run, the machine was slower")
+                     f"(median {_ms(p['median'])}): slower in another full run, the machine was slower (a --quick run is no match)")
     lines += ["", "symbolic mode"]
     s = r["symbolic"]
     lines.append(f"  skipped: {s['skipped']}" if "skipped" in s else
