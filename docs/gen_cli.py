@@ -23,6 +23,12 @@ NAME), and three subcommands: `list`, `compare` and `check`. Errors print one li
 status 2; `--debug` shows the traceback instead. `shapecalc check` exits with 1 when a submission has wrong
 cells, and `--verify` when PyTorch disagrees.
 
+A command that ran only shapecalc and the standard library ends without Python's interpreter shutdown (as
+mypy's does): the shutdown would free every module and row one by one, and took longer than analysing and
+printing ResNet-50. Where anything may need it (an atexit callback, a second thread, a profiler or tracer,
+code from `--python`, or a library such as torch, numpy or matplotlib that `--verify`, `--valid-inputs` or
+`--plot` imports), the shutdown runs as usual. The output is flushed either way.
+
 Worked examples of each option are in [getting-started.md](getting-started.md) and [concepts.md](concepts.md).
 """
 

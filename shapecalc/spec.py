@@ -768,6 +768,11 @@ def _structured_layer(item, where):
 # Python objects (the only path that runs user code)
 
 
+#: True once load_python has run a user's module in this process: the command line then ends with Python's
+#: full shutdown, which that code may count on (a file it left open is flushed by its finalizer)
+ran_user_code = False
+
+
 def load_python(target):
     """Import ``module:attr`` (or ``path/to/file.py:attr``) and return the network it names.
 
@@ -785,6 +790,8 @@ def load_python(target):
     module_name, _, attr = target.rpartition(":")
     if not module_name or not attr:
         raise ConfigError(f"expected MODULE:ATTR (e.g. mynets:small_cnn), received {target!r}", "--python")
+    global ran_user_code
+    ran_user_code = True
     try:
         if module_name.endswith(".py") or os.sep in module_name:
             spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(module_name))[0],

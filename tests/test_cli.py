@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,58 @@ def test_plain_reader_reads_the_usual_command_lines():
     for argv in (["-h"], ["alexnet", "--tab"], ["alexnet", "--batch", "x"], ["alexnet", "--shortcut", "D"],
                  ["alexnet", "vgg-a"], ["alexnet", "--depth"], ["alexnet", "--table=1"], ["--", "alexnet"]):
         assert _read_plain("", argv) is None, argv
+
+
+@pytest.mark.parametrize("format", ["text", "json"])
+def test_process_prints_all_of_it(format):
+    """`python -m shapecalc` prints what main() writes in process, to the last byte (the JSON: 4 pipes' worth)."""
+    _, expected, _ = run("torchvision.resnet152", "--table", "--format", format)
+    proc = subprocess.run([sys.executable, "-m", "shapecalc", "torchvision.resnet152", "--table", "--format", format],
+                          capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, expected, "")
+
+
+# A process that ends through cli.end() with a witness whose finalizer writes "finalized": Python's shutdown
+# runs it, the fast exit does not. argv: setup code to run first, and the exit status.
+_WITNESS = """
+import os, sys
+import shapecalc.cli as cli
+class Witness:
+    def __del__(self, write=os.write):
+        write(1, b"finalized")
+witness = Witness()
+before = set(sys.modules)
+exec(sys.argv[1])
+cli.end(int(sys.argv[2]), before)
+"""
+
+
+@pytest.mark.parametrize("setup, shutdown", [
+    ("pass", False),
+    ("import shapecalc.report, json, csv", False),  # shapecalc and the standard library need no shutdown
+    ("import atexit; atexit.register(int)", True),
+    ("import threading, time; threading.Thread(target=time.sleep, args=(0.2,)).start()", True),
+    ("import cProfile; cProfile.Profile().enable()", True),
+    ("import hypothesis", True),  # neither shapecalc nor the standard library
+    ("import shapecalc.spec as s; s.ran_user_code = True", True),
+])
+def test_end_keeps_the_shutdown_only_where_needed(setup, shutdown):
+    """end() skips Python's shutdown unless an atexit callback, a thread, a profiler or foreign code needs it."""
+    proc = subprocess.run([sys.executable, "-c", _WITNESS, setup, "7"], capture_output=True, text=True)
+    assert proc.returncode == 7 and proc.stderr == ""
+    assert proc.stdout == ("finalized" if shutdown else "")
+
+
+@pytest.mark.parametrize("form", ["module", "file"])
+def test_python_option_keeps_the_shutdown(tmp_path, form):
+    """A --python module's file left open is still flushed when the command ends (the shutdown runs for it)."""
+    (tmp_path / "mynet.py").write_text(
+        "log = open('log.txt', 'w')\n"
+        "log.write('imported')\n"  # buffered, never closed: only the shutdown's finalizer writes it out
+        "from shapecalc.layers import Conv2d, Input\n"
+        "net = [Input(8, 8, 1), Conv2d(4, 3)]\n")
+    target = "mynet:net" if form == "module" else str(tmp_path / "mynet.py") + ":net"
+    proc = subprocess.run([sys.executable, "-m", "shapecalc", "--python", target, "--table"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "log.txt").read_text() == "imported"
