@@ -171,6 +171,27 @@ def bare_interpreter():
     return {"modules": int(count), "preloaded": preloaded}
 
 
+#: what each way of starting a command costs before any shapecalc code, and the shutdown that cli.end() skips
+_PARTS_NETWORK = "torchvision.resnet50"
+
+
+def startup_parts(repeat):
+    """Informative: the parts of a start-up that are not shapecalc's. ``python -m`` imports runpy and its
+    dependencies before shapecalc's first line, and the console script that pip writes imports ``re``; the
+    last two lines run the same command in process with ``sys.exit(main())`` (Python's full shutdown at the
+    end) and with ``main_entry()`` (the CLI's end, which skips the shutdown where nothing needs it)."""
+    name = _PARTS_NETWORK if _has(_PARTS_NETWORK) else "cnn-39x31"
+    py = sys.executable
+    commands = {"python -c pass": [py, "-c", "pass"],
+                "python -c 'import runpy' (what python -m loads)": [py, "-c", "import runpy"],
+                "python -c 'import re' (pip's console script loads it)": [py, "-c", "import re"],
+                f"{name}: main(), then Python's shutdown": [
+                    py, "-c", "import sys; from shapecalc.cli import main; sys.exit(main())", name, "--table"],
+                f"{name}: main(), then the CLI's end": [
+                    py, "-c", "from shapecalc.cli import main_entry; main_entry()", name, "--table"]}
+    return _interleaved(commands, repeat)
+
+
 def startup_without_site(repeat):
     """The same without the site module (python -S, shapecalc on PYTHONPATH): the interpreter alone, with
     none of the modules that site and an editable install's finder import (re, enum, pathlib …), so that
@@ -452,6 +473,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
         pass
     results["startup"] = startup(repeat)
     results["startup_without_site"] = startup_without_site(repeat)
+    results["startup_parts"] = startup_parts(repeat)
     results["bare_interpreter"] = bare_interpreter()
     results["memory"] = memory()
     results["zoo"] = zoo_networks(5 if quick else 20)
@@ -501,6 +523,10 @@ def render(r):
         lines.append(f"  (python -c pass starts with {bare['modules']} modules loaded"
                      + (f", {', '.join(bare['preloaded'])} among them: site or a .pth file imports them, and they then "
                         f"cost shapecalc nothing" if bare["preloaded"] else "") + ")")
+    if r.get("startup_parts"):
+        lines.append("  the parts that are not shapecalc's, and the interpreter shutdown that the CLI skips (informative):")
+        for key, s in r["startup_parts"].items():
+            lines.append(f"    {key:60s} {_ms(s['min']):>9s} {_ms(s['median']):>9s}  ×{s['ratio_paired']:.2f}")
     m = r["memory"]
     lines += ["", "peak resident memory"]
     if "skipped" in m:

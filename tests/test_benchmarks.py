@@ -54,3 +54,11 @@ def test_paired_ratio_sets_each_sample_against_its_own_round(run):
     assert run._paired(samples, base) == 12 / 10
     # a machine that slows down halfway slows both members of a pair alike
     assert run._paired([10, 11, 20, 22], [5, 5.5, 10, 11]) == 2.0
+
+
+def test_startup_parts_run_each_command(run):
+    """startup_parts() runs its five commands, the CLI's own end among them, and sets each against the first."""
+    parts = run.startup_parts(1)
+    assert len(parts) == 5 and all(p["runs"] == 1 for p in parts.values())
+    assert next(iter(parts.values()))["ratio_paired"] == 1.0
+    assert any(key.endswith("the CLI's end") for key in parts)
