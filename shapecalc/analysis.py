@@ -56,8 +56,9 @@ class Row:
         "path", "depth", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
         "macs", "bias_adds", "activations", "rf", "warnings",
-        # (block rows only) nothing inside is a side head or has fixed parameters: see _Walker._aggregate
-        "plain",
+        # (block rows only) nothing inside is a side head or has fixed parameters: see _Walker._aggregate;
+        # and the parameters inside that are not trainable: fixed (RBF centres) or frozen (apply_freeze)
+        "plain", "fixed",
     )
 
     def __init__(self, path, depth, layer, leaf):
@@ -97,11 +98,15 @@ class Row:
 
     @property
     def trainable_params(self):
-        return self.params if self.trainable and not self.frozen else 0
+        # trainable = params − non-trainable
+        return self.params - self.non_trainable_params
 
     @property
     def non_trainable_params(self):
-        return self.params - self.trainable_params
+        # a layer's: all its parameters if they are fixed or frozen; a block's: the sum over its layers
+        if not self.leaf:
+            return self.fixed
+        return self.params if not self.trainable or self.frozen else 0
 
     @property
     def flops(self):
@@ -416,13 +421,17 @@ class _Walker:
         # plain: no side head and no fixed (untrainable) parameters inside, so that the block's sums are
         # what Summary.totals would add up over its layers (it then reads the block's row instead)
         plain = not row.side_head
+        fixed = 0
         for child in self.rows[first:]:
             if child.depth == inner:
                 if child.leaf:
                     if child.side_head or not child.trainable:
                         plain = False
+                        if not child.trainable:
+                            fixed += child.weights + child.biases
                 elif not child.plain:
                     plain = False
+                    fixed += child.fixed
                 weights += child.weights
                 biases += child.biases
                 buffers += child.buffers
@@ -435,7 +444,7 @@ class _Walker:
                     warnings.extend(child.warnings)
         row.weights, row.biases, row.buffers = weights, biases, buffers
         row.macs, row.bias_adds, row.activations = macs, bias_adds, activations
-        row.plain = plain
+        row.plain, row.fixed = plain, fixed
         if warnings is not None:
             row.warnings = warnings
 

@@ -91,7 +91,9 @@ def _check_options(input, batch, dtype, convention):
 
 
 def apply_freeze(rows, name):
-    """Mark every leaf up to and including layer ``name`` (a leaf or a block) as frozen."""
+    """Mark every leaf up to and including layer ``name`` (a leaf or a block) as frozen. A block is frozen
+    when all of it is; one that is frozen in part counts its frozen layers' parameters as not trainable
+    (``fixed``), and its row no longer stands for its layers in the totals (``plain``)."""
     if not isinstance(name, str):
         raise ConfigError(f"freeze expects a layer name such as 'conv3', received {name!r}", "--freeze")
     last = None
@@ -102,8 +104,22 @@ def apply_freeze(rows, name):
         from .suggest import closest
 
         raise ConfigError(f"no layer named {name!r}{closest(name, [r.path for r in rows])}", "--freeze")
+    enclosing = []  # the blocks around the current row, outermost first
     for row in rows[: last + 1]:
+        while enclosing and enclosing[-1].depth >= row.depth:
+            enclosing.pop().frozen = True  # it ends before the last frozen row: all of it is frozen
+        if not row.leaf:
+            enclosing.append(row)
+            continue
         row.frozen = True
+        if row.trainable:
+            for block in enclosing:
+                block.fixed += row.params
+                block.plain = False
+    after = rows[last + 1].depth if last + 1 < len(rows) else 0
+    for block in enclosing:
+        # the blocks around the last frozen row: frozen unless the rows after it are theirs too
+        block.frozen = after <= block.depth
 
 
 class Summary:
@@ -377,6 +393,8 @@ def _notes(r):
         notes.append("side head")
     if r.frozen:
         notes.append("frozen")
+    elif not r.leaf and r.fixed:
+        notes.append(f"{format_int(r.fixed)} not trainable")
     if not r.trainable and r.params:
         notes.append("fixed")
     if r.buffers:

@@ -233,6 +233,22 @@ def test_freeze():
     assert t["trainable_params"] == t["params"] - t["non_trainable_params"]
 
 
+def test_freeze_inside_a_block_freezes_part_of_it():
+    """Freezing ResNet-18's layer1.0.conv1 freezes 3·3·64·64 of layer1.0's parameters, not the whole block."""
+    conv = 3 * 3 * 64 * 64
+    block = 2 * conv + 2 * (64 + 64)  # two 3×3 convolutions without bias, two BatchNorms (γ, β)
+    s = summary("torchvision.resnet18", freeze="layer1.0.conv1")
+    for path in ("layer1", "layer1.0"):
+        assert not s[path].frozen and s[path].non_trainable_params == conv
+    assert s["layer1.0"].trainable_params == block - conv
+    assert s["layer1.1"].trainable_params == block and s["layer1.0.conv1"].frozen
+    folded = s.table(depth=2).splitlines()
+    assert next(line for line in folded if line.startswith("layer1.0 ")).count(f"{conv:,} not trainable") == 1
+    whole = summary("torchvision.resnet18", freeze="layer1.0")
+    assert whole["layer1.0"].frozen and whole["layer1.0"].trainable_params == 0
+    assert not whole["layer1"].frozen and whole["layer1"].non_trainable_params == block
+
+
 def test_batch_multiplies_macs_and_activations_not_params():
     """Batch 8: MACs and activations ×8, parameters unchanged."""
     one, eight = summary("cnn-39x31"), summary("cnn-39x31", batch=8)

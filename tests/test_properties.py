@@ -91,6 +91,26 @@ def test_totals_from_block_rows_equal_the_leaf_sums(net, data):
 
 
 @FAST
+@given(strategies.networks(), st.data())
+def test_block_rows_count_their_frozen_layers(net, data):
+    """Frozen up to any row, a block's trainable and non-trainable parameters are the sums over its layers,
+    and it reads "frozen" only when every layer in it is (freezing a block's first layer freezes part of it)."""
+    nested = L.Network("nested", [L.Sequential(L.Sequential(*net.layers, name="inner"), name="outer")],
+                       net.input_shape)
+    paths = [r.path for r in shapecalc.summary(nested).all_rows]
+    rows = shapecalc.summary(nested, freeze=data.draw(st.sampled_from(paths))).all_rows
+    for i, block in enumerate(rows):
+        if block.leaf:
+            continue
+        inside = [r for r in rows[i + 1:] if r.leaf and r.path.startswith(block.path + ".")]
+        assert block.params == sum(r.params for r in inside)
+        assert block.trainable_params == sum(r.trainable_params for r in inside)
+        assert block.non_trainable_params == sum(r.non_trainable_params for r in inside)
+        if inside:  # an empty block is frozen when it comes before the named layer
+            assert block.frozen == all(r.frozen for r in inside)
+
+
+@FAST
 @given(strategies.square_chains())
 def test_square_maps_worked_out_once_give_the_same_rows(chain):
     """A square input as one size object (H worked out once for both axes) gives every row the figures,
