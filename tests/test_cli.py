@@ -182,7 +182,8 @@ def test_process_prints_all_of_it(format):
 
 
 # A process that ends through cli.end() with a witness whose finalizer writes "finalized": Python's shutdown
-# runs it, the fast exit does not. argv: setup code to run first, and the exit status.
+# runs it, the fast exit does not. It writes shutdown_needed()'s reason on stderr first. argv: setup code to
+# run first, and the exit status.
 _WITNESS = """
 import os, sys
 import shapecalc.cli as cli
@@ -192,24 +193,25 @@ class Witness:
 witness = Witness()
 before = set(sys.modules)
 exec(sys.argv[1])
+os.write(2, str(cli.shutdown_needed(before)).encode())
 cli.end(int(sys.argv[2]), before)
 """
 
 
-@pytest.mark.parametrize("setup, shutdown", [
-    ("pass", False),
-    ("import shapecalc.report, json, csv", False),  # shapecalc and the standard library need no shutdown
-    ("import atexit; atexit.register(int)", True),
-    ("import threading, time; threading.Thread(target=time.sleep, args=(0.2,)).start()", True),
-    ("import cProfile; cProfile.Profile().enable()", True),
-    ("import hypothesis", True),  # neither shapecalc nor the standard library
-    ("import shapecalc.spec as s; s.ran_user_code = True", True),
+@pytest.mark.parametrize("setup, reason", [
+    ("pass", "None"),
+    ("import shapecalc.report, json, csv", "None"),  # shapecalc and the standard library need no shutdown
+    ("import atexit; atexit.register(int)", "an atexit callback is registered"),
+    ("import threading, time; threading.Thread(target=time.sleep, args=(0.2,)).start()", "another thread runs"),
+    ("import cProfile; cProfile.Profile().enable()", "a profiler or tracer is active"),
+    ("import hypothesis", "the command imported hypothesis"),  # neither shapecalc nor the standard library
+    ("import shapecalc.spec as s; s.ran_user_code = True", "the command ran user code (--python)"),
 ])
-def test_end_keeps_the_shutdown_only_where_needed(setup, shutdown):
+def test_end_keeps_the_shutdown_only_where_needed(setup, reason):
     """end() skips Python's shutdown unless an atexit callback, a thread, a profiler or foreign code needs it."""
     proc = subprocess.run([sys.executable, "-c", _WITNESS, setup, "7"], capture_output=True, text=True)
-    assert proc.returncode == 7 and proc.stderr == ""
-    assert proc.stdout == ("finalized" if shutdown else "")
+    assert proc.returncode == 7 and proc.stderr.startswith(reason)
+    assert proc.stdout == ("" if reason == "None" else "finalized")
 
 
 @pytest.mark.parametrize("form", ["module", "file"])
