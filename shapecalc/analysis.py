@@ -428,7 +428,7 @@ class _Walker:
                     if child.side_head or not child.trainable:
                         plain = False
                         if not child.trainable:
-                            fixed += child.weights + child.biases
+                            fixed += child.params
                 elif not child.plain:
                     plain = False
                     fixed += child.fixed

@@ -179,8 +179,8 @@ class Summary:
         # one pass over the leaves, summing the stored figures only: the derived ones (params, trainable
         # params, connections, an additive convention's operations) are the rows' rules applied to the sums.
         # A block's row already holds the sums of its layers: where nothing inside it is a side head, fixed
-        # or frozen (freezing marks the blocks before the named layer too), its row stands for them and
-        # the loop skips to the rows after it (an additive convention only: the others count row by row).
+        # or frozen (``plain``: set by the walk, cleared by apply_freeze), its row stands for them and the
+        # loop skips to the rows after it (an additive convention only: the others count row by row).
         inside = None
         for r in self.all_rows:
             if inside is not None:
@@ -188,7 +188,7 @@ class Summary:
                     continue
                 inside = None
             if not r.leaf:
-                if counter is not None or not r.plain or r.frozen:
+                if counter is not None or not r.plain:
                     continue
                 # a plain block (on the main path, trainable, unfrozen): summed below as a leaf is, and the
                 # rows inside it skipped
