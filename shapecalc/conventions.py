@@ -41,7 +41,20 @@ def _connections(row):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# the tools' rules: each a table keyed by layer kind; kinds not listed count 0 for that tool
+# the tools' rules. Each layer kind lists, in its class (``Layer.tools``), which of these rules each tool
+# applies to it: the rules are here, the choice is the kind's. What each tool counts and why is in
+# docs/conventions.md:
+# - fvcore: one "flop" per multiply-accumulate of conv/linear/matmul (bias ignored), plus BatchNorm (eval:
+#   1 or 2 per input element) and adaptive average pooling (1 per input element); every other operator
+#   (pooling, activations, LRN, add, cat) is unsupported or ignored: 0.
+# - ptflops (pytorch backend): module hooks on the nn classes it knows, plus patched functionals. Conv and
+#   Linear add their bias (one addition per output element); BatchNorm as fvcore; ReLU counts twice its
+#   output (the nn.ReLU hook and the patched F.relu it calls); pooling twice its input (hook and patched
+#   F.*pool*); softmax once (patched F.softmax only); LRN: its mul, mul, add (3 per element) and the
+#   avg_pool3d over the channel-padded tensor. F.conv2d is not patched (subsampling: 0).
+# - torchinfo: leaf modules only, from their parameter counts alone: a module whose class name holds "Conv"
+#   counts params × N·H_out·W_out (weights · positions = the MACs, biases · positions = the bias additions);
+#   any other module params × N; parameter-free layers 0.
 
 
 def _numel(shape):
@@ -57,13 +70,46 @@ def _batch(row):
     return row.activations // size if size else 1
 
 
-def _in_numel(row):
+def ZERO(row):
+    """The tool counts nothing for this kind."""
+    return 0
+
+
+#: the entry of a kind that no tool counts (no parameters, no arithmetic that any tool sees)
+NONE = {"fvcore": ZERO, "ptflops": ZERO, "torchinfo": ZERO}
+
+
+def macs(row):
+    return row.macs
+
+
+def macs_and_bias(row):
+    # MACs + one bias addition per output element
+    return row.macs + row.bias_adds
+
+
+def params_per_sample(row):
+    # torchinfo's rule for a module without "Conv" in its class name: params × N
+    return row.params * _batch(row)
+
+
+def in_numel(row):
     """Elements entering the layer, whole batch."""
     return _numel(row.input_shape) * _batch(row)
 
 
-def _out_numel(row):
+def out_numel(row):
     return row.activations
+
+
+def twice_in(row):
+    # a hook and a patched functional, one count each per input element
+    return 2 * in_numel(row)
+
+
+def twice_out(row):
+    # a hook and a patched functional, one count each per output element
+    return 2 * row.activations
 
 
 def pool_pads_itself(layer, x):
@@ -74,74 +120,39 @@ def pool_pads_itself(layer, x):
     return top == bottom and left == right and 2 * top <= layer.kernel[0] and 2 * left <= layer.kernel[1]
 
 
-def _pooled_numel(row):
-    """Elements entering the pooling module itself: the input, after the explicit padding where the
-    pool cannot pad itself (see :func:`pool_pads_itself`)."""
+def twice_pooled(row):
+    """Two counts per element entering the pooling module itself: the input, after the explicit padding
+    where the pool cannot pad itself (see :func:`pool_pads_itself`)."""
     layer = row.layer
     (top, bottom), (left, right) = layer.pads(row.input_shape)
     h, w, c = row.input_shape
     if pool_pads_itself(layer, row.input_shape):
-        return _in_numel(row)
-    return (h + top + bottom) * (w + left + right) * c * _batch(row)
+        return 2 * in_numel(row)
+    return 2 * (h + top + bottom) * (w + left + right) * c * _batch(row)
 
 
-def _affine(row):
-    # BatchNorm: x̂ (1 op per element), then γ·x̂ + β (a second) when affine
-    return 2 if row.layer.affine else 1
+def normalised(row):
+    # x̂ (1 op per element), then γ·x̂ + β (a second) when affine
+    return in_numel(row) * (2 if row.layer.affine else 1)
 
 
-#: fvcore: one "flop" per multiply-accumulate of conv/linear/matmul (bias ignored), plus BatchNorm
-#: (eval: 1 or 2 per input element) and adaptive average pooling (1 per input element); every other
-#: operator (pooling, activations, LRN, add, cat) is unsupported or ignored: 0.
-FVCORE = {
-    "conv": lambda r: r.macs,
-    "sparseconv": lambda r: r.macs,
-    "subsampling": lambda r: r.macs,          # realised as a depthwise convolution
-    "dense": lambda r: r.macs,
-    "rbf": lambda r: r.macs,                  # the x·wᵀ matrix product
-    "batchnorm": lambda r: _in_numel(r) * _affine(r),
-    "adaptiveavgpool": _in_numel,
-    "gap": _in_numel,                         # AdaptiveAvgPool2d(1)
-}
-
-#: ptflops (pytorch backend): module hooks on the nn classes it knows, plus patched functionals.
-#: Conv and Linear add their bias (one addition per output element); BatchNorm as fvcore; ReLU counts
-#: twice its output (the nn.ReLU hook and the patched F.relu it calls); pooling twice its input (hook
-#: and patched F.*pool*); softmax once (patched F.softmax only); LRN: its mul, mul, add (3 per element)
-#: and the avg_pool3d over the channel-padded tensor. F.conv2d is not patched (subsampling: 0).
-PTFLOPS = {
-    "conv": lambda r: r.macs + r.bias_adds,
-    "sparseconv": lambda r: r.macs + r.bias_adds,
-    "dense": lambda r: r.macs + r.bias_adds,
-    "rbf": lambda r: r.macs,                  # torch.mm is patched
-    "batchnorm": lambda r: _in_numel(r) * _affine(r),
-    "relu": lambda r: 2 * _out_numel(r),
-    "softmax": _out_numel,
-    "maxpool": lambda r: 2 * _pooled_numel(r),
-    "avgpool": lambda r: 2 * _pooled_numel(r),
-    "adaptiveavgpool": lambda r: 2 * _in_numel(r),
-    "adaptivemaxpool": lambda r: 2 * _in_numel(r),
-    "gap": lambda r: 2 * _in_numel(r),
-    "gmp": lambda r: 2 * _in_numel(r),
-    # 3 · N·C·H·W + N·(C + size − 1)·H·W
-    "lrn": lambda r: 3 * _in_numel(r)
-    + (r.input_shape[2] + r.layer.size - 1) * r.input_shape[0] * r.input_shape[1] * _batch(r),
-}
+def lrn_ptflops(row):
+    # 3 · N·C·H·W + N·(C + size − 1)·H·W: mul, mul, add per element, and the avg_pool3d over the padded channels
+    h, w, c = row.input_shape
+    return 3 * in_numel(row) + (c + row.layer.size - 1) * h * w * _batch(row)
 
 
-def _torchinfo(row):
-    """torchinfo: leaf modules only, from their parameter counts alone: a module whose class name holds
-    "Conv" counts params × N·H_out·W_out (weights · positions = the MACs, biases · positions = the bias
-    additions); any other module params × N; parameter-free layers 0."""
-    if row.kind in ("conv", "sparseconv"):
-        return row.macs + row.bias_adds
-    return row.params * _batch(row)
-
-
-def _table(rules):
+def _tool(name):
+    """The counter of tool ``name``: the rule the row's kind lists for it."""
     def counter(row):
-        rule = rules.get(row.kind)
-        return rule(row) if rule else 0
+        rule = row.layer.tools.get(name)
+        if rule is None:
+            from .errors import ConfigError
+
+            raise ConfigError(f"the layer kind {row.kind!r} has no rule for the {name} convention (its class lists "
+                              f"none in `tools`): shapecalc cannot say what {name} reports for it", row.path)
+        return rule(row)
+    counter.__name__ = name
     return counter
 
 
@@ -149,9 +160,9 @@ CONVENTIONS = {
     "macs": _macs,
     "flops": _flops,
     "connections": _connections,
-    "fvcore": _table(FVCORE),
-    "ptflops": _table(PTFLOPS),
-    "torchinfo": _torchinfo,
+    "fvcore": _tool("fvcore"),
+    "ptflops": _tool("ptflops"),
+    "torchinfo": _tool("torchinfo"),
 }
 
 #: the conventions that count from a row's ``macs`` and ``bias_adds`` alone, linearly: a network's total is

@@ -17,6 +17,7 @@ Composites (:class:`Sequential`, :class:`Branches`, :class:`Residual`, :class:`S
 leaves; :mod:`shapecalc.analysis` walks them.
 """
 
+from . import conventions as C
 from . import formulas as F
 from .errors import ConfigError, ShapeError
 from .shapes import MAX_SIZE, format_shape
@@ -177,6 +178,25 @@ def _check_kind(cls):
 _NOTHING = (0, 0, 0, 0, 0)
 
 
+#: every layer kind by its name, filled as the classes are defined (``Layer.__init_subclass__``): the spec
+#: vocabulary, the PyTorch builder, the conventions and the conformance tests all read this one table
+KINDS = {}
+
+
+def _register(cls):
+    """Register ``cls`` under its kind when it names one of its own (private bases such as ``_Pool`` name
+    none); a second class with the same kind is refused."""
+    if "kind" not in cls.__dict__:
+        return
+    _check_kind(cls)
+    known = KINDS.get(cls.kind)
+    # (the same class defined again, as a module reload does, replaces itself)
+    if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ConfigError(f"two layer classes claim the kind {cls.kind!r}: {known.__qualname__} and {cls.__qualname__}",
+                          cls.__name__)
+    KINDS[cls.kind] = cls
+
+
 def _walk_flags(layer):
     """Copy the class attributes that the walk reads for every layer onto the layer itself: Python 3.11
     has no fast path for a class attribute read through an instance (about 190 machine instructions, an
@@ -207,9 +227,15 @@ class Layer:
     #: the shape and the receptive field pass through, and the walk does not ask (set as ``has_counts``)
     passes = True
 
+    #: what the counting tools report for this kind, by tool: ``{"fvcore": rule, "ptflops": rule,
+    #: "torchinfo": rule}``, each rule a function of the layer's Row (``conventions.ZERO`` where the tool
+    #: counts nothing). A kind without an entry for a tool cannot be counted under that convention: an error,
+    #: never a silent 0 (see :mod:`shapecalc.conventions`)
+    tools = {}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _check_kind(cls)
+        _register(cls)
         cls.has_counts = cls.counts is not Layer.counts
         cls.passes = cls.infer is Layer.infer and cls.window is Layer.window
 
@@ -229,6 +255,11 @@ class Layer:
 
     def window(self, x):
         return None
+
+    def to_torch(self, x, no_bias, T):
+        """The PyTorch module that realises this layer on input ``x`` (``T``: torch, nn and shapecalc's own
+        module classes, see :mod:`shapecalc.torch`)."""
+        raise ConfigError(f"no PyTorch realisation for the layer kind {self.kind!r}", self.name or self.kind)
 
     # -- one figure of counts(), for callers that want only that one --
     def weights(self, x, y):
@@ -274,6 +305,10 @@ class Input(Layer):
     """The network's input: a feature map ``Input(H, W, C)`` or a vector ``Input(N)``."""
 
     kind = "input"
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Identity()
 
     def __init__(self, *shape, name=None):
         super().__init__(name)
@@ -432,6 +467,7 @@ class Conv2d(_Windowed):
 
     kind = "conv"
     fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
     def __init__(self, filters, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True, name=None):
         super().__init__(name)
@@ -477,6 +513,10 @@ class Conv2d(_Windowed):
             F.conv_macs(y[0], y[1], y[2], x[2], k0, k1, self.groups),
             y[0] * y[1] * y[2] if self.bias else 0,  # one addition per output element
         )
+
+    def to_torch(self, x, no_bias, T):
+        return T.padded_conv(T.nn.Conv2d, x[2], self.filters, self, self.pads(x), self.groups,
+                             self.bias and not no_bias)
 
     def describe(self):
         groups = f", groups {self.groups}" if self.groups != 1 else ""
@@ -536,6 +576,9 @@ class SparseConv2d(Conv2d):
     def describe(self):
         return f"sparse conv {self._window_text()}, {self.filters} ({self.connections_per_position()} links)"
 
+    def to_torch(self, x, no_bias, T):
+        return T.SparseConv(self.table, self.kernel, self.stride, self.pads(x), self.bias and not no_bias)
+
 
 class _Pool(_Windowed):
     fields = ("kernel", "stride", "padding", "ceil_mode")
@@ -566,12 +609,27 @@ class _Pool(_Windowed):
     def describe(self):
         return f"{self.kind} {self._window_text()}"
 
+    #: max pooling pads with −inf, average pooling with zeros (where PyTorch's pool cannot pad itself)
+    filler = 0.0
+
+    def to_torch(self, x, no_bias, T):
+        pads = self.pads(x)
+        if C.pool_pads_itself(self, x):
+            return self._torch_pool(T, (pads[0][0], pads[1][0]))
+        # asymmetric, or wider than PyTorch's pooling accepts (P ≤ F/2: "same" with dilation)
+        return T.Padded(T.nn.ConstantPad2d(T.pad_arg(pads), self.filler), self._torch_pool(T, 0))
+
 
 class MaxPool2d(_Pool):
     """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1)``."""
 
     kind = "maxpool"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
+    filler = float("-inf")
+
+    def _torch_pool(self, T, padding):
+        return T.nn.MaxPool2d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
 
 
 class AvgPool2d(_Pool):
@@ -579,6 +637,11 @@ class AvgPool2d(_Pool):
 
     kind = "avgpool"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
+
+    def _torch_pool(self, T, padding):
+        return T.nn.AvgPool2d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
+                              count_include_pad=self.count_include_pad)
 
     def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None):
         super().__init__(kernel, stride, padding, ceil_mode, 1, name)
@@ -591,6 +654,12 @@ class Subsampling(_Pool):
 
     kind = "subsampling"
     fields = ("kernel", "stride")
+    # realised as a depthwise convolution through F.conv2d, which ptflops does not patch; torchinfo sees a
+    # module without "Conv" in its class name
+    tools = {"fvcore": C.macs, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+
+    def to_torch(self, x, no_bias, T):
+        return T.Subsampling(x[2], self.kernel, self.stride, not no_bias)
 
     def __init__(self, kernel=2, stride=None, name=None):
         super().__init__(kernel, stride, 0, False, 1, name)
@@ -626,6 +695,10 @@ class _Global(Layer):
 
 class GlobalAvgPool(_Global):
     kind = "gap"
+    tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.GlobalPool(T.nn.AdaptiveAvgPool2d(1), self.keepdims)
 
     def describe(self):
         return "global avg pool"
@@ -633,6 +706,10 @@ class GlobalAvgPool(_Global):
 
 class GlobalMaxPool(_Global):
     kind = "gmp"
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.GlobalPool(T.nn.AdaptiveMaxPool2d(1), self.keepdims)
 
     def describe(self):
         return "global max pool"
@@ -671,10 +748,18 @@ class _Adaptive(Layer):
 
 class AdaptiveAvgPool2d(_Adaptive):
     kind = "adaptiveavgpool"
+    tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.AdaptiveAvgPool2d(self.output)
 
 
 class AdaptiveMaxPool2d(_Adaptive):
     kind = "adaptivemaxpool"
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.AdaptiveMaxPool2d(self.output)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -685,6 +770,10 @@ class Flatten(Layer):
     """H×W×C → a vector of H·W·C (PyTorch flattens C×H×W: the same count)."""
 
     kind = "flatten"
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Flatten()
 
     def infer(self, x, ctx, path):
         if len(x) == 1:
@@ -698,6 +787,7 @@ class Linear(Layer):
 
     kind = "dense"
     fields = ("units", "bias")
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
 
     def __init__(self, units, bias=True, name=None):
         super().__init__(name)
@@ -720,6 +810,9 @@ class Linear(Layer):
     def describe(self):
         return f"dense {self.units}" + (", no bias" if not self.bias else "")
 
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Linear(x[0], self.units, bias=self.bias and not no_bias)
+
 
 Dense = Linear
 
@@ -730,6 +823,8 @@ class RBF(Layer):
 
     kind = "rbf"
     fields = ("units", "trainable")
+    # the x·wᵀ matrix product: fvcore's matmul, ptflops' patched torch.mm
+    tools = {"fvcore": C.macs, "ptflops": C.macs, "torchinfo": C.params_per_sample}
 
     def __init__(self, units, trainable=False, name=None):
         super().__init__(name)
@@ -752,6 +847,9 @@ class RBF(Layer):
     def describe(self):
         return f"rbf {self.units}" + (" (fixed)" if not self.trainable else "")
 
+    def to_torch(self, x, no_bias, T):
+        return T.RBF(x[0], self.units, self.trainable)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # normalisation, dropout, activations
@@ -765,6 +863,7 @@ class BatchNorm(Layer):
 
     kind = "batchnorm"
     fields = ("eps", "momentum", "affine")
+    tools = {"fvcore": C.normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, name=None):
         super().__init__(name)
@@ -785,6 +884,15 @@ class BatchNorm(Layer):
     def describe(self):
         return "batchnorm"
 
+    def to_torch(self, x, no_bias, T):
+        norm = (T.nn.BatchNorm2d if len(x) == 3 else T.nn.BatchNorm1d)(
+            x[-1], eps=self.eps, momentum=self.momentum, affine=self.affine
+        )
+        if no_bias and self.affine:
+            # --no-bias counts γ only: β is dropped (F.batch_norm accepts bias=None)
+            norm.register_parameter("bias", None)
+        return norm
+
 
 BatchNorm2d = BatchNorm
 
@@ -794,6 +902,10 @@ class LocalResponseNorm(Layer):
 
     kind = "lrn"
     fields = ("size", "alpha", "beta", "k")
+    tools = {"fvcore": C.ZERO, "ptflops": C.lrn_ptflops, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, name=None):
         super().__init__(name)
@@ -813,6 +925,10 @@ class LocalResponseNorm(Layer):
 class Dropout(Layer):
     kind = "dropout"
     fields = ("p",)
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Dropout(self.p)
 
     def __init__(self, p=0.5, name=None):
         super().__init__(name)
@@ -825,34 +941,60 @@ class Dropout(Layer):
 
 
 class _Activation(Layer):
+    """An element-wise function: shape unchanged, no parameters. ``module``: the name of its class in
+    ``torch.nn`` (or among shapecalc's own, :mod:`shapecalc.torch`)."""
+
+    module = "Identity"
+
     def describe(self):
         return self.kind
+
+    def to_torch(self, x, no_bias, T):
+        return getattr(T.nn, self.module)() if hasattr(T.nn, self.module) else getattr(T, self.module)()
 
 
 class ReLU(_Activation):
     kind = "relu"
+    module = "ReLU"
+    # the nn.ReLU hook and the F.relu it calls, both patched by ptflops
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_out, "torchinfo": C.ZERO}
 
 
 class Tanh(_Activation):
     kind = "tanh"
+    module = "Tanh"
+    tools = C.NONE
 
 
 class ScaledTanh(_Activation):
     """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind = "scaledtanh"
+    module = "ScaledTanh"
+    tools = C.NONE
 
 
 class Sigmoid(_Activation):
     kind = "sigmoid"
+    module = "Sigmoid"
+    tools = C.NONE
 
 
 class Softmax(_Activation):
     kind = "softmax"
+    # F.softmax, patched by ptflops (nn.Softmax has no hook of its own)
+    tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Softmax(dim=1)
 
 
 class Identity(Layer):
     kind = "identity"
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Identity()
 
 
 class ChannelPadShortcut(Layer):
@@ -861,6 +1003,7 @@ class ChannelPadShortcut(Layer):
 
     kind = "padshortcut"
     fields = ("channels", "stride")
+    tools = C.NONE
 
     def __init__(self, channels, stride=1, name=None):
         super().__init__(name)
@@ -881,6 +1024,9 @@ class ChannelPadShortcut(Layer):
     def describe(self):
         return f"identity /{self.stride}, zero-pad to {self.channels}"
 
+    def to_torch(self, x, no_bias, T):
+        return T.ChannelPad(self.channels, self.stride)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # merges
@@ -891,6 +1037,10 @@ class Concat(Layer):
 
     kind = "concat"
     merges = True
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.Concat()
 
     def merge(self, inputs, ctx, path):
         first = inputs[0]
@@ -920,6 +1070,10 @@ class Add(Layer):
 
     kind = "add"
     merges = True
+    tools = C.NONE
+
+    def to_torch(self, x, no_bias, T):
+        return T.Add()
 
     def merge(self, inputs, ctx, path):
         first = inputs[0]

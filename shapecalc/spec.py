@@ -44,17 +44,40 @@ __all__ = ["parse_spec", "load_spec_file", "load_python", "export_spec", "build_
 # the layer kinds, read from shapecalc.layers (one registry: the classes' own ``kind`` and ``fields``)
 
 
-def _kinds():
-    out = {}
-    for cls_name in L.__all__:
-        cls = getattr(L, cls_name)
-        if isinstance(cls, type) and issubclass(cls, L.Layer) and cls is not L.Layer and not cls.merges:
-            out.setdefault(cls.kind, cls)
-    return out
+class _LeafKinds(dict):
+    """kind -> layer class: the registry ``shapecalc.layers.KINDS`` less the merges (which a spec writes
+    after ``branches( … )``), read live so that a kind registered later is a word of the spec too."""
+
+    def _table(self):
+        return {kind: cls for kind, cls in L.KINDS.items() if not cls.merges}
+
+    def __getitem__(self, kind):
+        return self._table()[kind]
+
+    def __contains__(self, kind):
+        return kind in self._table()
+
+    def get(self, kind, default=None):
+        return self._table().get(kind, default)
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self):
+        return len(self._table())
+
+    def keys(self):
+        return self._table().keys()
+
+    def items(self):
+        return self._table().items()
+
+    def values(self):
+        return self._table().values()
 
 
-#: kind -> layer class (every leaf kind of shapecalc.layers)
-KINDS = _kinds()
+#: kind -> layer class (every registered leaf kind)
+KINDS = _LeafKinds()
 
 #: other words students use for a kind
 ALIASES = {

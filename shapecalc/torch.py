@@ -24,7 +24,6 @@ How the unusual layers are realised (faithfully: same parameters, same outputs, 
 torch is imported inside the functions only: ``import shapecalc.torch`` does not import it.
 """
 
-from .conventions import pool_pads_itself
 from .errors import ConfigError
 from .shapes import format_int, format_shape
 
@@ -58,8 +57,10 @@ _CLASSES = {}
 
 
 def _classes():
+    """torch, nn and the module classes below, as attributes (``T.nn.Conv2d``, ``T.Padded``): what a layer
+    kind's ``to_torch`` receives."""
     if _CLASSES:
-        return _CLASSES
+        return _CLASSES["T"]
     import torch
     import torch.nn.functional as Fn
     from torch import nn
@@ -250,13 +251,26 @@ def _classes():
                 y = y + x
             return y
 
-    _CLASSES.update(
-        torch=torch, nn=nn, SideHeadState=SideHeadState, Block=Block, SequentialBlock=SequentialBlock,
+    def padded_conv(cls, in_channels, out_channels, layer, pads, groups, bias):
+        """A convolution module of class ``cls`` (nn.Conv2d …) with ``layer``'s window; asymmetric padding
+        as an explicit ZeroPad2d before it."""
+        if _symmetric(pads):
+            return cls(in_channels, out_channels, layer.kernel, layer.stride, (pads[0][0], pads[1][0]),
+                       layer.dilation, groups, bias=bias)
+        conv = cls(in_channels, out_channels, layer.kernel, layer.stride, 0, layer.dilation, groups, bias=bias)
+        return Padded(nn.ZeroPad2d(_pad_arg(pads)), conv)
+
+    import types
+
+    T = types.SimpleNamespace(
+        torch=torch, nn=nn, Fn=Fn, SideHeadState=SideHeadState, Block=Block, SequentialBlock=SequentialBlock,
         BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
         Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
-        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add,
+        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, padded_conv=padded_conv,
+        pad_arg=_pad_arg,
     )
-    return _CLASSES
+    _CLASSES["T"] = T
+    return T
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -268,75 +282,8 @@ def _symmetric(pads):
 
 
 def _leaf(row, no_bias):
-    """The PyTorch module of one leaf row (its layer, applied to its input shape)."""
-    K = _classes()
-    nn = K["nn"]
-    layer, x, kind = row.layer, row.input_shape, row.kind
-    bias = getattr(layer, "bias", False) and not no_bias
-
-    if kind == "input":
-        return nn.Identity()
-    if kind == "conv":
-        pads = layer.pads(x)
-        if _symmetric(pads):
-            return nn.Conv2d(x[2], layer.filters, layer.kernel, layer.stride, (pads[0][0], pads[1][0]),
-                             layer.dilation, layer.groups, bias=bias)
-        conv = nn.Conv2d(x[2], layer.filters, layer.kernel, layer.stride, 0, layer.dilation, layer.groups, bias=bias)
-        return K["Padded"](nn.ZeroPad2d(_pad_arg(pads)), conv)
-    if kind == "sparseconv":
-        return K["SparseConv"](layer.table, layer.kernel, layer.stride, layer.pads(x), bias)
-    if kind in ("maxpool", "avgpool"):
-        pads = layer.pads(x)
-        if kind == "maxpool":
-            def make(p):
-                return nn.MaxPool2d(layer.kernel, layer.stride, p, layer.dilation, ceil_mode=layer.ceil_mode)
-            filler = float("-inf")
-        else:
-            def make(p):
-                return nn.AvgPool2d(layer.kernel, layer.stride, p, ceil_mode=layer.ceil_mode,
-                                    count_include_pad=layer.count_include_pad)
-            filler = 0.0
-        if pool_pads_itself(layer, x):
-            return make((pads[0][0], pads[1][0]))
-        # asymmetric, or wider than PyTorch's pooling accepts (P ≤ F/2: "same" with dilation)
-        return K["Padded"](nn.ConstantPad2d(_pad_arg(pads), filler), make(0))
-    if kind == "subsampling":
-        return K["Subsampling"](x[2], layer.kernel, layer.stride, not no_bias)
-    if kind == "gap":
-        return K["GlobalPool"](nn.AdaptiveAvgPool2d(1), layer.keepdims)
-    if kind == "gmp":
-        return K["GlobalPool"](nn.AdaptiveMaxPool2d(1), layer.keepdims)
-    if kind == "adaptiveavgpool":
-        return nn.AdaptiveAvgPool2d(layer.output)
-    if kind == "adaptivemaxpool":
-        return nn.AdaptiveMaxPool2d(layer.output)
-    if kind == "flatten":
-        return nn.Flatten()
-    if kind == "dense":
-        return nn.Linear(x[0], layer.units, bias=bias)
-    if kind == "rbf":
-        return K["RBF"](x[0], layer.units, layer.trainable)
-    if kind == "batchnorm":
-        norm = (nn.BatchNorm2d if len(x) == 3 else nn.BatchNorm1d)(
-            x[-1], eps=layer.eps, momentum=layer.momentum, affine=layer.affine
-        )
-        if no_bias and layer.affine:
-            # --no-bias counts γ only: β is dropped (F.batch_norm accepts bias=None)
-            norm.register_parameter("bias", None)
-        return norm
-    if kind == "lrn":
-        return nn.LocalResponseNorm(layer.size, layer.alpha, layer.beta, layer.k)
-    if kind == "dropout":
-        return nn.Dropout(layer.p)
-    simple = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity,
-              "scaledtanh": K["ScaledTanh"], "concat": K["Concat"], "add": K["Add"]}
-    if kind in simple:
-        return simple[kind]()
-    if kind == "softmax":
-        return nn.Softmax(dim=1)
-    if kind == "padshortcut":
-        return K["ChannelPad"](layer.channels, layer.stride)
-    raise ConfigError(f"no PyTorch realisation for the layer kind {kind!r}", row.path)
+    """The PyTorch module of one leaf row: its kind's own (``Layer.to_torch``), on the row's input shape."""
+    return row.layer.to_torch(row.input_shape, no_bias, _classes())
 
 
 def _pad_arg(pads):
@@ -354,7 +301,7 @@ def _build(rows, title, no_bias):
     from .layers import Branches, Residual, SideHead
 
     K = _classes()
-    state = K["SideHeadState"]()
+    state = K.SideHeadState()
     children = {"": []}
     for row in rows:
         children.setdefault(row.path.rpartition(".")[0], []).append(row)
@@ -364,11 +311,11 @@ def _build(rows, title, no_bias):
             return _leaf(row, no_bias)
         layer = row.layer
         if isinstance(layer, Branches):
-            block = K["BranchesBlock"](row.kind, row.path)
+            block = K.BranchesBlock(row.kind, row.path)
             for child in children.get(row.path, []):
                 block.put(child.name, node(child), "merge" if child.layer is layer.merge else "branch")
         elif isinstance(layer, Residual):
-            block = K["ResidualBlock"](row.kind, row.path)
+            block = K.ResidualBlock(row.kind, row.path)
             # the rows in walk order: the body's (its layers, or one named block), the shortcut, the sum,
             # the layers after it
             role = "body"
@@ -381,16 +328,16 @@ def _build(rows, title, no_bias):
                     role = "shortcut"
                 block.put(child.name, node(child), role)
         elif isinstance(layer, SideHead):
-            block = K["SideHeadBlock"](row.kind, row.path, state)
+            block = K.SideHeadBlock(row.kind, row.path, state)
             for child in children.get(row.path, []):
                 block.put(child.name, node(child))
         else:
-            block = K["SequentialBlock"](row.kind, row.path)
+            block = K.SequentialBlock(row.kind, row.path)
             for child in children.get(row.path, []):
                 block.put(child.name, node(child))
         return block
 
-    root = K["Network"](title, "", state)
+    root = K.Network(title, "", state)
     for row in children[""]:
         root.put(row.name, node(row))
     root.rows = rows
