@@ -257,12 +257,12 @@ def _residual_names(node, prefix=""):
     """Names for the rows of a residual block: ``(body, shortcut, sum, post)``. The body's layers are rows
     of the block itself, as in torchvision (``layer1.0.conv1``; a named body stays one block under its
     name), numbered together with the layers after the sum (relu1, relu2 in the body, relu3 after it); the
-    shortcut is ``shortcut`` and the sum ``add`` unless they are named."""
+    shortcut is ``shortcut`` and the merge its kind (``add``) unless they are named."""
     body = node.body.layers if not node.body.name else [node.body]
     post = node.post
     names = _child_names(list(body) + post if post else body, prefix)
     short = None if node.shortcut is None else node.shortcut.name or "shortcut"
-    merge = node.merge.name or "add"
+    merge = node.merge.name or node.merge.kind
     for taken in (short, merge):
         # (names in the body or after the sum, or the shortcut named like the sum)
         if taken is not None and (taken in names or (taken is short and taken == merge)):
@@ -383,6 +383,8 @@ class _Walker:
                 fields.append(r)
             y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
             rf = self.rows[-1].rf
+            if node.post:
+                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf)
         elif side:
             self.side += 1
             self.sequence(node.body.layers, prefix, depth + 1, x, rf)

@@ -136,6 +136,12 @@ def normalised(row):
     return in_numel(row) * (2 if row.layer.affine else 1)
 
 
+def group_normalised(row):
+    # fvcore's group and layer norm: 5 per input element with γ and β (mean, variance, normalise, scale,
+    # shift), 4 without
+    return in_numel(row) * (5 if row.layer.affine else 4)
+
+
 def lrn_ptflops(row):
     # 3 · N·C·H·W + N·(C + size − 1)·H·W: mul, mul, add per element, and the avg_pool3d over the padded channels
     h, w, c = row.input_shape

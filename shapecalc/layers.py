@@ -22,41 +22,6 @@ from . import formulas as F
 from .errors import ConfigError, ShapeError
 from .shapes import MAX_SIZE, format_shape
 
-__all__ = [
-    "Layer",
-    "Input",
-    "Conv2d",
-    "SparseConv2d",
-    "MaxPool2d",
-    "AvgPool2d",
-    "Subsampling",
-    "GlobalAvgPool",
-    "GlobalMaxPool",
-    "AdaptiveAvgPool2d",
-    "AdaptiveMaxPool2d",
-    "Flatten",
-    "Linear",
-    "Dense",
-    "RBF",
-    "BatchNorm",
-    "BatchNorm2d",
-    "LocalResponseNorm",
-    "Dropout",
-    "ReLU",
-    "Tanh",
-    "ScaledTanh",
-    "Sigmoid",
-    "Softmax",
-    "Identity",
-    "ChannelPadShortcut",
-    "Concat",
-    "Add",
-    "Sequential",
-    "Branches",
-    "Residual",
-    "SideHead",
-    "Network",
-]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -232,6 +197,9 @@ class Layer:
     #: counts nothing). A kind without an entry for a tool cannot be counted under that convention: an error,
     #: never a silent 0 (see :mod:`shapecalc.conventions`)
     tools = {}
+    #: a spec in which this kind appears (``"input 39x31x1 | conv 20 k4"``): the conformance test
+    #: (tests/test_kinds.py) checks every view of the kind on it
+    example = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -305,6 +273,7 @@ class Input(Layer):
     """The network's input: a feature map ``Input(H, W, C)`` or a vector ``Input(N)``."""
 
     kind = "input"
+    example = "input 39x31x1 | conv 20 k4"
     tools = C.NONE
 
     def to_torch(self, x, no_bias, T):
@@ -371,6 +340,9 @@ def _inexact(layer, a, x, pads, o):
 
 class _Windowed(Layer):
     """Shared machinery of every sliding-window layer: kernel, stride, padding, dilation, ceil mode."""
+
+    #: pools show their stride always ("maxpool 2×2/2"), convolutions only when it is not 1
+    shows_unit_stride = True
 
     def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
         self.kernel = _pair(kernel, "kernel", self.name)
@@ -446,7 +418,7 @@ class _Windowed(Layer):
 
     def _window_text(self):
         text = _kxk(self.kernel) if self.kernel[0] != self.kernel[1] else f"{self.kernel[0]}×{self.kernel[0]}"
-        if self.stride != (1, 1) or self.kind != "conv":
+        if self.stride != (1, 1) or self.shows_unit_stride:
             text += "/" + (str(self.stride[0]) if self.stride[0] == self.stride[1] else _kxk(self.stride))
         if self.padding == "same":
             text += ", same"
@@ -466,6 +438,8 @@ class Conv2d(_Windowed):
     """
 
     kind = "conv"
+    example = "input 39x31x1 | conv 20 k4 s2 p1"
+    shows_unit_stride = False
     fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
@@ -532,6 +506,8 @@ class SparseConv2d(Conv2d):
     """
 
     kind = "sparseconv"
+    shows_unit_stride = True  # "sparse conv 5×5/1", as LeNet-5's tables have always shown it
+    example = "input 14x14x6 | sparseconv table=[[0,1,2],[1,2,3],[3,4,5],[0,5]] k5"
     fields = ("table", "kernel", "stride", "padding", "bias")
 
     def __init__(self, table, kernel, stride=1, padding=0, bias=True, name=None):
@@ -624,6 +600,7 @@ class MaxPool2d(_Pool):
     """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1)``."""
 
     kind = "maxpool"
+    example = "input 13x11x8 | maxpool 3 2 ceil"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
     filler = float("-inf")
@@ -636,6 +613,7 @@ class AvgPool2d(_Pool):
     """Average pooling; ``count_include_pad`` (PyTorch's default True) changes values, not shapes or counts."""
 
     kind = "avgpool"
+    example = "input 13x11x8 | avgpool 3 2 p1"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
 
@@ -653,6 +631,7 @@ class Subsampling(_Pool):
     plus one trainable bias per map."""
 
     kind = "subsampling"
+    example = "input 28x28x6 | subsampling 2"
     fields = ("kernel", "stride")
     # realised as a depthwise convolution through F.conv2d, which ptflops does not patch; torchinfo sees a
     # module without "Conv" in its class name
@@ -695,6 +674,7 @@ class _Global(Layer):
 
 class GlobalAvgPool(_Global):
     kind = "gap"
+    example = "input 7x5x16 | gap"
     tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
     def to_torch(self, x, no_bias, T):
@@ -706,6 +686,7 @@ class GlobalAvgPool(_Global):
 
 class GlobalMaxPool(_Global):
     kind = "gmp"
+    example = "input 7x5x16 | gmp"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
     def to_torch(self, x, no_bias, T):
@@ -748,6 +729,7 @@ class _Adaptive(Layer):
 
 class AdaptiveAvgPool2d(_Adaptive):
     kind = "adaptiveavgpool"
+    example = "input 13x11x8 | adaptiveavgpool 6"
     tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
     def to_torch(self, x, no_bias, T):
@@ -756,6 +738,7 @@ class AdaptiveAvgPool2d(_Adaptive):
 
 class AdaptiveMaxPool2d(_Adaptive):
     kind = "adaptivemaxpool"
+    example = "input 13x11x8 | adaptivemaxpool [4,3]"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
     def to_torch(self, x, no_bias, T):
@@ -770,6 +753,7 @@ class Flatten(Layer):
     """H×W×C → a vector of H·W·C (PyTorch flattens C×H×W: the same count)."""
 
     kind = "flatten"
+    example = "input 5x4x3 | flatten | dense 10"
     tools = C.NONE
 
     def to_torch(self, x, no_bias, T):
@@ -786,6 +770,7 @@ class Linear(Layer):
     """Fully-connected (dense) layer: ``Linear(units, bias=True)`` on a vector."""
 
     kind = "dense"
+    example = "input 5x4x3 | flatten | dense 10"
     fields = ("units", "bias")
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
 
@@ -822,6 +807,7 @@ class RBF(Layer):
     ``w`` are fixed by hand (``trainable=False`` by default)."""
 
     kind = "rbf"
+    example = "input 84 | rbf 10"
     fields = ("units", "trainable")
     # the x·wᵀ matrix product: fvcore's matmul, ptflops' patched torch.mm
     tools = {"fvcore": C.macs, "ptflops": C.macs, "torchinfo": C.params_per_sample}
@@ -862,6 +848,7 @@ class BatchNorm(Layer):
     non-trainable buffers."""
 
     kind = "batchnorm"
+    example = "input 9x7x8 | batchnorm"
     fields = ("eps", "momentum", "affine")
     tools = {"fvcore": C.normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
 
@@ -901,6 +888,7 @@ class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (AlexNet, GoogLeNet)."""
 
     kind = "lrn"
+    example = "input 9x7x8 | lrn"
     fields = ("size", "alpha", "beta", "k")
     tools = {"fvcore": C.ZERO, "ptflops": C.lrn_ptflops, "torchinfo": C.ZERO}
 
@@ -924,6 +912,7 @@ class LocalResponseNorm(Layer):
 
 class Dropout(Layer):
     kind = "dropout"
+    example = "input 9x7x8 | dropout 0.3"
     fields = ("p",)
     tools = C.NONE
 
@@ -955,6 +944,7 @@ class _Activation(Layer):
 
 class ReLU(_Activation):
     kind = "relu"
+    example = "input 9x7x8 | relu"
     module = "ReLU"
     # the nn.ReLU hook and the F.relu it calls, both patched by ptflops
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_out, "torchinfo": C.ZERO}
@@ -962,6 +952,7 @@ class ReLU(_Activation):
 
 class Tanh(_Activation):
     kind = "tanh"
+    example = "input 9x7x8 | tanh"
     module = "Tanh"
     tools = C.NONE
 
@@ -970,18 +961,21 @@ class ScaledTanh(_Activation):
     """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind = "scaledtanh"
+    example = "input 9x7x8 | scaledtanh"
     module = "ScaledTanh"
     tools = C.NONE
 
 
 class Sigmoid(_Activation):
     kind = "sigmoid"
+    example = "input 9x7x8 | sigmoid"
     module = "Sigmoid"
     tools = C.NONE
 
 
 class Softmax(_Activation):
     kind = "softmax"
+    example = "input 10 | softmax"
     # F.softmax, patched by ptflops (nn.Softmax has no hook of its own)
     tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
 
@@ -991,6 +985,7 @@ class Softmax(_Activation):
 
 class Identity(Layer):
     kind = "identity"
+    example = "input 9x7x8 | identity"
     tools = C.NONE
 
     def to_torch(self, x, no_bias, T):
@@ -1002,6 +997,7 @@ class ChannelPadShortcut(Layer):
     ``channels``. No parameters."""
 
     kind = "padshortcut"
+    example = "input 9x7x8 | padshortcut 16 2"
     fields = ("channels", "stride")
     tools = C.NONE
 
@@ -1029,6 +1025,320 @@ class ChannelPadShortcut(Layer):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# the modern networks' kinds: depthwise and separable convolution, explicit padding, smooth activations,
+# group normalisation, stochastic depth, channel shuffle and split
+
+
+class DepthwiseConv2d(_Windowed):
+    """Depthwise convolution: every input channel convolved with its own ``multiplier`` kernels
+    (``DepthwiseConv2d(kernel, stride=1, padding=0, multiplier=1, dilation=1, bias=True)``; Keras'
+    DepthwiseConv2D, PyTorch's Conv2d with ``groups = C_in``). Output channels C · multiplier."""
+
+    kind = "dwconv"
+    example = "input 15x13x8 | dwconv 3 s2 p1 multiplier=2"
+    shows_unit_stride = False
+    fields = ("kernel", "stride", "padding", "multiplier", "dilation", "bias")
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
+
+    def __init__(self, kernel, stride=1, padding=0, multiplier=1, dilation=1, bias=True, name=None):
+        super().__init__(name)
+        self.multiplier = _positive_int(multiplier, "multiplier", name)
+        self.bias = _flag(bias, "bias", name)
+        self._set_window(kernel, stride, padding, dilation, False)
+
+    def config(self):
+        return Conv2d.config(self)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        h, w = self._spatial(x, ctx, path)
+        return (h, w, x[2] * self.multiplier)
+
+    def counts(self, x, y):
+        k0, k1 = self.kernel
+        return (
+            F.conv_weights(x[2], y[2], k0, k1, x[2]),  # W = F_h · F_w · C · M (one group per channel)
+            y[2] if self.bias else 0,  # one bias per output channel
+            0,
+            F.conv_macs(y[0], y[1], y[2], x[2], k0, k1, x[2]),  # MACs = H_out · W_out · C · M · F_h · F_w
+            y[0] * y[1] * y[2] if self.bias else 0,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        return T.padded_conv(T.nn.Conv2d, x[2], x[2] * self.multiplier, self, self.pads(x), x[2],
+                             self.bias and not no_bias)
+
+    def describe(self):
+        multiplier = f", ×{self.multiplier}" if self.multiplier != 1 else ""
+        return f"dwconv {self._window_text()}{multiplier}" + (", no bias" if not self.bias else "")
+
+
+class SeparableConv2d(_Windowed):
+    """Depthwise separable convolution in one layer (Keras' SeparableConv2D): a depthwise convolution
+    (``multiplier`` kernels per channel, no bias), then a 1×1 convolution to ``filters`` with the bias."""
+
+    kind = "sepconv"
+    example = "input 15x13x8 | sepconv 16 k3 same"
+    shows_unit_stride = False
+    fields = ("filters", "kernel", "stride", "padding", "multiplier", "dilation", "bias")
+    # realised as two Conv2d modules: every tool sees two convolutions
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
+
+    def __init__(self, filters, kernel, stride=1, padding=0, multiplier=1, dilation=1, bias=True, name=None):
+        super().__init__(name)
+        self.filters = _positive_int(filters, "filters", name)
+        self.multiplier = _positive_int(multiplier, "multiplier", name)
+        self.bias = _flag(bias, "bias", name)
+        self._set_window(kernel, stride, padding, dilation, False)
+
+    def config(self):
+        return Conv2d.config(self)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        h, w = self._spatial(x, ctx, path)
+        return (h, w, self.filters)
+
+    def counts(self, x, y):
+        k0, k1 = self.kernel
+        middle = x[2] * self.multiplier
+        return (
+            # W = F_h · F_w · C · M (depthwise) + C · M · K (pointwise)
+            F.conv_weights(x[2], middle, k0, k1, x[2]) + F.conv_weights(middle, self.filters, 1, 1),
+            self.filters if self.bias else 0,
+            0,
+            # MACs = H_out · W_out · (C · M · F_h · F_w + C · M · K)
+            F.conv_macs(y[0], y[1], middle, x[2], k0, k1, x[2]) + F.conv_macs(y[0], y[1], self.filters, middle, 1, 1),
+            y[0] * y[1] * y[2] if self.bias else 0,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        middle = x[2] * self.multiplier
+        depthwise = T.padded_conv(T.nn.Conv2d, x[2], middle, self, self.pads(x), x[2], False)
+        pointwise = T.nn.Conv2d(middle, self.filters, 1, bias=self.bias and not no_bias)
+        return T.nn.Sequential(depthwise, pointwise)
+
+    def describe(self):
+        multiplier = f", ×{self.multiplier}" if self.multiplier != 1 else ""
+        return f"sepconv {self._window_text()}{multiplier}, {self.filters}" + (", no bias" if not self.bias else "")
+
+
+def _sides(value, name):
+    """Padding ``P``, ``(P_h, P_w)`` or ``((top, bottom), (left, right))`` as the last form."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (tuple, list)) for v in value):
+        return (_pair(value[0], "padding", name, minimum=0), _pair(value[1], "padding", name, minimum=0))
+    h, w = _pair(value, "padding", name, minimum=0)
+    return ((h, h), (w, w))
+
+
+class ZeroPad2d(Layer):
+    """Explicit zero padding, asymmetric if need be: ``ZeroPad2d(((top, bottom), (left, right)))``, or
+    ``P`` / ``(P_h, P_w)`` for the same on both sides (Keras' ZeroPadding2D, PyTorch's ZeroPad2d)."""
+
+    kind = "zeropad"
+    example = "input 9x7x8 | zeropad [[0,1],[2,1]]"
+    fields = ("padding",)
+    tools = C.NONE
+
+    def __init__(self, padding=1, name=None):
+        super().__init__(name)
+        self.padding = _sides(padding, name)
+
+    def config(self):
+        (t, b), (l, r) = self.padding
+        return {"padding": t if t == b == l == r else (t, l) if (t, l) == (b, r) else self.padding}
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        (t, b), (l, r) = self.padding
+        # H + top + bottom, W + left + right
+        return (x[0] + t + b, x[1] + l + r, x[2])
+
+    def window(self, x):
+        # a 1×1 window that moves the field's start by the padding before it
+        return ((1, 1, self.padding[0][0]), (1, 1, self.padding[1][0]))
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.ZeroPad2d(T.pad_arg(self.padding))
+
+    def describe(self):
+        return f"zeropad {_pad_text(self.padding)}"
+
+
+class ReLU6(_Activation):
+    """min(max(x, 0), 6) (MobileNets). Its kind is a word without the final digit (unnamed layers are
+    numbered after their kind); the spec also reads ``relu6``."""
+
+    kind = "relusix"
+    example = "input 9x7x8 | relu6"
+    module = "ReLU6"
+    # ptflops' hook on nn.ReLU6 (its forward calls F.hardtanh, which is not patched)
+    tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
+
+    def describe(self):
+        return "relu6"
+
+
+class Hardswish(_Activation):
+    """x · ReLU6(x + 3) / 6 (MobileNetV3)."""
+
+    kind = "hardswish"
+    example = "input 9x7x8 | hardswish"
+    module = "Hardswish"
+    tools = C.NONE
+
+
+class Hardsigmoid(_Activation):
+    """ReLU6(x + 3) / 6 (MobileNetV3's squeeze-excitation gate)."""
+
+    kind = "hardsigmoid"
+    example = "input 9x7x8 | hardsigmoid"
+    module = "Hardsigmoid"
+    tools = C.NONE
+
+
+class SiLU(_Activation):
+    """x · σ(x), also called swish (EfficientNet)."""
+
+    kind = "silu"
+    example = "input 9x7x8 | silu"
+    module = "SiLU"
+    # ptflops patches F.silu (one count per output element) and has no hook for nn.SiLU
+    tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
+
+
+class GELU(_Activation):
+    """x · Φ(x) (ViT, ConvNeXt)."""
+
+    kind = "gelu"
+    example = "input 9x7x8 | gelu"
+    module = "GELU"
+    # ptflops: the nn.GELU hook and the patched F.gelu it calls
+    tools = {"fvcore": C.ZERO, "ptflops": C.twice_out, "torchinfo": C.ZERO}
+
+
+class GroupNorm(Layer):
+    """Group normalisation: the channels in ``groups`` groups, normalised per sample; γ and β per channel
+    when ``affine``, no running statistics."""
+
+    kind = "groupnorm"
+    example = "input 9x7x8 | groupnorm 4"
+    fields = ("groups", "eps", "affine")
+    tools = {"fvcore": C.group_normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
+
+    def __init__(self, groups, eps=1e-5, affine=True, name=None):
+        super().__init__(name)
+        self.groups = _positive_int(groups, "groups", name)
+        self.eps = _number(eps, "eps", name, positive=True)
+        self.affine = _flag(affine, "affine", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        _require_numeric_channels(x, path, self.kind)
+        if x[2] % self.groups:
+            raise ShapeError(f"groups {self.groups} must divide the {x[2]} channels (remainder {x[2] % self.groups})",
+                             path)
+        return x
+
+    def counts(self, x, y):
+        # γ and β, one each per channel when affine
+        affine = x[2] if self.affine else 0
+        return (affine, affine, 0, 0, 0)
+
+    def to_torch(self, x, no_bias, T):
+        norm = T.nn.GroupNorm(self.groups, x[2], eps=self.eps, affine=self.affine)
+        if no_bias and self.affine:
+            norm.register_parameter("bias", None)
+        return norm
+
+    def describe(self):
+        return f"groupnorm {self.groups}"
+
+
+class StochasticDepth(Layer):
+    """Stochastic depth (Huang et al. 2016): in training, drops the whole residual branch with probability
+    ``p`` (``mode="row"``: per sample; ``"batch"``: for the batch); at inference the identity. No
+    parameters, no arithmetic."""
+
+    kind = "stochasticdepth"
+    example = "input 9x7x8 | residual( conv 8 k3 p1 | stochasticdepth 0.2 )"
+    fields = ("p", "mode")
+    tools = C.NONE
+
+    def __init__(self, p=0.0, mode="row", name=None):
+        super().__init__(name)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ConfigError(f"drop probability must be in [0, 1], received {p!r}", name)
+        if mode not in ("row", "batch"):
+            raise ConfigError(f"mode must be 'row' or 'batch', received {mode!r}", name)
+        self.p, self.mode = p, mode
+
+    def to_torch(self, x, no_bias, T):
+        return T.StochasticDepth(self.p, self.mode)
+
+    def describe(self):
+        return f"stochastic depth {self.p}"
+
+
+class ChannelShuffle(Layer):
+    """ShuffleNet's channel shuffle: C = g · n channels read as g × n, transposed to n × g. No parameters."""
+
+    kind = "shuffle"
+    example = "input 9x7x8 | shuffle 4"
+    fields = ("groups",)
+    tools = C.NONE
+
+    def __init__(self, groups, name=None):
+        super().__init__(name)
+        self.groups = _positive_int(groups, "groups", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        _require_numeric_channels(x, path, self.kind)
+        if x[2] % self.groups:
+            raise ShapeError(f"groups {self.groups} must divide the {x[2]} channels (remainder {x[2] % self.groups})",
+                             path)
+        return x
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.ChannelShuffle(self.groups)
+
+    def describe(self):
+        return f"channel shuffle {self.groups}"
+
+
+class Chunk(Layer):
+    """Part ``index`` (0-based) of the channels split into ``parts`` equal parts (``torch.chunk`` on the
+    channels; ShuffleNetV2's split). No parameters."""
+
+    kind = "chunk"
+    example = "input 9x7x8 | branches( chunk 2 index=0 ; chunk 2 index=1 | conv 4 k1 ) concat post( shuffle 2 )"
+    fields = ("parts", "index")
+    tools = C.NONE
+
+    def __init__(self, parts, index, name=None):
+        super().__init__(name)
+        self.parts = _positive_int(parts, "parts", name)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self.parts:
+            raise ConfigError(f"index must be a whole number from 0 to {self.parts - 1}, received {index!r}", name)
+        self.index = index
+
+    def infer(self, x, ctx, path):
+        _require_numeric_channels(x, path, self.kind)
+        if x[-1] % self.parts:
+            raise ShapeError(f"{self.parts} parts must divide the {x[-1]} channels (remainder {x[-1] % self.parts})",
+                             path)
+        # C / parts channels
+        return tuple(x[:-1]) + (x[-1] // self.parts,)
+
+    def to_torch(self, x, no_bias, T):
+        return T.Chunk(self.parts, self.index)
+
+    def describe(self):
+        return f"chunk {self.index + 1} of {self.parts}"
+
+
+# ---------------------------------------------------------------------------------------------------------
 # merges
 
 
@@ -1036,6 +1346,7 @@ class Concat(Layer):
     """Channel concatenation: spatial sizes must match; channels add up."""
 
     kind = "concat"
+    example = "input 9x7x8 | branches( conv 4 k1 ; maxpool 3 1 p1 ) concat"
     merges = True
     tools = C.NONE
 
@@ -1069,6 +1380,7 @@ class Add(Layer):
     """Element-wise sum (residual connections): shapes must match."""
 
     kind = "add"
+    example = "input 9x7x8 | residual( conv 8 k3 p1 | relu )"
     merges = True
     tools = C.NONE
 
@@ -1088,6 +1400,42 @@ class Add(Layer):
 def _add_mismatch(first, x, i):
     # (a function, not a method: the hot path passes it without a look-up through the class)
     return f"add expects equal shapes; input 1 is {format_shape(first)}, input {i} is {format_shape(x)}"
+
+
+class Multiply(Layer):
+    """Element-wise product with broadcasting: each axis equal, or 1 in one of the inputs (a 1×1×C
+    squeeze-excitation gate scales an H×W×C map). No parameters; its multiplications are not MACs."""
+
+    kind = "mul"
+    example = "input 9x7x8 | residual( gap keepdims=on | conv 2 k1 | relu | conv 8 k1 | sigmoid ) mul"
+    merges = True
+    tools = C.NONE
+
+    def merge(self, inputs, ctx, path):
+        out = tuple(inputs[0])
+        for i in range(1, len(inputs)):
+            x = tuple(inputs[i])
+            if len(x) != len(out):
+                raise ShapeError(_mul_mismatch(out, x, i + 1), path)
+            sizes = []
+            for a, b in zip(out, x):
+                if a is b or (isinstance(b, int) and b == 1):
+                    sizes.append(a)
+                elif isinstance(a, int) and a == 1:
+                    sizes.append(b)
+                else:
+                    ctx.equal((a,), (b,), _mul_mismatch, path, out, x, i + 1)
+                    sizes.append(a)
+            out = tuple(sizes)
+        return out
+
+    def to_torch(self, x, no_bias, T):
+        return T.Multiply()
+
+
+def _mul_mismatch(first, x, i):
+    return (f"mul expects shapes that broadcast (each size equal, or 1); input 1 is {format_shape(first)}, "
+            f"input {i} is {format_shape(x)}")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1150,12 +1498,29 @@ class Sequential(Composite):
         return self.layers[0].describe() + (f" + {more} more" if more else "")
 
 
+_MERGES = {"concat": lambda: Concat(), "add": lambda: Add(), "mul": lambda: Multiply()}
+
+
+def _merge_layer(merge, name):
+    """A merge given as "concat", "add", "mul" or a merge layer."""
+    if isinstance(merge, str) and merge in _MERGES:
+        return _MERGES[merge]()
+    if isinstance(merge, Layer) and merge.merges:
+        return merge
+    raise ConfigError(f"merge must be one of {', '.join(repr(m) for m in _MERGES)}, received {merge!r}", name)
+
+
+def _post(post, name):
+    return _layers(post if isinstance(post, (list, tuple)) else [post], name)
+
+
 class Branches(Composite):
-    """Parallel branches on the same input, merged by ``Concat`` (default) or ``Add``."""
+    """Parallel branches on the same input, merged by ``Concat`` (default), ``Add`` or ``Multiply``;
+    ``post`` lists the layers after the merge (ShuffleNet's channel shuffle)."""
 
     kind = "branches"
 
-    def __init__(self, *branches, merge="concat", name=None):
+    def __init__(self, *branches, merge="concat", post=(), name=None):
         super().__init__(name)
         if len(branches) == 1 and isinstance(branches[0], (list, tuple)) and all(
             isinstance(b, (list, tuple, Layer, Composite)) for b in branches[0]
@@ -1165,35 +1530,36 @@ class Branches(Composite):
             raise ConfigError(f"branches need at least 2 branches, received {len(branches)}", name)
         self.branches = [b if isinstance(b, Sequential) else Sequential(*(b if isinstance(b, (list, tuple)) else [b]))
                          for b in branches]
-        if isinstance(merge, str):
-            if merge not in ("concat", "add"):
-                raise ConfigError(f"merge must be 'concat' or 'add', received {merge!r}", name)
-            merge = Concat() if merge == "concat" else Add()
-        if not isinstance(merge, (Concat, Add)):
-            raise ConfigError(f"merge must be 'concat' or 'add', received {merge!r}", name)
-        self.merge = merge
+        self.merge = _merge_layer(merge, name)
+        self.post = _post(post, name)
 
     def describe(self):
         return f"{len(self.branches)} branches → {self.merge.kind}"
 
 
 class Residual(Composite):
-    """``post(body(x) + shortcut(x))``: a residual block. ``shortcut=None`` is the identity; give a
+    """``post(merge(body(x), shortcut(x)))``: a residual block. ``shortcut=None`` is the identity; give a
     1×1 projection (``Sequential(Conv2d(C, 1, stride), BatchNorm())``) or a ``ChannelPadShortcut`` where the
-    shape changes. ``post`` lists the layers after the sum (usually ``[ReLU()]``)."""
+    shape changes. ``merge``: "add" (default), "mul" (a squeeze-excitation gate: the body's 1×1×C output
+    scales the input) or "concat" (DenseNet: the body's new channels beside the input's). ``post`` lists the
+    layers after the merge (usually ``[ReLU()]``)."""
 
     kind = "residual"
 
-    def __init__(self, body, shortcut=None, post=(), name=None):
+    def __init__(self, body, shortcut=None, post=(), merge="add", name=None):
         super().__init__(name)
         self.body = body if isinstance(body, Sequential) else Sequential(*(body if isinstance(body, (list, tuple)) else [body]))
         if shortcut is not None and not isinstance(shortcut, Sequential):
             shortcut = Sequential(*(shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]))
         self.shortcut = shortcut
-        self.post = _layers(post if isinstance(post, (list, tuple)) else [post], name)
-        self.merge = Add()
+        self.post = _post(post, name)
+        self.merge = _merge_layer(merge, name)
 
     def describe(self):
+        if self.merge.kind == "mul":
+            return "gate"
+        if self.merge.kind == "concat":
+            return "dense (concat)"
         return "residual" + (" (projection)" if self.shortcut is not None else "")
 
 
@@ -1237,3 +1603,8 @@ class Network(Sequential):
 
     def __repr__(self):
         return f"Network({self.title!r}, {len(self.layers)} layers, input {format_shape(self.input_shape)})"
+
+
+#: every public layer class (aliases such as ``Dense`` included) and the registry
+__all__ = ["KINDS"] + [name for name, obj in list(globals().items())
+                       if not name.startswith("_") and isinstance(obj, type) and issubclass(obj, (Layer, Composite))]

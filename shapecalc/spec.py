@@ -85,9 +85,15 @@ ALIASES = {
     "maxpool2d": "maxpool", "avg": "avgpool", "avgpool2d": "avgpool", "subsample": "subsampling",
     "globalavgpool": "gap", "globalmaxpool": "gmp", "linear": "dense", "fc": "dense",
     "bn": "batchnorm", "batchnorm2d": "batchnorm", "norm": "lrn", "drop": "dropout",
+    "relu6": "relusix", "swish": "silu", "depthwise": "dwconv", "depthwiseconv2d": "dwconv",
+    "separable": "sepconv", "separableconv2d": "sepconv", "zeropadding2d": "zeropad", "zeropad2d": "zeropad",
+    "channelshuffle": "shuffle", "droppath": "stochasticdepth", "multiply": "mul",
 }
 
 COMPOSITES = ("branches", "residual", "block", "side")
+#: the words that name a merge after ``branches( … )`` or ``residual( … )``
+MERGES = ("concat", "add", "mul")
+
 #: deeper nesting is refused (as a SpecError, before Python's recursion limit is reached)
 MAX_NESTING = 50
 _COMPOSITE_ALIASES = {"sidehead": "side", "sequential": "block", "group": "block", "res": "residual"}
@@ -553,8 +559,11 @@ class _Parser:
                         shortcut = self.group("shortcut")
                     else:
                         post = self.group("post")
+                merge = "add"
+                if self.peek().type == "word" and self.peek().text.lower() in MERGES:
+                    merge = self.take().text.lower()
                 return L.Residual(_unwrap(body), shortcut=None if shortcut is None else _unwrap(shortcut),
-                                  post=post, name=name)
+                                  post=post, merge=merge, name=name)
             # branches
             self.expect("(", "'(' after branches")
             branches = [self.sequence()]
@@ -564,25 +573,29 @@ class _Parser:
             self.expect(")", "')' or ';'")
             merge = "concat"
             mtok = self.peek()
-            if (mtok.type == "word" and mtok.text.lower() in ("concat", "add")) or (
+            if (mtok.type == "word" and mtok.text.lower() in MERGES) or (
                     mtok.type in ("word", "str") and self.peek(1).type == ":"):
                 merge_name = None
                 if self.peek(1).type == ":":
                     ntok = self.take()
                     merge_name = ntok.text if ntok.type == "word" else _unquote(ntok, self.src)
                     self.take()
-                    mtok = self.expect("word", "concat or add after the merge's name")
+                    mtok = self.expect("word", "concat, add or mul after the merge's name")
                 else:
                     self.take()
-                if mtok.text.lower() not in ("concat", "add"):
-                    raise self.src.error("branches merge with concat or add", mtok)
-                merge = L.Concat(name=merge_name) if mtok.text.lower() == "concat" else L.Add(name=merge_name)
+                if mtok.text.lower() not in MERGES:
+                    raise self.src.error("branches merge with concat, add or mul", mtok)
+                merge = L.KINDS[mtok.text.lower()](name=merge_name)
+            post = []
+            if self.peek().type == "word" and self.peek().text.lower() == "post" and self.peek(1).type == "(":
+                self.take()
+                post = self.group("post")
             if len(branches) < 2:
                 raise self.src.error("branches( ... ) needs at least 2 branches separated by ';'", tok)
             for b, items in enumerate(branches, 1):
                 if not items:
                     raise self.src.error(f"branch {b} is empty", tok)
-            return L.Branches(*[_unwrap(b) for b in branches], merge=merge, name=name)
+            return L.Branches(*[_unwrap(b) for b in branches], merge=merge, post=post, name=name)
         except ConfigError as exc:
             raise self.src.error(f"{word}: {exc.detail}", tok) from None
 
@@ -759,13 +772,15 @@ def _structured_layer(item, where):
             post = _structured_layers(item.pop("post", []), f"{where}.post")
             if shortcut is not None:
                 shortcut = _unwrap(_structured_layers(shortcut, f"{where}.shortcut"))
-            return L.Residual(_unwrap(body), shortcut=shortcut, post=post, name=name)
+            return L.Residual(_unwrap(body), shortcut=shortcut, post=post, merge=item.pop("merge", "add"), name=name)
         if kind == "branches":
             branches = item.pop("branches", [])
             if not isinstance(branches, list):
                 raise SpecError("branches = [[...], [...]] lists the branches", where)
+            post = _structured_layers(item.pop("post", []), f"{where}.post")
             return L.Branches(*[_unwrap(_structured_layers(b, f"{where}.branches[{j}]"))
-                                for j, b in enumerate(branches)], merge=item.pop("merge", "concat"), name=name)
+                                for j, b in enumerate(branches)], merge=item.pop("merge", "concat"), post=post,
+                              name=name)
         if kind not in KINDS:
             from .suggest import closest
 
@@ -953,7 +968,11 @@ def _item_lines(item, indent):
             lines.extend(body)
         merge = item.merge
         tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind
-        lines.append(f"{pad}) {tail}")
+        if item.post:
+            lines.append(f"{pad}) {tail} post(")
+            lines.extend(_block_lines(item.post, indent + 1))
+            tail = ""
+        lines.append(f"{pad}) {tail}".rstrip())
         return lines
     if isinstance(item, L.Residual):
         lines = [f"{pad}{named}residual("] + _block_lines(_branch_items(item.body), indent + 1)
@@ -963,7 +982,7 @@ def _item_lines(item, indent):
         if item.post:
             lines.append(f"{pad}) post(")
             lines.extend(_block_lines(item.post, indent + 1))
-        lines.append(f"{pad})")
+        lines.append(f"{pad})" + ("" if item.merge.kind == "add" else f" {item.merge.kind}"))
         return lines
     if isinstance(item, L.SideHead):
         weight = f" loss_weight={_format_value(item.loss_weight)}" if item.loss_weight is not None else ""

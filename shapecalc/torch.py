@@ -102,7 +102,10 @@ def _classes():
         def forward(self, x):
             outs = [m(x) for _, m in self.named("branch")]
             (_, merge), = self.named("merge")
-            return merge(*outs)
+            y = merge(*outs)
+            for _, m in self.named("post"):
+                y = m(y)
+            return y
 
     class ResidualBlock(Block):
         def forward(self, x):
@@ -244,6 +247,38 @@ def _classes():
         def forward(self, *xs):
             return torch.cat(xs, 1)
 
+    class Multiply(nn.Module):
+        def forward(self, *xs):
+            y = xs[0]
+            for x in xs[1:]:
+                y = y * x
+            return y
+
+    class Chunk(nn.Module):
+        """Part ``index`` of the channels split in ``parts`` (``torch.chunk``)."""
+
+        def __init__(self, parts, index):
+            super().__init__()
+            self.parts, self.index = parts, index
+
+        def forward(self, x):
+            return x.chunk(self.parts, 1)[self.index]
+
+    class StochasticDepth(nn.Module):
+        """Drops the input per sample ("row") or for the batch with probability ``p`` in training (the
+        survivors scaled by 1/(1 − p)); the identity in eval mode."""
+
+        def __init__(self, p, mode):
+            super().__init__()
+            self.p, self.mode = p, mode
+
+        def forward(self, x):
+            if not self.training or self.p == 0:
+                return x
+            size = (x.shape[0],) + (1,) * (x.dim() - 1) if self.mode == "row" else (1,) * x.dim()
+            keep = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1 - self.p)
+            return x * keep / (1 - self.p) if self.p < 1 else x * keep
+
     class Add(nn.Module):
         def forward(self, *xs):
             y = xs[0]
@@ -266,7 +301,8 @@ def _classes():
         torch=torch, nn=nn, Fn=Fn, SideHeadState=SideHeadState, Block=Block, SequentialBlock=SequentialBlock,
         BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
         Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
-        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, padded_conv=padded_conv,
+        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk,
+        StochasticDepth=StochasticDepth, padded_conv=padded_conv,
         pad_arg=_pad_arg,
     )
     _CLASSES["T"] = T
@@ -312,8 +348,11 @@ def _build(rows, title, no_bias):
         layer = row.layer
         if isinstance(layer, Branches):
             block = K.BranchesBlock(row.kind, row.path)
+            role = "branch"
             for child in children.get(row.path, []):
-                block.put(child.name, node(child), "merge" if child.layer is layer.merge else "branch")
+                # the branches, the merge, the layers after it
+                role = "merge" if child.layer is layer.merge else "post" if role != "branch" else role
+                block.put(child.name, node(child), role)
         elif isinstance(layer, Residual):
             block = K.ResidualBlock(row.kind, row.path)
             # the rows in walk order: the body's (its layers, or one named block), the shortcut, the sum,

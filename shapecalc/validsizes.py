@@ -183,7 +183,8 @@ class _Scan:
         if isinstance(node, Branches):
             outs = [self.sequence(b.layers, prefix + (b.name or f"branch{i}"), x, False)
                     for i, b in enumerate(node.branches, 1)]
-            return node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
+            y = node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
+            return self.sequence(node.post, path, y, False) if node.post else y
         if isinstance(node, Residual):
             from .analysis import _residual_names
 

@@ -112,6 +112,22 @@ EXAMPLES = {
     "softmax": ("flatten | softmax", (8 * 8 * 3,)),
     "identity": ("identity", (8, 8, 3)),
     "padshortcut": ("padshortcut 6 stride=2", (4, 4, 6)),
+    # (8 + 2·1 − 3)//2 + 1 = 4; 3 channels × multiplier 2
+    "dwconv": ("dwconv 3 s2 p1 multiplier=2", (4, 4, 3 * 2)),
+    # "same": ⌈8 / 1⌉ = 8
+    "sepconv": ("sepconv 5 k3 same", (8, 8, 5)),
+    # 8 + 0 + 1, 8 + 2 + 1
+    "zeropad": ("zeropad [[0, 1], [2, 1]]", (8 + 0 + 1, 8 + 2 + 1, 3)),
+    "relusix": ("relu6", (8, 8, 3)),
+    "hardswish": ("hardswish", (8, 8, 3)),
+    "hardsigmoid": ("hardsigmoid", (8, 8, 3)),
+    "silu": ("swish", (8, 8, 3)),
+    "gelu": ("gelu", (8, 8, 3)),
+    "groupnorm": ("conv 4 k1 | groupnorm 2", (8, 8, 4)),
+    "stochasticdepth": ("stochasticdepth 0.1", (8, 8, 3)),
+    "shuffle": ("conv 6 k1 | shuffle 3", (8, 8, 6)),
+    # 6 channels in 2 parts: 3
+    "chunk": ("conv 6 k1 | chunk 2 1", (8, 8, 6 // 2)),
 }
 
 
