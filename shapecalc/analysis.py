@@ -272,6 +272,26 @@ def _residual_names(node, prefix=""):
     return names, short, merge, ()
 
 
+def _branch_names(node):
+    """The rows of a Branches block's branches: their names, or branch1, branch2 …"""
+    return [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
+
+
+def _flat_names(node, prefix=""):
+    """Names for the rows of a flat Branches block: ``(names per branch, post names)``, numbered together
+    (conv1, conv2 in the first branch, conv3 in the second …) so that they are unique in the block."""
+    sizes = [len(b.layers) for b in node.branches]
+    names = _child_names([layer for b in node.branches for layer in b.layers] + list(node.post), prefix)
+    merge = node.merge.name or node.merge.kind
+    if merge in names:
+        raise ConfigError(f"two parts of the same branches block are both named {merge!r}", prefix + merge)
+    out, start = [], 0
+    for n in sizes:
+        out.append(names[start:start + n])
+        start += n
+    return out, names[start:]
+
+
 class _Walker:
     def __init__(self, ctx, batch, no_bias):
         self.ctx = ctx
@@ -375,16 +395,23 @@ class _Walker:
             if node.post:
                 y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
         elif isinstance(node, Branches):
-            names = [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
             outs, fields = [], []
-            for name, branch in zip(names, node.branches):
-                y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
-                outs.append(y)
-                fields.append(r)
+            if node.flat:
+                branch_names, post_names = _flat_names(node, prefix)
+                for names, branch in zip(branch_names, node.branches):
+                    y, r = self.sequence(branch.layers, prefix, depth + 1, x, rf, names)
+                    outs.append(y)
+                    fields.append(r)
+            else:
+                post_names = None
+                for name, branch in zip(_branch_names(node), node.branches):
+                    y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
+                    outs.append(y)
+                    fields.append(r)
             y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
             rf = self.rows[-1].rf
             if node.post:
-                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf)
+                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
         elif side:
             self.side += 1
             self.sequence(node.body.layers, prefix, depth + 1, x, rf)

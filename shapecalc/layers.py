@@ -1516,12 +1516,17 @@ def _post(post, name):
 
 class Branches(Composite):
     """Parallel branches on the same input, merged by ``Concat`` (default), ``Add`` or ``Multiply``;
-    ``post`` lists the layers after the merge (ShuffleNet's channel shuffle)."""
+    ``post`` lists the layers after the merge (ShuffleNet's channel shuffle). With ``flat=True`` the
+    branches are no blocks of their own: their layers (named uniquely across the branches; an empty branch
+    is the identity) are rows of this block."""
 
     kind = "branches"
 
-    def __init__(self, *branches, merge="concat", post=(), name=None):
+    def __init__(self, *branches, merge="concat", post=(), flat=False, name=None):
         super().__init__(name)
+        #: the branches' layers are rows of this block itself (``inc.branch5x5_1``), as torchvision's
+        #: Inception v3 or SqueezeNet's Fire keep them, not of a block per branch (``inc.branch2.conv1``)
+        self.flat = _flag(flat, "flat", name)
         if len(branches) == 1 and isinstance(branches[0], (list, tuple)) and all(
             isinstance(b, (list, tuple, Layer, Composite)) for b in branches[0]
         ) and any(isinstance(b, (list, tuple)) for b in branches[0]):
@@ -1532,6 +1537,8 @@ class Branches(Composite):
                          for b in branches]
         self.merge = _merge_layer(merge, name)
         self.post = _post(post, name)
+        if self.flat and any(b.name for b in self.branches):
+            raise ConfigError("the branches of a flat block have no names of their own (name their layers)", name)
 
     def describe(self):
         return f"{len(self.branches)} branches → {self.merge.kind}"

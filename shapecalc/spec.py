@@ -586,6 +586,9 @@ class _Parser:
                 if mtok.text.lower() not in MERGES:
                     raise self.src.error("branches merge with concat, add or mul", mtok)
                 merge = L.KINDS[mtok.text.lower()](name=merge_name)
+            flat = self.peek().type == "word" and self.peek().text.lower() == "flat"
+            if flat:
+                self.take()
             post = []
             if self.peek().type == "word" and self.peek().text.lower() == "post" and self.peek(1).type == "(":
                 self.take()
@@ -593,9 +596,10 @@ class _Parser:
             if len(branches) < 2:
                 raise self.src.error("branches( ... ) needs at least 2 branches separated by ';'", tok)
             for b, items in enumerate(branches, 1):
-                if not items:
-                    raise self.src.error(f"branch {b} is empty", tok)
-            return L.Branches(*[_unwrap(b) for b in branches], merge=merge, post=post, name=name)
+                if not items and not flat:
+                    raise self.src.error(f"branch {b} is empty (an identity branch: write identity)", tok)
+            return L.Branches(*[L.Sequential(*b) if flat else _unwrap(b) for b in branches], merge=merge, post=post,
+                              flat=flat, name=name)
         except ConfigError as exc:
             raise self.src.error(f"{word}: {exc.detail}", tok) from None
 
@@ -778,9 +782,10 @@ def _structured_layer(item, where):
             if not isinstance(branches, list):
                 raise SpecError("branches = [[...], [...]] lists the branches", where)
             post = _structured_layers(item.pop("post", []), f"{where}.post")
-            return L.Branches(*[_unwrap(_structured_layers(b, f"{where}.branches[{j}]"))
-                                for j, b in enumerate(branches)], merge=item.pop("merge", "concat"), post=post,
-                              name=name)
+            flat = item.pop("flat", False)
+            parts = [_structured_layers(b, f"{where}.branches[{j}]") for j, b in enumerate(branches)]
+            return L.Branches(*[L.Sequential(*p) if flat is True else _unwrap(p) for p in parts],
+                              merge=item.pop("merge", "concat"), post=post, flat=flat, name=name)
         if kind not in KINDS:
             from .suggest import closest
 
@@ -962,12 +967,13 @@ def _item_lines(item, indent):
     if isinstance(item, L.Branches):
         lines = [f"{pad}{named}branches("]
         for b, branch in enumerate(item.branches):
-            body = _block_lines(_branch_items(branch), indent + 1)
+            body = _block_lines(branch.layers if item.flat else _branch_items(branch), indent + 1)
             if b:
-                body[0] = pad + ";" + body[0][len(pad) + 1:]
+                # (an empty branch of a flat block: the ';' alone)
+                body = [pad + ";" + body[0][len(pad) + 1:]] + body[1:] if body else [pad + ";"]
             lines.extend(body)
         merge = item.merge
-        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind
+        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind + (" flat" if item.flat else "")
         if item.post:
             lines.append(f"{pad}) {tail} post(")
             lines.extend(_block_lines(item.post, indent + 1))

@@ -99,8 +99,21 @@ def _classes():
             return x
 
     class BranchesBlock(Block):
+        """Branches, each one module (role "branch"), or, in a flat block, the layers of branch i directly
+        (role i; a branch without layers is the identity)."""
+
+        branch_count = 0
+
         def forward(self, x):
-            outs = [m(x) for _, m in self.named("branch")]
+            if self.branch_count:
+                outs = []
+                for i in range(self.branch_count):
+                    y = x
+                    for _, m in self.named(i):
+                        y = m(y)
+                    outs.append(y)
+            else:
+                outs = [m(x) for _, m in self.named("branch")]
             (_, merge), = self.named("merge")
             y = merge(*outs)
             for _, m in self.named("post"):
@@ -348,10 +361,18 @@ def _build(rows, title, no_bias):
         layer = row.layer
         if isinstance(layer, Branches):
             block = K.BranchesBlock(row.kind, row.path)
+            # a flat block's rows are its branches' layers: each goes with its branch's index
+            owner = {id(part): i for i, b in enumerate(layer.branches) for part in b.layers} if layer.flat else {}
+            block.branch_count = len(layer.branches) if layer.flat else 0
             role = "branch"
             for child in children.get(row.path, []):
                 # the branches, the merge, the layers after it
-                role = "merge" if child.layer is layer.merge else "post" if role != "branch" else role
+                if child.layer is layer.merge:
+                    role = "merge"
+                elif role in ("merge", "post"):
+                    role = "post"
+                elif layer.flat:
+                    role = owner[id(child.layer)]
                 block.put(child.name, node(child), role)
         elif isinstance(layer, Residual):
             block = K.ResidualBlock(row.kind, row.path)

@@ -181,10 +181,18 @@ class _Scan:
             return node.infer(x, self.ctx, path)
         prefix = path + "."
         if isinstance(node, Branches):
-            outs = [self.sequence(b.layers, prefix + (b.name or f"branch{i}"), x, False)
-                    for i, b in enumerate(node.branches, 1)]
+            from .analysis import _branch_names, _flat_names
+
+            if node.flat:
+                branch_names, post_names = _flat_names(node, prefix)
+                outs = [self.sequence(b.layers, path, x, False, names)
+                        for names, b in zip(branch_names, node.branches)]
+            else:
+                post_names = None
+                outs = [self.sequence(b.layers, prefix + name, x, False)
+                        for name, b in zip(_branch_names(node), node.branches)]
             y = node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
-            return self.sequence(node.post, path, y, False) if node.post else y
+            return self.sequence(node.post, path, y, False, post_names) if node.post else y
         if isinstance(node, Residual):
             from .analysis import _residual_names
 

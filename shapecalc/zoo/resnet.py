@@ -10,8 +10,8 @@ block's body layers are rows of the block itself.
 from ..errors import ConfigError
 from . import TORCHVISION
 from ..layers import (
-    BatchNorm, ChannelPadShortcut, Conv2d, Flatten, GlobalAvgPool, Linear, MaxPool2d, Network, ReLU,
-    Residual, Sequential, Softmax,
+    AdaptiveAvgPool2d, BatchNorm, ChannelPadShortcut, Conv2d, Flatten, GlobalAvgPool, Linear, MaxPool2d, Network,
+    ReLU, Residual, Sequential, Softmax,
 )
 
 SOURCE_2015 = "He, Zhang, Ren, Sun 2015, arXiv:1512.03385, Table 1 and sections 3.3/4.1"
@@ -49,22 +49,26 @@ def _shortcut(option, in_channels, out_channels, stride, preact):
     return Sequential(*layers, name="downsample")
 
 
-def _convs(kind, width, stride, v1):
-    """The (filters, kernel, stride, padding) of a block's convolutions."""
+def _convs(kind, width, stride, v1, groups=1, width_per_group=64):
+    """The (filters, kernel, stride, padding, groups) of a block's convolutions. ResNeXt and Wide ResNet
+    (torchvision) widen the bottleneck's inner convolutions to ``width · width_per_group / 64 · groups``
+    and group the 3×3."""
     if kind == "basic":
-        return [(width, 3, stride, 1), (width, 3, 1, 1)]
+        return [(width, 3, stride, 1, 1), (width, 3, 1, 1, 1)]
     # v1 (paper): stride on the first 1×1; v1.5 (torchvision): stride on the 3×3
     first, middle = (stride, 1) if v1 else (1, stride)
-    return [(width, 1, first, 0), (width, 3, middle, 1), (4 * width, 1, 1, 0)]
+    inner = width * width_per_group // 64 * groups
+    return [(inner, 1, first, 0, 1), (inner, 3, middle, 1, groups), (4 * width, 1, 1, 0, 1)]
 
 
-def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False, name=None):
+def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False, name=None, groups=1,
+          width_per_group=64):
     """One residual block: post-activation (conv-BN-ReLU …, add, ReLU) or full pre-activation
     (BN-ReLU-conv …, add)."""
     body = []
-    convs = _convs(kind, width, stride, v1)
-    for i, (filters, kernel, s, pad) in enumerate(convs, 1):
-        conv = Conv2d(filters, kernel, s, pad, bias=False, name=f"conv{i}")
+    convs = _convs(kind, width, stride, v1, groups, width_per_group)
+    for i, (filters, kernel, s, pad, g) in enumerate(convs, 1):
+        conv = Conv2d(filters, kernel, s, pad, groups=g, bias=False, name=f"conv{i}")
         if preact:
             body += [BatchNorm(name=f"bn{i}"), ReLU(name=f"relu{i}"), conv]
         else:
@@ -77,8 +81,9 @@ def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False,
                     post=[] if preact else [ReLU(name="relu")], name=name)
 
 
-def resnet_layers(depth, shortcut="B", v1=True, preact=False):
-    """The layers of a ResNet of ``depth`` (18, 34, 50, 101, 152) at 224×224."""
+def resnet_layers(depth, shortcut="B", v1=True, preact=False, groups=1, width_per_group=64):
+    """The layers of a ResNet of ``depth`` (18, 34, 50, 101, 152) at 224×224; v1.5 (``v1=False``) is
+    torchvision's, with its ``AdaptiveAvgPool2d((1, 1))`` (a 1×1×C map, flattened in its forward)."""
     _check_shortcut(shortcut)
     kind, counts = DEPTHS[depth]
     layers = [
@@ -92,13 +97,15 @@ def resnet_layers(depth, shortcut="B", v1=True, preact=False):
         blocks = []
         for i in range(count):
             stride = 2 if stage > 1 and i == 0 else 1
-            blocks.append(block(kind, channels, width, stride, shortcut, v1, preact, name=str(i)))
+            blocks.append(block(kind, channels, width, stride, shortcut, v1, preact, name=str(i), groups=groups,
+                                width_per_group=width_per_group))
             channels = width * EXPANSION[kind]
         layers.append(Sequential(*blocks, name=f"layer{stage}"))
     if preact:
         # the last unit's sum gets one more BN-ReLU before pooling
         layers += [BatchNorm(name="bn_final"), ReLU(name="relu_final")]
-    layers += [GlobalAvgPool(name="avgpool"), Flatten(name="flatten"), Linear(1000, name="fc")]
+    pool = GlobalAvgPool(name="avgpool") if v1 else AdaptiveAvgPool2d(1, name="avgpool")
+    layers += [pool, Flatten(name="flatten"), Linear(1000, name="fc")]
     return layers
 
 
@@ -199,3 +206,33 @@ def tv_resnet101():
 
 def tv_resnet152():
     return tv_resnet(152)
+
+
+# ResNeXt (Xie et al. 2017) and Wide ResNet (Zagoruyko & Komodakis 2016) as torchvision builds them: the
+# v1.5 bottleneck with its inner width scaled (width_per_group / 64 · groups) and the 3×3 grouped
+
+
+def _tv_wider(name, depth, groups, width_per_group, description):
+    return Network(f"torchvision.{name}", resnet_layers(depth, "B", v1=False, groups=groups,
+                                                       width_per_group=width_per_group),
+                   (224, 224, 3), description, source=TORCHVISION.format("resnet"))
+
+
+def tv_resnext50_32x4d():
+    return _tv_wider("resnext50_32x4d", 50, 32, 4, "torchvision ResNeXt-50 32×4d (grouped 3×3, cardinality 32)")
+
+
+def tv_resnext101_32x8d():
+    return _tv_wider("resnext101_32x8d", 101, 32, 8, "torchvision ResNeXt-101 32×8d (grouped 3×3, cardinality 32)")
+
+
+def tv_resnext101_64x4d():
+    return _tv_wider("resnext101_64x4d", 101, 64, 4, "torchvision ResNeXt-101 64×4d (grouped 3×3, cardinality 64)")
+
+
+def tv_wide_resnet50_2():
+    return _tv_wider("wide_resnet50_2", 50, 1, 128, "torchvision Wide ResNet-50-2 (bottleneck inner width ×2)")
+
+
+def tv_wide_resnet101_2():
+    return _tv_wider("wide_resnet101_2", 101, 1, 128, "torchvision Wide ResNet-101-2 (bottleneck inner width ×2)")
