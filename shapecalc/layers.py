@@ -1339,6 +1339,127 @@ class Chunk(Layer):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# channels-last layers (ConvNeXt; the MLPs of transformers): shapecalc's shapes are H×W×C whatever the
+# memory layout, so these act on the last axis of a map or of a vector
+
+
+class LayerNorm(Layer):
+    """Layer normalisation over the last axis: the channels of a map (ConvNeXt's LayerNorm2d, or a
+    LayerNorm after a permute), the features of a vector. γ and β per channel when affine; no buffers."""
+
+    kind = "layernorm"
+    fields = ("eps", "affine")
+    example = "input 9x7x8 | layernorm eps=1e-06"
+    # ptflops patches F.layer_norm (one count per element) and has no hook for nn.LayerNorm
+    tools = {"fvcore": C.group_normalised, "ptflops": C.in_numel, "torchinfo": C.params_per_sample}
+
+    def __init__(self, eps=1e-5, affine=True, name=None):
+        super().__init__(name)
+        self.eps = _number(eps, "eps", name, positive=True)
+        self.affine = _flag(affine, "affine", name)
+
+    def counts(self, x, y):
+        # γ and β, one each per channel when affine
+        affine = x[-1] if self.affine else 0
+        return (affine, affine, 0, 0, 0)
+
+    def to_torch(self, x, no_bias, T):
+        norm = T.nn.LayerNorm(x[-1], eps=self.eps, elementwise_affine=self.affine)
+        if no_bias and self.affine:
+            norm.register_parameter("bias", None)
+        return T.ChannelsLast(norm) if len(x) == 3 else norm
+
+    def describe(self):
+        return "layernorm"
+
+
+class PointwiseLinear(Layer):
+    """A dense layer applied at every position of a map, over its channels: H×W×C → H×W×units (PyTorch's
+    Linear on a channels-last tensor, as in ConvNeXt's blocks; Keras' Dense on a map). On a vector it is
+    a dense layer."""
+
+    kind = "pointwise"
+    fields = ("units", "bias")
+    example = "input 9x7x8 | pointwise 32"
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
+
+    def __init__(self, units, bias=True, name=None):
+        super().__init__(name)
+        self.units = _positive_int(units, "units", name)
+        self.bias = _flag(bias, "bias", name)
+
+    def infer(self, x, ctx, path):
+        return tuple(x[:-1]) + (self.units,)
+
+    def counts(self, x, y):
+        positions = y[0] * y[1] if len(y) == 3 else 1
+        return (
+            F.linear_weights(x[-1], self.units),  # W = C_in · units
+            self.units if self.bias else 0,
+            0,
+            positions * x[-1] * self.units,  # MACs = H · W · C_in · units
+            positions * self.units if self.bias else 0,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        linear = T.nn.Linear(x[-1], self.units, bias=self.bias and not no_bias)
+        return T.ChannelsLast(linear) if len(x) == 3 else linear
+
+    def describe(self):
+        return f"pointwise dense {self.units}" + (", no bias" if not self.bias else "")
+
+
+class LayerScale(Layer):
+    """Layer scale (Touvron et al. 2021; ConvNeXt): each channel multiplied by a learnt γ, initialised to
+    ``init``. C parameters; its multiplications are not MACs."""
+
+    kind = "layerscale"
+    fields = ("init",)
+    example = "input 9x7x8 | residual( conv 8 k3 p1 | layerscale )"
+    # a module with parameters: torchinfo counts them once per sample
+    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+
+    def __init__(self, init=1e-6, name=None):
+        super().__init__(name)
+        self.init = _number(init, "init", name)
+
+    def counts(self, x, y):
+        return (x[-1], 0, 0, 0, 0)  # one γ per channel
+
+    def to_torch(self, x, no_bias, T):
+        return T.LayerScale(x[-1], self.init, len(x) == 3)
+
+    def describe(self):
+        return "layer scale"
+
+
+class Permute(Layer):
+    """A change of memory layout (PyTorch's ``permute``, as ConvNeXt's blocks go channels-last and back).
+    shapecalc's shapes are H×W×C in any layout: the sizes are unchanged, and nothing is computed."""
+
+    kind = "permute"
+    fields = ("dims",)
+    example = "input 9x7x8 | permute [0,2,3,1] | pointwise 4 | permute [0,3,1,2]"
+    tools = C.NONE
+
+    def __init__(self, dims=(0, 2, 3, 1), name=None):
+        super().__init__(name)
+        if not isinstance(dims, (list, tuple)) or sorted(dims) != list(range(len(dims))):
+            raise ConfigError(f"dims must be a permutation such as [0, 2, 3, 1], received {dims!r}", name)
+        self.dims = tuple(dims)
+
+    def config(self):
+        return {"dims": list(self.dims)}
+
+    def to_torch(self, x, no_bias, T):
+        # shapecalc's PyTorch realisation keeps N×C×H×W throughout: its channels-last layers permute themselves
+        return T.nn.Identity()
+
+    def describe(self):
+        return "permute (layout only)"
+
+
+# ---------------------------------------------------------------------------------------------------------
 # merges
 
 

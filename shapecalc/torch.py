@@ -292,6 +292,26 @@ def _classes():
             keep = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1 - self.p)
             return x * keep / (1 - self.p) if self.p < 1 else x * keep
 
+    class ChannelsLast(nn.Module):
+        """``layer`` applied over the channels of an N×C×H×W map: permuted to N×H×W×C and back."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            return self.layer(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    class LayerScale(nn.Module):
+        """x · γ, one γ per channel (``weight``)."""
+
+        def __init__(self, channels, init, is_map):
+            super().__init__()
+            self.weight = nn.Parameter(torch.full((channels, 1, 1) if is_map else (channels,), float(init)))
+
+        def forward(self, x):
+            return x * self.weight
+
     class Add(nn.Module):
         def forward(self, *xs):
             y = xs[0]
@@ -315,7 +335,7 @@ def _classes():
         BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
         Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
         GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk,
-        StochasticDepth=StochasticDepth, padded_conv=padded_conv,
+        StochasticDepth=StochasticDepth, ChannelsLast=ChannelsLast, LayerScale=LayerScale, padded_conv=padded_conv,
         pad_arg=_pad_arg,
     )
     _CLASSES["T"] = T
