@@ -197,30 +197,36 @@ def _dense_step(state):
 
 
 def _widest(states):
-    """Over branches: the largest field on each axis (with that branch's jump and start)."""
+    """The field after a merge, per axis: the largest field of its inputs, with the jump and start of the
+    input that field comes from. An input broadcast over the map (a squeeze-excitation gate, 1×1 after its
+    global pool: its extent is 1) gives its field but not its jump: every position sees the whole map
+    through it, and the positions still step as the other inputs' do."""
     states = [s for s in states if s is not None]
     if not states:
         return None
-    try:
-        # the first largest on each axis, as max(key=...) would give, in plain loops (a residual block's cost)
-        out = []
-        for a in (0, 1):
-            best = states[0][a]
-            for s in states[1:]:
-                if s[a][0] > best[0]:
-                    best = s[a]
-            out.append(best)
-        return tuple(out)
-    except TypeError:
-        # symbolic sizes that no comparison decides (a global or adaptive pool in one branch: a field of
-        # ⌊W/7⌋ + …): the field is their maximum; jump, start and extent stay the first branch's
-        out = []
-        for a in (0, 1):
-            size = states[0][a][0]
-            for s in states[1:]:
-                size = F.maximum(size, s[a][0])
-            out.append((size,) + tuple(states[0][a][1:]))
-        return tuple(out)
+    out = []
+    for a in (0, 1):
+        axis = [s[a] for s in states]
+        # the inputs that are not broadcast (extent 1 beside a wider map)
+        spread = [t for t in axis if not (type(t[3]) is int and t[3] == 1)] or axis
+        try:
+            # the first largest, as max(key=...) would give, in plain loops (a residual block's cost)
+            best = spread[0]
+            for t in spread[1:]:
+                if t[0] > best[0]:
+                    best = t
+            for t in axis:
+                if t[0] > best[0]:
+                    best = (t[0],) + best[1:]
+        except TypeError:
+            # symbolic sizes that no comparison decides (a global or adaptive pool in one branch: a field of
+            # ⌊W/7⌋ + …): the field is their maximum; jump, start and extent stay the first input's
+            size = axis[0][0]
+            for t in axis[1:]:
+                size = F.maximum(size, t[0])
+            best = (size,) + tuple(spread[0][1:])
+        out.append(best)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -270,6 +276,18 @@ def _residual_names(node, prefix=""):
     if post:
         return names[:len(body)], short, merge, names[len(body):]
     return names, short, merge, ()
+
+
+def _unique_paths(rows, depth):
+    """The rows at ``depth`` of a sequence that holds a flat residual block: no two with one path (the flat
+    block's names and its neighbours' share the sequence's namespace)."""
+    seen = set()
+    for row in rows:
+        if row.depth == depth:
+            if row.path in seen:
+                raise ConfigError(f"two layers of the same block are both named {row.path.rsplit('.', 1)[-1]!r} "
+                                  "(a flat residual block's layers share its parent's names)", row.path)
+            seen.add(row.path)
 
 
 def _branch_names(node):
@@ -353,10 +371,12 @@ class _Walker:
             step = layer.window(x)
             if step is not None:
                 rf = rf_after(rf, step, y)
+            elif layer.global_field:
+                # a dense layer or attention sees the whole map
+                rf = rf_after(rf, _dense_step(rf), y)
             elif y is not x:
-                # (a layer with no window that returns its input keeps the field as it is; a dense layer
-                # sees the whole map)
-                rf = rf_after(rf, _dense_step(rf) if layer.kind in ("dense", "rbf") else None, y)
+                # (a layer with no window that returns its input keeps the field as it is)
+                rf = rf_after(rf, None, y)
         row.rf = rf
         if self.side:
             row.side_head = True
@@ -378,22 +398,7 @@ class _Walker:
             # (blocks and residual bodies, the most frequent: tested first)
             y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
         elif isinstance(node, Residual):
-            # the block's rows: its body's layers, the shortcut, the sum, the layers after it
-            body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
-            if node.body.name:
-                body_y, body_rf = self.composite(node.body, prefix + node.body.name, depth + 1, x, rf)
-            else:
-                body_y, body_rf = self.sequence(node.body.layers, prefix, depth + 1, x, rf, body_names)
-            if node.shortcut is not None:
-                short_y, short_rf = self.composite(node.shortcut, prefix + short_name, depth + 1, x, rf)
-                body_rf = _widest([body_rf, short_rf])
-            else:
-                # the identity: its field is the block's input field, which the body's can only have grown
-                short_y = x
-            y = self._merge(node.merge, prefix + merge_name, depth + 1, [body_y, short_y], body_rf)
-            rf = self.rows[-1].rf
-            if node.post:
-                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
+            y, rf = self.residual(node, prefix, depth + 1, x, rf)
         elif isinstance(node, Branches):
             outs, fields = [], []
             if node.flat:
@@ -429,6 +434,29 @@ class _Walker:
             row.output_shape = y
             row.rf = rf
         self._aggregate(row, first)
+        return y, rf
+
+    def residual(self, node, prefix, depth, x, rf):
+        """A residual block's rows, at ``depth`` under ``prefix``: its body's layers, the shortcut, the merge,
+        the layers after it (the block's own path, or its parent's for a flat block)."""
+        body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
+        if node.body.name:
+            body_y, body_rf = self.composite(node.body, prefix + node.body.name, depth, x, rf)
+        else:
+            body_y, body_rf = self.sequence(node.body.layers, prefix, depth, x, rf, body_names)
+        if node.shortcut is not None:
+            short_y, short_rf = self.composite(node.shortcut, prefix + short_name, depth, x, rf)
+            body_rf = _widest([body_rf, short_rf])
+        else:
+            # the identity: its field is the block's input field, which the body's can only have grown; a
+            # broadcast body (a gate) has grown it, but the positions step as the input's
+            short_y = x
+            if node.merge.broadcasts:
+                body_rf = _widest([body_rf, rf])
+        y = self._merge(node.merge, prefix + merge_name, depth, [body_y, short_y], body_rf)
+        rf = self.rows[-1].rf
+        if node.post:
+            y, rf = self.sequence(node.post, prefix, depth, y, rf, post_names)
         return y, rf
 
     def _merge(self, merge, path, depth, inputs, rf):
@@ -480,11 +508,20 @@ class _Walker:
     def sequence(self, layers, prefix, depth, x, rf, names=None):
         """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix`` (named
         ``names``, by default their :func:`_child_names`)."""
+        first = len(self.rows)
+        flat = False
         for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
             if isinstance(child, Composite):
-                x, rf = self.composite(child, prefix + name, depth, x, rf)
+                if isinstance(child, Residual) and child.flat:
+                    # a flat residual block: its rows are this sequence's own
+                    flat = True
+                    x, rf = self.residual(child, prefix, depth, x, rf)
+                else:
+                    x, rf = self.composite(child, prefix + name, depth, x, rf)
             else:
                 x, rf = self.leaf(child, prefix + name, depth, x, rf)
+        if flat:
+            _unique_paths(self.rows[first:], depth)
         return x, rf
 
 

@@ -142,6 +142,13 @@ def group_normalised(row):
     return in_numel(row) * (5 if row.layer.affine else 4)
 
 
+def attention_ptflops(row):
+    # ptflops: its projections' Linear hooks with their biases, the two patched matmuls, and the patched
+    # softmax over the H·N² scores
+    n, d = row.input_shape
+    return row.macs + row.bias_adds + row.layer.heads * n * n * _batch(row)
+
+
 def lrn_ptflops(row):
     # 3 · N·C·H·W + N·(C + size − 1)·H·W: mul, mul, add per element, and the avg_pool3d over the padded channels
     h, w, c = row.input_shape

@@ -184,6 +184,8 @@ class Layer:
     trainable = True
     #: True for the merge layers that take several inputs
     merges = False
+    #: (merges) True where an input may be broadcast over the others (a 1×1×C gate over H×W×C)
+    broadcasts = False
 
     #: False for kinds that keep the default ``counts`` (no parameters, buffers or MACs): the walk then
     #: leaves their figures at 0 without asking (set for each subclass by __init_subclass__)
@@ -197,6 +199,9 @@ class Layer:
     #: counts nothing). A kind without an entry for a tool cannot be counted under that convention: an error,
     #: never a silent 0 (see :mod:`shapecalc.conventions`)
     tools = {}
+    #: True where every output depends on every input (a dense layer, attention): the receptive field
+    #: becomes the whole input
+    global_field = False
     #: a spec in which this kind appears (``"input 39x31x1 | conv 20 k4"``): the conformance test
     #: (tests/test_kinds.py) checks every view of the kind on it
     example = None
@@ -770,6 +775,7 @@ class Linear(Layer):
     """Fully-connected (dense) layer: ``Linear(units, bias=True)`` on a vector."""
 
     kind = "dense"
+    global_field = True
     example = "input 5x4x3 | flatten | dense 10"
     fields = ("units", "bias")
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
@@ -807,6 +813,7 @@ class RBF(Layer):
     ``w`` are fixed by hand (``trainable=False`` by default)."""
 
     kind = "rbf"
+    global_field = True
     example = "input 84 | rbf 10"
     fields = ("units", "trainable")
     # the x·wᵀ matrix product: fvcore's matmul, ptflops' patched torch.mm
@@ -1375,8 +1382,8 @@ class LayerNorm(Layer):
 
 class PointwiseLinear(Layer):
     """A dense layer applied at every position of a map, over its channels: H×W×C → H×W×units (PyTorch's
-    Linear on a channels-last tensor, as in ConvNeXt's blocks; Keras' Dense on a map). On a vector it is
-    a dense layer."""
+    Linear on a channels-last tensor, as in ConvNeXt's blocks; Keras' Dense on a map); on tokens N×D, to
+    every token (a transformer's MLP). On a vector it is a dense layer."""
 
     kind = "pointwise"
     fields = ("units", "bias")
@@ -1392,12 +1399,14 @@ class PointwiseLinear(Layer):
         return tuple(x[:-1]) + (self.units,)
 
     def counts(self, x, y):
-        positions = y[0] * y[1] if len(y) == 3 else 1
+        positions = 1
+        for d in y[:-1]:
+            positions = positions * d  # H · W on a map, N on tokens
         return (
             F.linear_weights(x[-1], self.units),  # W = C_in · units
             self.units if self.bias else 0,
             0,
-            positions * x[-1] * self.units,  # MACs = H · W · C_in · units
+            positions * x[-1] * self.units,  # MACs = positions · C_in · units
             positions * self.units if self.bias else 0,
         )
 
@@ -1457,6 +1466,151 @@ class Permute(Layer):
 
     def describe(self):
         return "permute (layout only)"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# tokens: a sequence of N vectors of D, shape (N, D) (Vision Transformers)
+
+
+def _require_tokens(x, path, kind):
+    if len(x) != 2:
+        raise ShapeError(f"{kind} expects tokens N×D, received {format_shape(x)}: a feature map becomes tokens "
+                         "through a tokens layer (after the patch embedding's convolution)", path)
+
+
+class Tokens(Layer):
+    """A feature map read as tokens, one per position: H×W×C → (H·W)×C (a ViT's patch embedding reshapes
+    its convolution's output so). No parameters."""
+
+    kind = "tokens"
+    example = "input 32x32x3 | conv 8 k8 s8 | tokens | layernorm"
+    tools = C.NONE
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        # N = H · W tokens of C
+        return (x[0] * x[1], x[2])
+
+    def to_torch(self, x, no_bias, T):
+        return T.Tokens()
+
+    def describe(self):
+        return "to tokens"
+
+
+class ClassToken(Layer):
+    """A learnt class token put before the others: N×D → (N + 1)×D; D parameters."""
+
+    kind = "classtoken"
+    example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken"
+    # a parameter outside any module that the tools hook, and a concatenation: torchinfo counts the
+    # parameters of the module that holds it once per sample
+    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+
+    def infer(self, x, ctx, path):
+        _require_tokens(x, path, self.kind)
+        return (x[0] + 1, x[1])
+
+    def counts(self, x, y):
+        return (x[1], 0, 0, 0, 0)  # one vector of D
+
+    def to_torch(self, x, no_bias, T):
+        return T.ClassToken(x[1])
+
+    def describe(self):
+        return "class token"
+
+
+class PositionEmbedding(Layer):
+    """A learnt position embedding added to the tokens: N·D parameters (they depend on the input size, as
+    a ViT's do on its image size)."""
+
+    kind = "posembed"
+    example = "input 32x32x3 | conv 8 k8 s8 | tokens | posembed"
+    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+
+    def infer(self, x, ctx, path):
+        _require_tokens(x, path, self.kind)
+        return x
+
+    def counts(self, x, y):
+        return (x[0] * x[1], 0, 0, 0, 0)  # N · D
+
+    def to_torch(self, x, no_bias, T):
+        return T.PositionEmbedding(x[0], x[1])
+
+    def describe(self):
+        return "position embedding"
+
+
+class MultiheadAttention(Layer):
+    """Multi-head self-attention on tokens N×D (PyTorch's nn.MultiheadAttention): Q, K, V projections
+    (3·D·D weights, 3·D biases), ``heads`` heads of D / heads, and the output projection (D·D + D).
+
+    MACs, as torchvision's published figures count them: the projections, 4·N·D², and the two products of
+    attention, Q·Kᵀ and A·V, N²·D each; the softmax is not a multiply-accumulate."""
+
+    kind = "attention"
+    fields = ("heads", "bias")
+    example = "input 32x32x3 | conv 16 k8 s8 | tokens | residual( layernorm | attention 4 ) flat | selecttoken"
+    global_field = True
+    tools = {"fvcore": C.macs, "ptflops": C.attention_ptflops, "torchinfo": C.params_per_sample}
+
+    def __init__(self, heads, bias=True, name=None):
+        super().__init__(name)
+        self.heads = _positive_int(heads, "heads", name)
+        self.bias = _flag(bias, "bias", name)
+
+    def infer(self, x, ctx, path):
+        _require_tokens(x, path, self.kind)
+        _require_numeric_channels((None, None, x[1]), path, self.kind)
+        if x[1] % self.heads:
+            raise ShapeError(f"{self.heads} heads must divide the {x[1]} features (remainder {x[1] % self.heads})",
+                             path)
+        return x
+
+    def counts(self, x, y):
+        n, d = x
+        return (
+            4 * d * d,  # W = 3·D·D (Q, K, V) + D·D (output)
+            4 * d if self.bias else 0,
+            0,
+            4 * n * d * d + 2 * n * n * d,  # MACs = 4·N·D² (projections) + 2·N²·D (Q·Kᵀ and A·V)
+            4 * n * d if self.bias else 0,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        return T.SelfAttention(x[1], self.heads, self.bias and not no_bias)
+
+    def describe(self):
+        return f"attention, {self.heads} heads" + (", no bias" if not self.bias else "")
+
+
+class SelectToken(Layer):
+    """One token as a vector: N×D → D (``index`` 0: a ViT's class token, ``x[:, 0]``)."""
+
+    kind = "selecttoken"
+    fields = ("index",)
+    example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken | dense 10"
+    tools = C.NONE
+
+    def __init__(self, index=0, name=None):
+        super().__init__(name)
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise ConfigError(f"index must be a whole number ≥ 0, received {index!r}", name)
+        self.index = index
+
+    def infer(self, x, ctx, path):
+        _require_tokens(x, path, self.kind)
+        if isinstance(x[0], int) and self.index >= x[0]:
+            raise ShapeError(f"token {self.index} does not exist: there are {x[0]}", path)
+        return (x[1],)
+
+    def to_torch(self, x, no_bias, T):
+        return T.SelectToken(self.index)
+
+    def describe(self):
+        return f"token {self.index}"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1530,6 +1684,7 @@ class Multiply(Layer):
     kind = "mul"
     example = "input 9x7x8 | residual( gap keepdims=on | conv 2 k1 | relu | conv 8 k1 | sigmoid ) mul"
     merges = True
+    broadcasts = True
     tools = C.NONE
 
     def merge(self, inputs, ctx, path):
@@ -1612,11 +1767,15 @@ class Sequential(Composite):
         self.layers = _layers(layers, name)
 
     def describe(self):
-        # a folded block reads as its first layer: "conv 7×7/2, pad 3, 64 + 1 more"
-        if not self.layers:
+        # a folded block reads as its first layer: "conv 7×7/2, pad 3, 64 + 1 more", counting the layers of
+        # plain blocks nested first (torchvision's features.1 → block → 0) as its own
+        items = list(self.layers)
+        while items and type(items[0]) is Sequential:
+            items[:1] = items[0].layers
+        if not items:
             return "block"
-        more = len(self.layers) - 1
-        return self.layers[0].describe() + (f" + {more} more" if more else "")
+        more = len(items) - 1
+        return items[0].describe() + (f" + {more} more" if more else "")
 
 
 _MERGES = {"concat": lambda: Concat(), "add": lambda: Add(), "mul": lambda: Multiply()}
@@ -1674,8 +1833,12 @@ class Residual(Composite):
 
     kind = "residual"
 
-    def __init__(self, body, shortcut=None, post=(), merge="add", name=None):
+    def __init__(self, body, shortcut=None, post=(), merge="add", flat=False, name=None):
         super().__init__(name)
+        #: no row of its own: its layers are rows of the enclosing block (a transformer's encoder layer holds
+        #: two residual sums, ``ln_1`` … ``ln_2``, ``mlp``, side by side); name the merge when two flat blocks
+        #: share a parent (``merge=Add(name="add_1")``)
+        self.flat = _flag(flat, "flat", name)
         self.body = body if isinstance(body, Sequential) else Sequential(*(body if isinstance(body, (list, tuple)) else [body]))
         if shortcut is not None and not isinstance(shortcut, Sequential):
             shortcut = Sequential(*(shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]))

@@ -68,7 +68,9 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
     if freeze:
         apply_freeze(rows, freeze)
     name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)
-    return Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
+    s = Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
+    s.network = network
+    return s
 
 
 def _check_options(input, batch, dtype, convention):
@@ -127,6 +129,9 @@ class Summary:
 
     ``str(s)`` is the table; ``s.rows`` the leaf rows; ``s.totals`` a dict; ``s["conv1"]`` one row.
     """
+
+    #: the network analysed (for its PyTorch realisation), where :func:`summary` made the summary
+    network = None
 
     def __init__(self, model, input_shape, all_rows, batch=1, dtype="float32", convention="macs", no_bias=False):
         self.model = model

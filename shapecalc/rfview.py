@@ -53,11 +53,15 @@ def rf_rows(summary, depth=None):
             item["jump"] = [jh, jw]
             item["start"] = [sh, sw]
             item["unit0"] = [[sh, sh + rh - 1], [sw, sw + rw - 1]]
+            grid = (f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
+                    f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}")
             if r.output_shape is not None and len(r.output_shape) == 3:
-                item["unit_ij"] = (
-                    f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
-                    f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}"
-                )
+                item["unit_ij"] = grid
+            elif r.output_shape is not None and len(r.output_shape) == 2:
+                # tokens: one per position of the map they came from, until a layer that sees the whole map
+                # (attention: the state's extent is then 1)
+                whole = r.rf[0][3] == 1 and r.rf[1][3] == 1
+                item["unit_ij"] = "(tokens: each sees all of it)" if whole else f"(tokens: position (i,j)'s sees {grid})"
             else:
                 # a vector (after a flatten or a dense layer): no grid of units, each unit sees that region
                 item["unit_ij"] = "(a vector: every unit)"

@@ -559,11 +559,12 @@ class _Parser:
                         shortcut = self.group("shortcut")
                     else:
                         post = self.group("post")
-                merge = "add"
-                if self.peek().type == "word" and self.peek().text.lower() in MERGES:
-                    merge = self.take().text.lower()
+                merge = self._merge_word("add")
+                flat = self.peek().type == "word" and self.peek().text.lower() == "flat"
+                if flat:
+                    self.take()
                 return L.Residual(_unwrap(body), shortcut=None if shortcut is None else _unwrap(shortcut),
-                                  post=post, merge=merge, name=name)
+                                  post=post, merge=merge, flat=flat, name=name)
             # branches
             self.expect("(", "'(' after branches")
             branches = [self.sequence()]
@@ -571,21 +572,7 @@ class _Parser:
                 self.take()
                 branches.append(self.sequence())
             self.expect(")", "')' or ';'")
-            merge = "concat"
-            mtok = self.peek()
-            if (mtok.type == "word" and mtok.text.lower() in MERGES) or (
-                    mtok.type in ("word", "str") and self.peek(1).type == ":"):
-                merge_name = None
-                if self.peek(1).type == ":":
-                    ntok = self.take()
-                    merge_name = ntok.text if ntok.type == "word" else _unquote(ntok, self.src)
-                    self.take()
-                    mtok = self.expect("word", "concat, add or mul after the merge's name")
-                else:
-                    self.take()
-                if mtok.text.lower() not in MERGES:
-                    raise self.src.error("branches merge with concat, add or mul", mtok)
-                merge = L.KINDS[mtok.text.lower()](name=merge_name)
+            merge = self._merge_word("concat")
             flat = self.peek().type == "word" and self.peek().text.lower() == "flat"
             if flat:
                 self.take()
@@ -602,6 +589,24 @@ class _Parser:
                               flat=flat, name=name)
         except ConfigError as exc:
             raise self.src.error(f"{word}: {exc.detail}", tok) from None
+
+    def _merge_word(self, default):
+        """``[NAME:] concat|add|mul`` after a block's ')': the merge layer, or ``default`` where none is written."""
+        mtok = self.peek()
+        if not ((mtok.type == "word" and mtok.text.lower() in MERGES) or (
+                mtok.type in ("word", "str") and self.peek(1).type == ":")):
+            return default
+        merge_name = None
+        if self.peek(1).type == ":":
+            ntok = self.take()
+            merge_name = ntok.text if ntok.type == "word" else _unquote(ntok, self.src)
+            self.take()
+            mtok = self.expect("word", "concat, add or mul after the merge's name")
+        else:
+            self.take()
+        if mtok.text.lower() not in MERGES:
+            raise self.src.error("a block merges with concat, add or mul", mtok)
+        return L.KINDS[mtok.text.lower()](name=merge_name)
 
 
 def _unwrap(items):
@@ -776,7 +781,8 @@ def _structured_layer(item, where):
             post = _structured_layers(item.pop("post", []), f"{where}.post")
             if shortcut is not None:
                 shortcut = _unwrap(_structured_layers(shortcut, f"{where}.shortcut"))
-            return L.Residual(_unwrap(body), shortcut=shortcut, post=post, merge=item.pop("merge", "add"), name=name)
+            return L.Residual(_unwrap(body), shortcut=shortcut, post=post, merge=item.pop("merge", "add"),
+                              flat=item.pop("flat", False), name=name)
         if kind == "branches":
             branches = item.pop("branches", [])
             if not isinstance(branches, list):
@@ -988,7 +994,10 @@ def _item_lines(item, indent):
         if item.post:
             lines.append(f"{pad}) post(")
             lines.extend(_block_lines(item.post, indent + 1))
-        lines.append(f"{pad})" + ("" if item.merge.kind == "add" else f" {item.merge.kind}"))
+        merge = item.merge
+        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind
+        tail = "" if tail == "add" else " " + tail
+        lines.append(f"{pad}){tail}" + (" flat" if item.flat else ""))
         return lines
     if isinstance(item, L.SideHead):
         weight = f" loss_weight={_format_value(item.loss_weight)}" if item.loss_weight is not None else ""

@@ -92,10 +92,37 @@ def _classes():
         def extra_repr(self):
             return self.kind
 
+    def residual_forward(module, roles, x):
+        """``post(merge(body(x), shortcut(x)))`` over the modules ``module(name)`` that ``roles`` lists as
+        ``[(name, role)]``: body, shortcut, merge, post."""
+        y = x
+        s = x
+        merge = None
+        for name, role in roles:
+            if role == "body":
+                y = module(name)(y)
+            elif role == "shortcut":
+                s = module(name)(x)
+            elif role == "merge":
+                y = merge = module(name)(y, s)
+            else:
+                y = module(name)(y)
+        assert merge is not None
+        return y
+
     class SequentialBlock(Block):
+        """Layers in order; a flat residual block among them (``steps``: its rows' names and roles) runs as
+        one step."""
+
+        steps = None
+
         def forward(self, x):
-            for module in self._modules.values():
-                x = module(x)
+            if self.steps is None:
+                for module in self._modules.values():
+                    x = module(x)
+                return x
+            for step in self.steps:
+                x = self._modules[step](x) if isinstance(step, str) else residual_forward(self._modules.get, step, x)
             return x
 
     class BranchesBlock(Block):
@@ -122,17 +149,7 @@ def _classes():
 
     class ResidualBlock(Block):
         def forward(self, x):
-            # the body: its layers (or one named block), in order
-            y = x
-            for _, m in self.named("body"):
-                y = m(y)
-            shortcut = self.named("shortcut")
-            s = shortcut[0][1](x) if shortcut else x
-            (_, add), = self.named("merge")
-            y = add(y, s)
-            for _, m in self.named("post"):
-                y = m(y)
-            return y
+            return residual_forward(self._modules.get, self.roles.items(), x)
 
     class SideHeadBlock(Block):
         """Computes the side output (kept for the root to return) and passes its input on unchanged."""
@@ -292,6 +309,53 @@ def _classes():
             keep = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1 - self.p)
             return x * keep / (1 - self.p) if self.p < 1 else x * keep
 
+    class Tokens(nn.Module):
+        """N×C×H×W → N×(H·W)×C."""
+
+        def forward(self, x):
+            return x.flatten(2).transpose(1, 2)
+
+    class ClassToken(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(1, 1, dim))
+
+        def forward(self, x):
+            return torch.cat([self.weight.expand(x.shape[0], -1, -1), x], dim=1)
+
+    class PositionEmbedding(nn.Module):
+        def __init__(self, tokens, dim):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(1, tokens, dim))
+
+        def forward(self, x):
+            return x + self.weight
+
+    class SelfAttention(nn.Module):
+        """Multi-head self-attention written out (as nn.MultiheadAttention computes it): the Q, K, V
+        projection ``in_proj``, softmax(Q·Kᵀ/√d)·V per head, the output projection ``out_proj``."""
+
+        def __init__(self, dim, heads, bias):
+            super().__init__()
+            self.heads = heads
+            self.in_proj = nn.Linear(dim, 3 * dim, bias=bias)
+            self.out_proj = nn.Linear(dim, dim, bias=bias)
+
+        def forward(self, x):
+            b, n, d = x.shape
+            q, k, v = self.in_proj(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+            a = torch.matmul(q, k.transpose(-2, -1)) * (d // self.heads) ** -0.5
+            y = torch.matmul(Fn.softmax(a, dim=-1), v)
+            return self.out_proj(y.transpose(1, 2).reshape(b, n, d))
+
+    class SelectToken(nn.Module):
+        def __init__(self, index):
+            super().__init__()
+            self.index = index
+
+        def forward(self, x):
+            return x[:, self.index]
+
     class ChannelsLast(nn.Module):
         """``layer`` applied over the channels of an N×C×H×W map: permuted to N×H×W×C and back."""
 
@@ -335,7 +399,8 @@ def _classes():
         BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
         Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
         GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk,
-        StochasticDepth=StochasticDepth, ChannelsLast=ChannelsLast, LayerScale=LayerScale, padded_conv=padded_conv,
+        StochasticDepth=StochasticDepth, ChannelsLast=ChannelsLast, Tokens=Tokens, ClassToken=ClassToken,
+        PositionEmbedding=PositionEmbedding, SelfAttention=SelfAttention, SelectToken=SelectToken, LayerScale=LayerScale, padded_conv=padded_conv,
         pad_arg=_pad_arg,
     )
     _CLASSES["T"] = T
@@ -365,11 +430,13 @@ def _pad_arg(pads):
 # composites
 
 
-def _build(rows, title, no_bias):
-    """The module tree of analysed ``rows`` (``Summary.all_rows``)."""
+def _build(rows, title, no_bias, network=None):
+    """The module tree of analysed ``rows`` (``Summary.all_rows``) of ``network``."""
     from .layers import Branches, Residual, SideHead
 
     K = _classes()
+    # the rows of a flat residual block stand among their parent's: each goes with its block
+    owner = {id(part): r for r in _flat_residuals(network, []) for part in _residual_parts(r)}
     state = K.SideHeadState()
     children = {"": []}
     for row in rows:
@@ -396,16 +463,7 @@ def _build(rows, title, no_bias):
                 block.put(child.name, node(child), role)
         elif isinstance(layer, Residual):
             block = K.ResidualBlock(row.kind, row.path)
-            # the rows in walk order: the body's (its layers, or one named block), the shortcut, the sum,
-            # the layers after it
-            role = "body"
-            for child in children.get(row.path, []):
-                if child.layer is layer.merge:
-                    role = "merge"
-                elif role == "merge":
-                    role = "post"
-                elif role == "body" and layer.shortcut is not None and child.layer is layer.shortcut:
-                    role = "shortcut"
+            for child, role in _residual_roles(layer, children.get(row.path, [])):
                 block.put(child.name, node(child), role)
         elif isinstance(layer, SideHead):
             block = K.SideHeadBlock(row.kind, row.path, state)
@@ -413,15 +471,77 @@ def _build(rows, title, no_bias):
                 block.put(child.name, node(child))
         else:
             block = K.SequentialBlock(row.kind, row.path)
-            for child in children.get(row.path, []):
-                block.put(child.name, node(child))
+            fill(block, children.get(row.path, []))
         return block
 
+    def fill(block, rows):
+        """A sequence's children; a flat residual block's rows go in as one step."""
+        steps, group, current = [], [], None
+        for child in rows:
+            block.put(child.name, node(child))
+            r = owner.get(id(child.layer))
+            if group and r is not current:
+                steps.append(list(_residual_roles(current, group, names=True)))
+                group = []
+            current = r
+            if r is None:
+                steps.append(child.name)
+            else:
+                group.append(child)
+        if group:
+            steps.append(list(_residual_roles(current, group, names=True)))
+        if any(not isinstance(step, str) for step in steps):
+            block.steps = steps
+
     root = K.Network(title, "", state)
-    for row in children[""]:
-        root.put(row.name, node(row))
+    fill(root, children[""])
     root.rows = rows
     return root
+
+
+def _flat_residuals(node, out):
+    """Every flat residual block in ``node``'s tree, into ``out``."""
+    from .layers import Branches, Composite, Residual, Sequential, SideHead
+
+    if not isinstance(node, Composite):
+        return out
+    if isinstance(node, Residual):
+        if node.flat:
+            out.append(node)
+        parts = [node.body, node.shortcut] + list(node.post)
+    elif isinstance(node, Branches):
+        parts = list(node.branches) + list(node.post)
+    elif isinstance(node, SideHead):
+        parts = [node.body]
+    elif isinstance(node, Sequential):
+        parts = node.layers
+    else:
+        parts = []
+    for part in parts:
+        if part is not None:
+            _flat_residuals(part, out)
+    return out
+
+
+def _residual_parts(node):
+    """The layers and blocks whose rows a residual block holds."""
+    body = [node.body] if node.body.name else list(node.body.layers)
+    short = [node.shortcut] if node.shortcut is not None else []
+    return body + short + [node.merge] + list(node.post)
+
+
+def _residual_roles(layer, rows, names=False):
+    """``(row, role)`` for a residual block's rows in walk order: body, shortcut, merge, post (``names``:
+    the row's name instead of the row)."""
+    role = "body"
+    for child in rows:
+        if child.layer is layer.merge:
+            role = "merge"
+        elif role in ("merge", "post"):
+            role = "post"
+        elif layer.shortcut is not None and child.layer is layer.shortcut:
+            role = "shortcut"
+        yield (child.name if names else child), role
 
 
 def to_torch(model, input=None, no_bias=False, **options):
@@ -433,7 +553,7 @@ def to_torch(model, input=None, no_bias=False, **options):
     from .report import summary
 
     s = summary(model, input, no_bias=no_bias, **options)
-    module = _build(s.all_rows, s.model, no_bias)
+    module = _build(s.all_rows, s.model, no_bias, s.network)
     module.input_shape = s.input_shape
     return module
 
@@ -580,14 +700,14 @@ def _submodule(module, path):
     return module
 
 
-def _build_empty(rows, title, no_bias, device):
+def _build_empty(rows, title, no_bias, device, network=None):
     """The module on ``device`` in eval mode, its parameters zero instead of randomly initialised (a
     forward pass on zeros needs no values; skipping the initialisation of VGG's 124 M dense weights saves
     seconds)."""
     import torch
 
     with torch.device("meta"):
-        module = _build(rows, title, no_bias)
+        module = _build(rows, title, no_bias, network)
     module = module.to_empty(device=device).eval()
     with torch.no_grad():
         for p in module.parameters():
@@ -626,7 +746,7 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
     from torch.utils.flop_counter import FlopCounterMode
 
     device = _device(device)
-    module = _build_empty(s.all_rows, s.model, no_bias, device)
+    module = _build_empty(s.all_rows, s.model, no_bias, device, s.network)
 
     leaves = {r.path: r for r in s.all_rows if r.leaf}
     seen = {}
@@ -708,7 +828,7 @@ def tool_counts(model, input=None, tools=TOOLS, **options):
     shape = torch_shape(s.input_shape)
     out = {}
     for tool in tools:
-        module = _build_empty(s.all_rows, s.model, False, "cpu")
+        module = _build_empty(s.all_rows, s.model, False, "cpu", s.network)
         x = torch.zeros((1,) + shape)
         quiet = io.StringIO()
         with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):

@@ -165,7 +165,8 @@ class _Scan:
         from .analysis import _child_names
 
         for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
-            x = self.node(child, prefix + name, x, main)
+            # (a flat residual block routes under its parent's path)
+            x = self.node(child, path if isinstance(child, Residual) and child.flat else prefix + name, x, main)
             if main:
                 x = self.compress(x)
         return x
@@ -179,7 +180,7 @@ class _Scan:
                 # multiplies them: go to int64 before any other layer rule
                 x = self._widen(x)
             return node.infer(x, self.ctx, path)
-        prefix = path + "."
+        prefix = path + "." if path else ""
         if isinstance(node, Branches):
             from .analysis import _branch_names, _flat_names
 

@@ -128,6 +128,16 @@ EXAMPLES = {
     "shuffle": ("conv 6 k1 | shuffle 3", (8, 8, 6)),
     # 6 channels in 2 parts: 3
     "chunk": ("conv 6 k1 | chunk 2 1", (8, 8, 6 // 2)),
+    "layernorm": ("layernorm", (8, 8, 3)),
+    "pointwise": ("pointwise 5", (8, 8, 5)),
+    "layerscale": ("layerscale", (8, 8, 3)),
+    "permute": ("permute [0,2,3,1]", (8, 8, 3)),
+    # 8·8 = 64 tokens of 3
+    "tokens": ("tokens", (8 * 8, 3)),
+    "classtoken": ("tokens | classtoken", (8 * 8 + 1, 3)),
+    "posembed": ("tokens | posembed", (8 * 8, 3)),
+    "attention": ("conv 6 k2 s2 | tokens | attention 2", (4 * 4, 6)),
+    "selecttoken": ("tokens | selecttoken", (3,)),
 }
 
 

@@ -45,10 +45,26 @@ def gflops_match(macs, gflops):
 
 def real_model(name):
     """torchvision's model ``name`` (random-free: on the meta device), in eval mode."""
+    import contextlib
+    from unittest import mock
+
     import torch
     import torchvision.models as M
 
-    with torch.device("meta"):
+    patch = contextlib.nullcontext()
+    if name.startswith("regnet"):
+        # RegNet works its widths out with torch.arange(...).tolist(), which a meta tensor cannot give: that
+        # arithmetic alone runs on the CPU
+        from torchvision.models import regnet
+
+        widths = regnet.BlockParams.from_init_params.__func__
+
+        def on_cpu(cls, *args, **kwargs):
+            with torch.device("cpu"):
+                return widths(cls, *args, **kwargs)
+
+        patch = mock.patch.object(regnet.BlockParams, "from_init_params", classmethod(on_cpu))
+    with patch, torch.device("meta"):
         model = M.get_model(name, weights=None)
     return model.eval()
 
@@ -80,12 +96,21 @@ def _as_ours(shape):
     return (shape[1], shape[2], shape[0]) if len(shape) == 3 else shape
 
 
+def _inside_a_layer(path, rows):
+    """Whether a layer row stands for a module above ``path`` (nn.MultiheadAttention's ``out_proj`` is part
+    of the attention layer's row, which counts its parameters)."""
+    parts = path.split(".")
+    return any(rows.get(".".join(parts[:i])) is not None and rows[".".join(parts[:i])].leaf
+               for i in range(1, len(parts)))
+
+
 def differences(name, size=None):
     """Every disagreement between ``torchvision.NAME`` in the zoo and torchvision's own module at input
     ``size`` (default: the zoo entry's): a list of strings, empty when they agree.
 
     - every module of torchvision that holds parameters or buffers of its own has a row at its path (names
-      are the module paths users know);
+      are the module paths users know), or a row at each of its parameters' qualified names (a ViT's
+      ``class_token``, ``encoder.pos_embedding``);
     - every row at a torchvision module's path has that module's output shape and parameter count
       (recursive, so a block row is checked too) and its buffers;
     - the parameter total equals torchvision's (side heads included: torchvision builds aux heads too).
@@ -99,8 +124,15 @@ def differences(name, size=None):
     problems = []
     for path, module in modules.items():
         own = list(module.parameters(recurse=False)) + list(module.buffers(recurse=False))
-        if own and path not in rows:
+        if own and path not in rows and not _inside_a_layer(path, rows) and not all(
+                (f"{path}.{name}" if path else name) in rows for name, _ in module.named_parameters(recurse=False)):
             problems.append(f"{path}: torchvision's {type(module).__name__} has no row")
+        for name, p in module.named_parameters(recurse=False):
+            # a parameter outside a layer module (a ViT's class_token, its encoder's pos_embedding) may also
+            # have a row of its own, at its qualified name, with its size
+            qualified = f"{path}.{name}" if path else name
+            if qualified in rows and rows[qualified].params != p.numel():
+                problems.append(f"{qualified}: params {rows[qualified].params:,}, torchvision {p.numel():,}")
     for path, row in rows.items():
         module = modules.get(path)
         if module is None or row.kind == "input":
