@@ -101,7 +101,18 @@ ENTRIES = {
                               "torchvision ResNet-101 v1.5 (bottleneck stride on the 3×3 conv)"),
     "torchvision.resnet152": ("resnet", "tv_resnet152", (224, 224, 3),
                               "torchvision ResNet-152 v1.5 (bottleneck stride on the 3×3 conv)"),
-    # -- torchvision's modern classification networks (default input: the IMAGENET1K_V1 crop size) --
+    # -- torchvision's modern classification networks (default input: the IMAGENET1K_V1 crop size; the ViTs
+    # at 224, the image size of torchvision's builder, which vit_h_14's SWAG weights raise to 518) --
+    "torchvision.vit_b_16": ("vit", "vit_b_16", (224, 224, 3),
+                           "torchvision ViT-B/16: 12 encoder layers, 12 heads, D = 768, 16×16 patches"),
+    "torchvision.vit_b_32": ("vit", "vit_b_32", (224, 224, 3),
+                           "torchvision ViT-B/32: 12 encoder layers, 12 heads, D = 768, 32×32 patches"),
+    "torchvision.vit_l_16": ("vit", "vit_l_16", (224, 224, 3),
+                           "torchvision ViT-L/16: 24 encoder layers, 16 heads, D = 1024, 16×16 patches"),
+    "torchvision.vit_l_32": ("vit", "vit_l_32", (224, 224, 3),
+                           "torchvision ViT-L/32: 24 encoder layers, 16 heads, D = 1024, 32×32 patches"),
+    "torchvision.vit_h_14": ("vit", "vit_h_14", (224, 224, 3),
+                           "torchvision ViT-H/14: 32 encoder layers, 16 heads, D = 1280, 14×14 patches"),
     "torchvision.convnext_tiny": ("convnext", "convnext_tiny", (224, 224, 3),
                                 "torchvision ConvNeXt-T: 7×7 depthwise, LayerNorm, 4× pointwise MLP, layer scale"),
     "torchvision.convnext_small": ("convnext", "convnext_small", (224, 224, 3),
