@@ -9,7 +9,9 @@ What it measures (see benchmarks/README.md):
 - in-process analysis (``summary(network).totals``) of every zoo network, and of synthetic plain chains
   and residual stacks of 1,000, 10,000 and 100,000 layers (targets: 100k/10k time ratio ≤ 11,
   ≥ 200,000 layers per second);
-- symbolic mode on ResNet-50, and the valid-inputs scan (``benchmarks/scan_bench.py``), where they exist;
+- symbolic mode on ResNet-50, GoogLeNet's symbolic receptive fields (target < 1 s in process), the folded
+  table of a 100,000-layer residual stack against the full one (target ≤ 2×), every torchvision network's
+  table (target < 50 ms in process), and the valid-inputs scan (``benchmarks/scan_bench.py``);
 - torchinfo, fvcore and ptflops on the same ResNet-50 where they and torch are installed.
 
 Timings take the minimum (and median) of many repetitions: the minimum is the least disturbed by the
@@ -32,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 MiB = 1024 * 1024
-TARGETS = {"startup_ratio": 1.3, "deep_ratio": 11.0, "layers_per_second": 200_000, "rss_extra_mib": 10.0}
+TARGETS = {"startup_ratio": 1.3, "deep_ratio": 11.0, "layers_per_second": 200_000, "rss_extra_mib": 10.0,
+           "folded_ratio": 2.0, "symbolic_rf_seconds": 1.0, "zoo_table_seconds": 0.050}
 #: pace_workload() calls in one sample (0.26–0.30 s in the development machine's full runs)
 PACE_CALLS = 10
 
@@ -364,6 +367,43 @@ def deep(sizes, rounds):
 # symbolic mode, the valid-inputs scan, the competitors
 
 
+def folded(n, repeat):
+    """The table of a residual stack of ``n`` layers folded to its blocks (``--depth 1``) against the full
+    table, on one summary: CPU time, min of ``repeat`` (target: folded ≤ 2× unfolded; folding was
+    quadratic, 130 s against 3 s at 60,000 layers)."""
+    from shapecalc import summary
+
+    s = summary(residual_stack(n))
+    full = _best(lambda: s.table(), repeat, budget=20.0)
+    fold = _best(lambda: s.table(depth=1), repeat, budget=20.0)
+    return {"layers": len(s.rows), "table": full["min"], "folded": fold["min"], "ratio": fold["min"] / full["min"]}
+
+
+def symbolic_rf(repeat):
+    """GoogLeNet's receptive fields on H×W×3 (``googlenet --input HxWx3 --rf``), in process, sympy already
+    imported: the symbolic summary and the --rf table (target < 1 s; about 5 s before its printing was
+    remembered)."""
+    try:
+        import sympy  # noqa: F401
+
+        from shapecalc.rfview import rf_table
+    except ImportError as exc:
+        return {"skipped": str(exc)}
+    from shapecalc import summary, zoo
+
+    network = zoo.get("googlenet")
+
+    def run():
+        from shapecalc import symbolic
+
+        symbolic._pretty.cache_clear()
+        symbolic._numer_denom.cache_clear()
+        rf_table(summary(network, ("H", "W", 3)))
+
+    t = _best(run, repeat, budget=20.0)
+    return {"network": "googlenet", "input": "HxWx3", "seconds": t["min"]}
+
+
 def symbolic(repeat):
     try:
         import shapecalc.symbolic  # noqa: F401
@@ -480,6 +520,8 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     results["deep"] = deep(sizes, 3 if quick else 20)
     results["pace"] = results["deep"].pop("pace")
     results["symbolic"] = symbolic(3)
+    results["symbolic_rf"] = symbolic_rf(3)
+    results["folded"] = folded(10_000 if quick else 100_000, 3)
     results["scan"] = scan()
     process = results["startup"].get("python -m shapecalc torchvision.resnet50 --table", {}).get("min")
     results["competitors"] = {"skipped": "--quick"} if quick else competitors(process)
@@ -498,6 +540,18 @@ def targets(r):
         largest = max(k for k in runs if isinstance(k, int))
         out[f"{kind}: ≥ {TARGETS['layers_per_second']:,} layers/s at {largest:,}"] = (
             runs[largest]["layers_per_second"] >= TARGETS["layers_per_second"])
+    f = r.get("folded")
+    if f:
+        out[f"folded table of {f['layers']:,} layers ≤ {TARGETS['folded_ratio']:g}× the full table"] = (
+            f["ratio"] <= TARGETS["folded_ratio"])
+    rf = r.get("symbolic_rf", {})
+    if "seconds" in rf:
+        out[f"{rf['network']} --input {rf['input']} --rf < {TARGETS['symbolic_rf_seconds']:g} s in process"] = (
+            rf["seconds"] < TARGETS["symbolic_rf_seconds"])
+    tv = [z["table"] for name, z in r.get("zoo", {}).items() if name.startswith("torchvision.")]
+    if tv:
+        out[f"every torchvision network's table < {TARGETS['zoo_table_seconds'] * 1000:g} ms in process"] = (
+            max(tv) < TARGETS["zoo_table_seconds"])
     if "extra_mib" in r["memory"]:
         out[f"peak RSS ≤ bare + {TARGETS['rss_extra_mib']:g} MiB"] = r["memory"]["extra_mib"] <= TARGETS["rss_extra_mib"]
     return out
@@ -559,6 +613,15 @@ def render(r):
     lines.append(f"  skipped: {s['skipped']}" if "skipped" in s else
                  f"  {s['network']} on {s['input']}: {_ms(s['in_process'])} in process (sympy already imported), "
                  f"{_ms(s['cli'])} whole CLI (min of 3)")
+    rf = r.get("symbolic_rf", {})
+    if rf:
+        lines.append(f"  skipped: {rf['skipped']}" if "skipped" in rf else
+                     f"  {rf['network']} on {rf['input']}, --rf: {_ms(rf['seconds'])} in process (summary and table)")
+    f = r.get("folded")
+    if f:
+        lines += ["", "folded tables (--depth 1) on one summary, CPU time, min of 3",
+                  f"  residual stack of {f['layers']:,} layers: table {_ms(f['table'])}, folded {_ms(f['folded'])} "
+                  f"(×{f['ratio']:.2f})"]
     lines += ["", "valid-inputs scan"]
     s = r["scan"]
     if "skipped" in s:

@@ -290,6 +290,7 @@ class Summary:
         heading = DESCRIPTIONS[self.convention][0]
         header = ["layer", "type", "output", "params", heading, "RF", "notes"]
         body = []
+        folded = self._folded_counts(depth, counter)
         for r in self.visible_rows(depth):
             rf = r.receptive_field
             body.append([
@@ -297,11 +298,28 @@ class Summary:
                 r.detail,
                 format_shape(r.output_shape, channels_first),
                 number(r.params),
-                number(counter(r) if r.leaf else sum(counter(c) for c in self._leaves_under(r))),
+                number(counter(r) if r.leaf else folded[id(r)]),
                 "" if rf is None else f"{rf[0]}×{rf[1]}",
                 _notes(r),
             ])
         return header, body
+
+    def _folded_counts(self, depth, counter):
+        """``counter`` summed over the leaves of each block folded at ``depth``: {id(block row): sum}, in one
+        pass (a block's rows follow it until the next row at its depth or above)."""
+        sums = {}
+        if depth is None:
+            return sums
+        block = None
+        for r in self.all_rows:
+            if block is not None and r.depth <= block.depth:
+                block = None
+            if not r.leaf and r.depth == depth - 1:
+                block = r
+                sums[id(r)] = 0
+            elif r.leaf and block is not None:
+                sums[id(block)] += counter(r)
+        return sums
 
     def _leaves_under(self, row):
         prefix = row.path + "."

@@ -27,6 +27,8 @@ H: runs for H ≥ 31; every division exact for H ≡ 7 (mod 8), H ≥ 31 (smalle
 (2, 1, 80)
 """
 
+import functools
+
 from .analysis import walk
 from .errors import ConfigError, ShapeError
 from .report import Summary, apply_freeze, format_bytes
@@ -323,14 +325,26 @@ def pretty(value):
     """An expression as text with ⌊ ⌋ and ⌈ ⌉: ``⌊(H − 11)/4⌋ + 1``; integers with thousands separators."""
     if _plain(value):
         return format_int(value)
-    sympy = _sympy()
     if getattr(value, "is_Integer", False):
         return format_int(int(value))
+    return _pretty(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _numer_denom(arg):
+    # a floor's argument over one denominator: (H − 11)/4 rather than H/4 − 11/4
+    return _sympy().together(arg).as_numer_denom()
+
+
+@functools.lru_cache(maxsize=4096)
+def _pretty(value):
+    """pretty() of a sympy expression, remembered: a deep network's fields repeat the same nested floors in
+    row after row (GoogLeNet's symbolic --rf printed them 3,000 times, 13 s of sympy.together)."""
     from sympy.printing.str import StrPrinter
 
     class _Printer(StrPrinter):
         def _fraction(self, arg):
-            numerator, denominator = sympy.together(arg).as_numer_denom()
+            numerator, denominator = _numer_denom(arg)
             if denominator == 1:
                 return self._print(numerator)
             inner = self._print(numerator)

@@ -62,3 +62,16 @@ def test_startup_parts_run_each_command(run):
     assert len(parts) == 5 and all(p["runs"] == 1 for p in parts.values())
     assert next(iter(parts.values()))["ratio_paired"] == 1.0
     assert any(key.endswith("the CLI's end") for key in parts)
+
+
+def test_cuda_check_runs_on_the_cpu(capsys):
+    """benchmarks/cuda_check.py (the GPU cross-check of the zoo) prints a line per network and a summary,
+    and exits 0 when all agree; run here with --device cpu."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("shapecalc_cuda_check", _PATH.with_name("cuda_check.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--device", "cpu", "lenet5", "torchvision.mobilenet_v3_small"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("lenet5") and out[1].endswith("all ✓")
+    assert out[-1].startswith("summary: 2 of 2 networks agree with PyTorch on cpu")

@@ -40,3 +40,19 @@ def test_depth_one_rows_sum_to_totals(name):
     rows = [r for r in s.visible_rows(1) if not r.side_head]
     assert sum(r.params for r in rows) == s.totals["params"]
     assert sum(r.macs for r in rows) == s.totals["macs"]
+
+
+@pytest.mark.parametrize("convention", ["macs", "ptflops", "torchinfo"])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_folded_rows_sum_their_layers(convention, depth):
+    """A folded block's operations column is its layers' figures added up, under any convention (the
+    fold is one pass over the rows: nested blocks, side heads and flat branches all land in their block)."""
+    from shapecalc.conventions import count
+
+    for name in ("torchvision.googlenet", "torchvision.inception_v3", "torchvision.vit_b_32"):
+        s = summary(name, convention=convention)
+        header, body = s.table_data(depth=depth, raw=True)
+        for row, cells in zip(s.visible_rows(depth), body):
+            if not row.leaf:
+                leaves = [r for r in s.rows if r.path.startswith(row.path + ".")]
+                assert cells[4] == sum(count(r, convention) for r in leaves), (name, row.path)
