@@ -130,14 +130,17 @@ def _classes():
         (role i; a branch without layers is the identity)."""
 
         branch_count = 0
+        #: (flat blocks) each branch's steps: a row's name, or a flat residual block's [(name, role)]
+        branch_steps = ()
 
         def forward(self, x):
             if self.branch_count:
                 outs = []
-                for i in range(self.branch_count):
+                for steps in self.branch_steps:
                     y = x
-                    for _, m in self.named(i):
-                        y = m(y)
+                    for step in steps:
+                        y = self._modules[step](y) if isinstance(step, str) else residual_forward(
+                            self._modules.get, step, y)
                     outs.append(y)
             else:
                 outs = [m(x) for _, m in self.named("branch")]
@@ -448,9 +451,16 @@ def _build(rows, title, no_bias, network=None):
         layer = row.layer
         if isinstance(layer, Branches):
             block = K.BranchesBlock(row.kind, row.path)
-            # a flat block's rows are its branches' layers: each goes with its branch's index
-            owner = {id(part): i for i, b in enumerate(layer.branches) for part in b.layers} if layer.flat else {}
+            # a flat block's rows are its branches' layers, and the rows of the flat residual blocks among
+            # them: each goes with its branch's index
+            branch_of = {}
+            if layer.flat:
+                for i, b in enumerate(layer.branches):
+                    for part in b.layers:
+                        flat = isinstance(part, Residual) and part.flat
+                        branch_of.update((id(q), i) for q in (_residual_parts(part) if flat else [part]))
             block.branch_count = len(layer.branches) if layer.flat else 0
+            per_branch = [[] for _ in range(block.branch_count)]
             role = "branch"
             for child in children.get(row.path, []):
                 # the branches, the merge, the layers after it
@@ -459,8 +469,10 @@ def _build(rows, title, no_bias, network=None):
                 elif role in ("merge", "post"):
                     role = "post"
                 elif layer.flat:
-                    role = owner[id(child.layer)]
+                    role = branch_of[id(child.layer)]
+                    per_branch[role].append(child)
                 block.put(child.name, node(child), role)
+            block.branch_steps = [steps_of(branch) for branch in per_branch]
         elif isinstance(layer, Residual):
             block = K.ResidualBlock(row.kind, row.path)
             for child, role in _residual_roles(layer, children.get(row.path, [])):
@@ -476,9 +488,16 @@ def _build(rows, title, no_bias, network=None):
 
     def fill(block, rows):
         """A sequence's children; a flat residual block's rows go in as one step."""
-        steps, group, current = [], [], None
         for child in rows:
             block.put(child.name, node(child))
+        steps = steps_of(rows)
+        if any(not isinstance(step, str) for step in steps):
+            block.steps = steps
+
+    def steps_of(rows):
+        """A sequence's steps: a row's name, or a flat residual block's ``[(name, role)]``."""
+        steps, group, current = [], [], None
+        for child in rows:
             r = owner.get(id(child.layer))
             if group and r is not current:
                 steps.append(list(_residual_roles(current, group, names=True)))
@@ -490,8 +509,7 @@ def _build(rows, title, no_bias, network=None):
                 group.append(child)
         if group:
             steps.append(list(_residual_roles(current, group, names=True)))
-        if any(not isinstance(step, str) for step in steps):
-            block.steps = steps
+        return steps
 
     root = K.Network(title, "", state)
     fill(root, children[""])

@@ -7,8 +7,8 @@ heads: excluded from the inference totals, as torchvision's ``_ops`` metadata is
 """
 
 from ..layers import (
-    AdaptiveAvgPool2d, AvgPool2d, BatchNorm, Branches, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Network,
-    ReLU, Sequential, SideHead,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm, Branches, Concat, Conv2d, Dropout, Flatten, Linear, MaxPool2d,
+    Network, ReLU, Residual, Sequential, SideHead,
 )
 from . import TORCHVISION as SOURCE
 
@@ -169,75 +169,83 @@ def googlenet():
                    ))
 
 
-def _pool_branch(pool_features, name="branch_pool"):
-    return Sequential(AvgPool2d(3, 1, 1, name="avgpool"), basic_conv(pool_features, 1, name="branch_pool"),
-                      name=name)
+# Inception v3's Mixed blocks keep every branch's BasicConv2d as a module of the block itself
+# (``Mixed_5b.branch5x5_1``): flat branches. The pools inside them are F.avg_pool2d / F.max_pool2d calls,
+# rows without a torchvision module (``Mixed_5b.avgpool``, ``Mixed_6a.maxpool``).
+
+
+def _pool_branch(pool_features):
+    return [AvgPool2d(3, 1, 1, name="avgpool"), basic_conv(pool_features, 1, name="branch_pool")]
 
 
 def inception_a(name, pool_features):
     return Branches(
-        basic_conv(64, 1, name="branch1x1"),
-        Sequential(basic_conv(48, 1, name="branch5x5_1"), basic_conv(64, 5, padding=2, name="branch5x5_2"),
-                   name="branch5x5"),
-        Sequential(basic_conv(64, 1, name="branch3x3dbl_1"), basic_conv(96, 3, padding=1, name="branch3x3dbl_2"),
-                   basic_conv(96, 3, padding=1, name="branch3x3dbl_3"), name="branch3x3dbl"),
+        [basic_conv(64, 1, name="branch1x1")],
+        [basic_conv(48, 1, name="branch5x5_1"), basic_conv(64, 5, padding=2, name="branch5x5_2")],
+        [basic_conv(64, 1, name="branch3x3dbl_1"), basic_conv(96, 3, padding=1, name="branch3x3dbl_2"),
+         basic_conv(96, 3, padding=1, name="branch3x3dbl_3")],
         _pool_branch(pool_features),
-        name=name,
+        flat=True, name=name,
     )
 
 
 def inception_b(name):
     return Branches(
-        basic_conv(384, 3, 2, name="branch3x3"),
-        Sequential(basic_conv(64, 1, name="branch3x3dbl_1"), basic_conv(96, 3, padding=1, name="branch3x3dbl_2"),
-                   basic_conv(96, 3, 2, name="branch3x3dbl_3"), name="branch3x3dbl"),
-        Sequential(MaxPool2d(3, 2, name="maxpool"), name="branch_pool"),
-        name=name,
+        [basic_conv(384, 3, 2, name="branch3x3")],
+        [basic_conv(64, 1, name="branch3x3dbl_1"), basic_conv(96, 3, padding=1, name="branch3x3dbl_2"),
+         basic_conv(96, 3, 2, name="branch3x3dbl_3")],
+        [MaxPool2d(3, 2, name="maxpool")],
+        flat=True, name=name,
     )
 
 
 def inception_c(name, c7):
     return Branches(
-        basic_conv(192, 1, name="branch1x1"),
-        Sequential(basic_conv(c7, 1, name="branch7x7_1"),
-                   basic_conv(c7, (1, 7), padding=(0, 3), name="branch7x7_2"),
-                   basic_conv(192, (7, 1), padding=(3, 0), name="branch7x7_3"), name="branch7x7"),
-        Sequential(basic_conv(c7, 1, name="branch7x7dbl_1"),
-                   basic_conv(c7, (7, 1), padding=(3, 0), name="branch7x7dbl_2"),
-                   basic_conv(c7, (1, 7), padding=(0, 3), name="branch7x7dbl_3"),
-                   basic_conv(c7, (7, 1), padding=(3, 0), name="branch7x7dbl_4"),
-                   basic_conv(192, (1, 7), padding=(0, 3), name="branch7x7dbl_5"), name="branch7x7dbl"),
+        [basic_conv(192, 1, name="branch1x1")],
+        [basic_conv(c7, 1, name="branch7x7_1"),
+         basic_conv(c7, (1, 7), padding=(0, 3), name="branch7x7_2"),
+         basic_conv(192, (7, 1), padding=(3, 0), name="branch7x7_3")],
+        [basic_conv(c7, 1, name="branch7x7dbl_1"),
+         basic_conv(c7, (7, 1), padding=(3, 0), name="branch7x7dbl_2"),
+         basic_conv(c7, (1, 7), padding=(0, 3), name="branch7x7dbl_3"),
+         basic_conv(c7, (7, 1), padding=(3, 0), name="branch7x7dbl_4"),
+         basic_conv(192, (1, 7), padding=(0, 3), name="branch7x7dbl_5")],
         _pool_branch(192),
-        name=name,
+        flat=True, name=name,
     )
 
 
 def inception_d(name):
     return Branches(
-        Sequential(basic_conv(192, 1, name="branch3x3_1"), basic_conv(320, 3, 2, name="branch3x3_2"),
-                   name="branch3x3"),
-        Sequential(basic_conv(192, 1, name="branch7x7x3_1"),
-                   basic_conv(192, (1, 7), padding=(0, 3), name="branch7x7x3_2"),
-                   basic_conv(192, (7, 1), padding=(3, 0), name="branch7x7x3_3"),
-                   basic_conv(192, 3, 2, name="branch7x7x3_4"), name="branch7x7x3"),
-        Sequential(MaxPool2d(3, 2, name="maxpool"), name="branch_pool"),
-        name=name,
+        [basic_conv(192, 1, name="branch3x3_1"), basic_conv(320, 3, 2, name="branch3x3_2")],
+        [basic_conv(192, 1, name="branch7x7x3_1"),
+         basic_conv(192, (1, 7), padding=(0, 3), name="branch7x7x3_2"),
+         basic_conv(192, (7, 1), padding=(3, 0), name="branch7x7x3_3"),
+         basic_conv(192, 3, 2, name="branch7x7x3_4")],
+        [MaxPool2d(3, 2, name="maxpool")],
+        flat=True, name=name,
     )
 
 
 def _split(prefix):
-    return Branches(basic_conv(384, (1, 3), padding=(0, 1), name=f"{prefix}a"),
-                    basic_conv(384, (3, 1), padding=(1, 0), name=f"{prefix}b"), name="split")
+    # torchvision: cat([prefix + "a"(y), prefix + "b"(y)]) on the branch's last output y. A flat block forks
+    # only at its input, so the fork inside the branch is a flat residual block: concat(body(y), shortcut(y))
+    # with "a" as the body and "b" (a BasicConv2d, a block) as the shortcut: both rows of the Mixed block
+    # (``Mixed_7b.branch3x3_2a``, ``Mixed_7b.branch3x3_2b``), in torchvision's order; the concat is
+    # ``Mixed_7b.branch3x3_2ab``, a row without a torchvision module
+    return Residual([basic_conv(384, (1, 3), padding=(0, 1), name=f"{prefix}a")],
+                    shortcut=basic_conv(384, (3, 1), padding=(1, 0), name=f"{prefix}b"),
+                    merge=Concat(name=f"{prefix}ab"), flat=True)
 
 
 def inception_e(name):
     return Branches(
-        basic_conv(320, 1, name="branch1x1"),
-        Sequential(basic_conv(384, 1, name="branch3x3_1"), _split("branch3x3_2"), name="branch3x3"),
-        Sequential(basic_conv(448, 1, name="branch3x3dbl_1"), basic_conv(384, 3, padding=1, name="branch3x3dbl_2"),
-                   _split("branch3x3dbl_3"), name="branch3x3dbl"),
+        [basic_conv(320, 1, name="branch1x1")],
+        [basic_conv(384, 1, name="branch3x3_1"), _split("branch3x3_2")],
+        [basic_conv(448, 1, name="branch3x3dbl_1"), basic_conv(384, 3, padding=1, name="branch3x3dbl_2"),
+         _split("branch3x3dbl_3")],
         _pool_branch(192),
-        name=name,
+        flat=True, name=name,
     )
 
 
