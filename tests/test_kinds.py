@@ -9,6 +9,8 @@ the real tool reports. A new kind is one class and one example: whatever it lack
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import shapecalc
 from shapecalc.conventions import CONVENTIONS, count
@@ -194,3 +196,27 @@ def test_tool_rules_equal_the_real_tools(kind):
     real = tool_counts(net, tools=TOOLS)
     ours = {t: sum(count(r, t) for r in s.rows) for t in TOOLS}
     assert ours == real
+
+
+#: the kinds whose example starts from a feature map (a size to vary)
+MAP_KINDS = [k for k in OURS if len(parse_spec(KINDS[k].example).input_shape) == 3]
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(MAP_KINDS), h=st.integers(1, 40), w=st.integers(1, 40))
+def test_every_kind_at_any_size_agrees_with_pytorch(kind, h, w):
+    """Drawn from the registry (a new kind is fuzzed without anyone listing it): the kind's example at a
+    random input size, where shapecalc gives a table, agrees with PyTorch layer by layer — shapes,
+    parameters, buffers — and in FLOPs."""
+    _require("torch")
+    from shapecalc.errors import ShapecalcError
+    from shapecalc.torch import verify
+
+    net = parse_spec(KINDS[kind].example)
+    size = (h, w, net.input_shape[2])
+    try:
+        shapecalc.summary(net, input=size)
+    except ShapecalcError:
+        return  # no output at this size (PyTorch's own refusal is not checked here)
+    report = verify(net, input=size, device="cpu")
+    assert report.ok, report.table()
