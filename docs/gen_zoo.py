@@ -4,6 +4,7 @@ Everything under "ours" and every table is computed here by shapecalc; the publi
 sentences explaining each difference are the data below, with their sources.
 """
 
+import json
 import pathlib
 import sys
 
@@ -297,7 +298,127 @@ def render():
         lines += [f"## {title}", ""]
         for name in names:
             lines += network_section(name)
+    lines += render_modern()
     return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------------------------------------
+# the modern zoo: torchvision's other classification networks (their figures from the weights metadata that
+# tests/data/torchvision_weights.json copies from torchvision 0.29.1), and the paper-faithful modern networks
+
+TV_WEIGHTS = json.loads((HERE.parent / "tests" / "data" / "torchvision_weights.json").read_text())["models"]
+
+MODERN_FAMILIES = [
+    ("ResNeXt and Wide ResNet", ["resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
+                                 "wide_resnet101_2"]),
+    ("SqueezeNet", ["squeezenet1_0", "squeezenet1_1"]),
+    ("DenseNet", ["densenet121", "densenet161", "densenet169", "densenet201"]),
+    ("ShuffleNetV2", ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"]),
+    ("MobileNetV2 and V3", ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]),
+    ("MNASNet", ["mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3"]),
+    ("EfficientNet", [f"efficientnet_b{b}" for b in range(8)] + [f"efficientnet_v2_{v}" for v in "sml"]),
+    ("RegNet", [f"regnet_x_{s}" for s in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
+     + [f"regnet_y_{s}" for s in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf")]),
+    ("ConvNeXt", [f"convnext_{s}" for s in ("tiny", "small", "base", "large")]),
+    ("Vision Transformer", ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"]),
+    ("Swin Transformer", ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b"]),
+    ("MaxViT", ["maxvit_t"]),
+]
+
+#: the paper-faithful modern networks: (figure, published, source, ours) rows
+PAPER_MODERN = {
+    "mobilenet-v1": [("params / mult-adds (1.0 MobileNet-224)", "4.2 M / 569 M", "Howard et al. 2017, Table 8",
+                      lambda s: f"{n(s.totals['params'])} / {n(s.totals['macs'])}")],
+    "mobilenet-v2": [("params / MAdds (1.0, 224)", "3.4 M / 300 M", "Sandler et al. 2018, Table 4",
+                      lambda s: f"{n(s.totals['params'])} / {n(s.totals['macs'])}")],
+    "squeezenet": [("params (v1.0, before pruning)", "1,248,424", "Iandola et al. 2016, Table 1",
+                    lambda s: n(s.totals["params"]))],
+    "efficientnet-b0": [("params / FLOPS (multiply-adds)", "5.3 M / 0.39 B", "Tan & Le 2019, Table 2",
+                         lambda s: f"{n(s.totals['params'])} / {n(s.totals['macs'])}")],
+}
+
+
+def _present(names):
+    from shapecalc import zoo
+
+    return [name for name in names if name in zoo.ENTRIES]
+
+
+def modern_section(name):
+    """A torchvision twin: every weights entry's published figures beside ours at its crop size, then the
+    table at --depth 1."""
+    from shapecalc import zoo
+
+    short = name.split(".", 1)[1]
+    network = zoo.get(name)
+    s = summary(name)
+    out = [f"### `{name}`", "", network.description + ".", ""]
+    if network.source:
+        out += [f"Source: {network.source}.", ""]
+    out += ["| weights | crop | num_params | ours | GFLOPS (`_ops`, GMACs) | our MACs |", "|---|---:|---:|---:|---:|---:|"]
+    for entry in TV_WEIGHTS[short]:
+        size = entry["crop_size"]
+        t = summary(name, input=(size, size, 3)).totals
+        out.append(f"| {entry['weights']} | {size} | {n(entry['num_params'])} | {n(t['params'])} | {entry['gflops']} "
+                   f"| {n(t['macs'])} ({t['macs'] / 1e9:.3f}) |")
+    out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
+    return out
+
+
+def paper_modern_section(name):
+    from shapecalc import zoo
+
+    network = zoo.get(name)
+    s = summary(name)
+    out = [f"### `{name}`", "", network.description + ".", ""]
+    if network.source:
+        out += [f"Source: {network.source}.", ""]
+    out += ["| figure | published | source | ours |", "|---|---|---|---|"]
+    out += [f"| {fig} | {pub} | {src} | {ours(s)} |" for fig, pub, src, ours in PAPER_MODERN[name]]
+    out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
+    return out
+
+
+def render_modern():
+    lines = [
+        "",
+        "# The modern zoo",
+        "",
+        "torchvision's other classification networks, as torchvision 0.29 builds them (`torchvision.*`; every "
+        "module's output shape, parameters and buffers equal torchvision's own, tests/test_zoo_tv_real.py), and "
+        "four modern networks as their papers describe them. For each weights entry of a torchvision network, "
+        "at its crop size: torchvision's `num_params` and `_ops` (its \"GFLOPS\", which are GMACs rounded to "
+        "three decimals) beside ours. Attention counts its projections and its two products (Q·Kᵀ and A·V), as "
+        "torchvision's figures do (docs/conventions.md).",
+        "",
+        "| network | input | params | MACs | published (first weights) |",
+        "|---|---|---:|---:|---|",
+    ]
+    for _, names in MODERN_FAMILIES:
+        for short in names:
+            name = f"torchvision.{short}"
+            if name not in _present([name]):
+                continue
+            s = summary(name)
+            first = TV_WEIGHTS[short][0]
+            lines.append(f"| `{name}` | {'×'.join(map(str, s.input_shape))} | {n(s.totals['params'])} | "
+                         f"{n(s.totals['macs'])} | {n(first['num_params'])} params, {first['gflops']} GFLOPS |")
+    for name in _present(list(PAPER_MODERN)):
+        s = summary(name)
+        rows = PAPER_MODERN[name]
+        lines.append(f"| `{name}` | {'×'.join(map(str, s.input_shape))} | {n(s.totals['params'])} | "
+                     f"{n(s.totals['macs'])} | {rows[0][1]} ({rows[0][2]}) |")
+    lines.append("")
+    for title, names in MODERN_FAMILIES:
+        present = _present([f"torchvision.{short}" for short in names])
+        if present:
+            lines += [f"## {title}", ""]
+            for name in present:
+                lines += modern_section(name)
+    lines += ["## Paper-faithful modern networks", ""]
+    for name in _present(list(PAPER_MODERN)):
+        lines += paper_modern_section(name)
+    return lines
 
 
 def main(argv=None):
