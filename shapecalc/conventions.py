@@ -149,6 +149,45 @@ def attention_ptflops(row):
     return row.macs + row.bias_adds + row.layer.heads * n * n * _batch(row)
 
 
+def window_attention_ptflops(row):
+    # ptflops: the projections' Linear hooks with their biases, the two patched matmuls, the patched softmax
+    # over the heads·N² scores of each window, and (Swin V2) the position-bias MLP's ReLU over its T·hidden
+    # values, counted twice (nn.ReLU's hook and the patched F.relu)
+    layer = row.layer
+    windows, n = layer.windows(row.input_shape)
+    out = row.macs + row.bias_adds + layer.heads * windows * n * n * _batch(row)
+    hidden = getattr(layer, "hidden", 0)
+    return out + 2 * layer.table() * hidden * _batch(row) if hidden else out
+
+
+def relative_attention_ptflops(row):
+    # ptflops: the projections' Linear hooks with their biases, the two patched matmuls, and the patched
+    # softmax over the heads·N² scores of each of the G groups
+    groups, n, _ = row.input_shape
+    return row.macs + row.bias_adds + row.layer.heads(row.input_shape) * groups * n * n * _batch(row)
+
+
+def window_attention_torchinfo(row):
+    # torchinfo: each leaf module's parameters times the first size of its output, which for the projections
+    # is batch · windows (the windows stacked as a batch); the position-bias MLP (Swin V2) runs on one table:
+    # its parameters once per sample; the bias table and logit scale sit on the attention module itself,
+    # which has children: not counted
+    layer = row.layer
+    c = row.input_shape[2]
+    windows, _ = layer.windows(row.input_shape)
+    projections = 4 * c * c + (4 * c if layer.bias and row.biases else 0)
+    hidden = getattr(layer, "hidden", 0)
+    mlp = 2 * hidden + (hidden if row.biases else 0) + hidden * layer.heads if hidden else 0
+    return (projections * windows + mlp) * _batch(row)
+
+
+def relative_attention_torchinfo(row):
+    # torchinfo: the projections' parameters once per sample (their output's first size is the batch); the
+    # bias table sits on the attention module itself, which has children: not counted
+    c = row.input_shape[2]
+    return (4 * c * c + (4 * c if row.biases else 0)) * _batch(row)
+
+
 def lrn_ptflops(row):
     # 3 · N·C·H·W + N·(C + size − 1)·H·W: mul, mul, add per element, and the avg_pool3d over the padded channels
     h, w, c = row.input_shape

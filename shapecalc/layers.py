@@ -1614,6 +1614,378 @@ class SelectToken(Layer):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# attention in windows of a feature map (Swin Transformers, MaxViT): Swin's window attention works on the
+# H×W×C map itself; MaxViT partitions the map into groups of tokens, a G×N×C shape (G groups of N tokens,
+# which stands where a map's H×W×C would), attends within each group and puts the tokens back
+
+
+def _square_root(value):
+    """The square root of a size that should be a square: an int (⌊√v⌋), a numpy array of sizes (rounded),
+    a sympy expression (exact: √((H/7)²) is H/7, sizes being positive); the caller checks it is whole."""
+    if isinstance(value, int):
+        import math
+
+        return math.isqrt(value) if value > 0 else 0
+    if hasattr(value, "free_symbols"):
+        import sympy
+
+        return sympy.powdenest(sympy.sqrt(value), force=True)
+    import numpy
+
+    return numpy.rint(numpy.sqrt(numpy.asarray(value, dtype=float))).astype(numpy.int64)
+
+
+def _require_square(root, value, ctx, path, what):
+    """``value`` = ``root``²: numerically, or, for a sympy root, that a root left under a √ is whole."""
+    if hasattr(root, "free_symbols"):
+        import sympy
+
+        if any(not p.exp.is_integer for p in root.atoms(sympy.Pow)):
+            ctx.equal((sympy.floor(root),), (root,), _not_square, path, what, value)
+    else:
+        ctx.equal((root * root,), (value,), _not_square, path, what, value)
+
+
+def _exact_div(size, divisor):
+    """``size / divisor`` where the division is known to be exact (checked by the caller): ``//`` on ints and
+    numpy arrays, ``/`` on sympy sizes (so that ``(H/7)·7`` is H again, not 7·⌊H/7⌋)."""
+    return size / divisor if hasattr(size, "free_symbols") else size // divisor
+
+
+def _not_square(what, value):
+    return f"{what} {value} is not a square (a departition puts √G × √G groups of √N × √N tokens back on a map)"
+
+
+class SpaceToDepth(Layer):
+    """The ``block``×``block`` neighbours of each position concatenated over the channels:
+    H×W×C → ⌈H/b⌉×⌈W/b⌉×b²·C, H and W first zero-padded at the bottom and right up to multiples of b (the
+    gathering step of Swin's patch merging, which then normalises and projects the 4C channels to 2C).
+    No parameters, no arithmetic."""
+
+    kind = "spacetodepth"
+    fields = ("block",)
+    example = "input 9x7x8 | spacetodepth 2 | layernorm | pointwise 16 nobias"
+    tools = C.NONE
+
+    def __init__(self, block=2, name=None):
+        super().__init__(name)
+        self.block = _positive_int(block, "block", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        b = self.block
+        # ⌈H / b⌉ × ⌈W / b⌉ positions of b·b·C channels
+        return (F.ceil_div(x[0], b), F.ceil_div(x[1], b), x[2] * b * b)
+
+    def window(self, x):
+        # a b×b window with stride b; the zero padding comes after the map, not before
+        return ((self.block, self.block, 0), (self.block, self.block, 0))
+
+    def to_torch(self, x, no_bias, T):
+        return T.SpaceToDepth(self.block)
+
+    def describe(self):
+        b = self.block
+        return f"space to depth {b}×{b} (zero-padded)"
+
+
+class WindowAttention(Layer):
+    """Swin's (shifted) window multi-head self-attention on an H×W×C map (torchvision's
+    ShiftedWindowAttention): the map zero-padded at the bottom and right to multiples of the window,
+    cyclically shifted by ``shift`` (no shift where one window covers the padded axis), cut into
+    ⌈H/w_h⌉·⌈W/w_w⌉ windows of N = w_h·w_w tokens, self-attention in each window with a learnt relative
+    position bias, and the map put back (unshifted, unpadded).
+
+    Parameters: Q, K, V and output projections (4·C² weights, 4·C biases) and the bias table,
+    (2·w_h − 1)·(2·w_w − 1) × heads; buffer: the index into the table, N² entries.
+
+    MACs, as torchvision's published GFLOPS (``FlopCounterMode``) count them: per window the projections,
+    4·N·C², and the two products Q·Kᵀ and A·V, N²·C each — the padded windows included; the scaling,
+    bias, mask and softmax are no multiply-accumulates.
+
+    Receptive field: each position attends to the w positions of its window along each axis (a shifted
+    window is w wide too; the positions that the cyclic shift brings together are masked out), or to the
+    whole axis where that is shorter: a w-wide step of stride 1, as for a convolution. It is position-exact
+    for one layer; a stack of shifted windows reaches about w further per layer, as the steps add up."""
+
+    kind = "windowattention"
+    fields = ("heads", "size", "shift", "bias")
+    example = "input 10x9x8 | windowattention 2 size=4 shift=2"
+    # fvcore: its linear and matmul MACs; ptflops: the Linear hooks with their biases, the patched matmuls
+    # and the patched softmax; torchinfo: the projections' parameters per window (see conventions.py)
+    tools = {"fvcore": C.macs, "ptflops": C.window_attention_ptflops, "torchinfo": C.window_attention_torchinfo}
+
+    def __init__(self, heads, size=7, shift=0, bias=True, name=None):
+        super().__init__(name)
+        self.heads = _positive_int(heads, "heads", name)
+        self.size = _pair(size, "window size", name)
+        self.shift = _pair(shift, "shift", name, minimum=0)
+        for s, w in zip(self.shift, self.size):
+            if s >= w:
+                raise ConfigError(f"shift {s} must be smaller than the window {w}", name)
+        self.bias = _flag(bias, "bias", name)
+
+    def config(self):
+        out = Layer.config(self)
+        for key in ("size", "shift"):
+            if key in out and out[key][0] == out[key][1]:
+                out[key] = out[key][0]
+        if out.get("size") == 7:
+            del out["size"]
+        if out.get("shift") == 0:
+            del out["shift"]
+        return out
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        _require_numeric_channels(x, path, self.kind)
+        if x[2] % self.heads:
+            raise ShapeError(f"{self.heads} heads must divide the {x[2]} channels (remainder {x[2] % self.heads})",
+                             path)
+        return x
+
+    def windows(self, x):
+        """(windows, tokens per window): ⌈H/w_h⌉·⌈W/w_w⌉ and w_h·w_w."""
+        wh, ww = self.size
+        return F.ceil_div(x[0], wh) * F.ceil_div(x[1], ww), wh * ww
+
+    def table(self):
+        """The relative positions of a window: (2·w_h − 1)·(2·w_w − 1)."""
+        return (2 * self.size[0] - 1) * (2 * self.size[1] - 1)
+
+    def counts(self, x, y):
+        c = x[2]
+        windows, n = self.windows(x)
+        return (
+            4 * c * c + self.table() * self.heads,  # W = 3·C·C (Q, K, V) + C·C (output) + table × heads
+            4 * c if self.bias else 0,
+            n * n,  # the relative position index, N × N
+            windows * n * c * (4 * c + 2 * n),  # MACs = windows · (4·N·C² + 2·N²·C)
+            windows * n * 4 * c if self.bias else 0,
+        )
+
+    def window(self, x):
+        # min(w, H) = w − max(w − H, 0): one window, or the whole axis where it is shorter
+        wh, ww = self.size
+        return ((wh - F.maximum(wh - x[0], 0), 1, 0), (ww - F.maximum(ww - x[1], 0), 1, 0))
+
+    def to_torch(self, x, no_bias, T):
+        return T.WindowAttention(x[2], self.heads, self.size, self.shift, self.bias and not no_bias)
+
+    def _text(self):
+        shift = f", shift {_kxk(self.shift)}" if any(self.shift) else ""
+        return f"{_kxk(self.size)}, {self.heads} heads{shift}" + (", no bias" if not self.bias else "")
+
+    def describe(self):
+        return "window attention " + self._text()
+
+
+class CosineWindowAttention(WindowAttention):
+    """Swin V2's window attention (torchvision's ShiftedWindowAttentionV2): as Swin's, with scaled cosine
+    attention — cos(Q, K) times a learnt, clamped scale per head — and a continuous position bias: a
+    2 → ``hidden`` → heads MLP (ReLU) over the (2·w_h − 1)·(2·w_w − 1) log-spaced relative coordinates of
+    the window, 16·sigmoid of it added to the scores. The K part of the QKV bias is held but not used.
+
+    Parameters: the projections (4·C² weights, 4·C biases), the scale (heads), the MLP (2·hidden weights and
+    hidden biases, then hidden × heads weights); buffers: the coordinate table, 2 per relative position, and
+    the index, N².
+
+    MACs: the window attention's, windows · (4·N·C² + 2·N²·C), plus the position-bias MLP over the
+    relative positions T, T·(2·hidden + hidden·heads) — as torchvision's published GFLOPS count. That MLP
+    runs once per forward pass whatever the batch; shapecalc's figures are per sample, so at a batch of B it
+    is counted B times."""
+
+    kind = "cosinewindowattention"
+    fields = ("heads", "size", "shift", "bias", "hidden")
+    example = "input 10x9x8 | cosinewindowattention 2 size=4 shift=2 hidden=16"
+    # ptflops also counts the MLP's ReLU twice (nn.ReLU's hook and the patched F.relu); torchinfo the MLP's
+    # parameters once
+    tools = {"fvcore": C.macs, "ptflops": C.window_attention_ptflops, "torchinfo": C.window_attention_torchinfo}
+
+    def __init__(self, heads, size=8, shift=0, bias=True, hidden=512, name=None):
+        super().__init__(heads, size, shift, bias, name)
+        self.hidden = _positive_int(hidden, "hidden", name)
+
+    def config(self):
+        out = Layer.config(self)
+        for key in ("size", "shift"):
+            if key in out and out[key][0] == out[key][1]:
+                out[key] = out[key][0]
+        if out.get("size") == 8:
+            del out["size"]
+        if out.get("shift") == 0:
+            del out["shift"]
+        return out
+
+    def counts(self, x, y):
+        c = x[2]
+        windows, n = self.windows(x)
+        t, hidden, heads = self.table(), self.hidden, self.heads
+        return (
+            # W = 4·C² (projections) + heads (logit scale) + 2·hidden + hidden·heads (position-bias MLP)
+            4 * c * c + heads + 2 * hidden + hidden * heads,
+            (4 * c if self.bias else 0) + hidden,
+            n * n + 2 * t,  # the index (N × N) and the relative coordinates (T × 2)
+            # MACs = windows · (4·N·C² + 2·N²·C) + T · (2·hidden + hidden·heads)
+            windows * n * c * (4 * c + 2 * n) + t * (2 * hidden + hidden * heads),
+            (windows * n * 4 * c if self.bias else 0) + t * hidden,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        return T.WindowAttention(x[2], self.heads, self.size, self.shift, self.bias and not no_bias,
+                                 cosine=True, hidden=self.hidden, mlp_bias=not no_bias)
+
+    def describe(self):
+        return "cosine window attention " + self._text()
+
+
+class Partition(Layer):
+    """MaxViT's partition of a square map into groups of tokens (torchvision's WindowPartition): with
+    P = ``size``, the H×W map (H = W, a multiple of P) becomes G×N×C — ``grid=False``: (H/P)² blocks of
+    P×P neighbours, ((H/P)², P², C); ``grid=True``: the map cut into H/P × H/P cells, P² of them, each
+    cell one group ((P², (H/P)², C)), which a swap of axes turns into (H/P)² groups of P² positions spread
+    over the whole map. torchvision's MaxViT runs square maps only: its grid partition counts its cells along
+    H for both axes. No parameters, no arithmetic.
+
+    Receptive field: the attention on the groups mixes each position with the P positions of its block
+    along each axis (block partition), or with P positions H/P apart, spanning (P − 1)·H/P + 1 (grid
+    partition); that step is taken here, and the rows up to the departition keep it."""
+
+    kind = "partition"
+    fields = ("size", "grid")
+    example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
+    tools = C.NONE
+
+    def __init__(self, size=7, grid=False, name=None):
+        super().__init__(name)
+        self.size = _positive_int(size, "size", name)
+        self.grid = _flag(grid, "grid", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        p = self.size
+        ctx.equal((x[1],), (x[0],), lambda: f"partition expects a square map, received {_kxk(x[:2])}", path)
+        ctx.equal((x[0] % p,), (0,), lambda: f"partition {p} must divide the map's {x[0]} rows and columns "
+                                            f"(remainder {x[0] % p})", path)
+        side = _exact_div(x[0], p)
+        cells = side * side  # (H / P)²
+        return ((p * p, cells, x[2]) if self.grid else (cells, p * p, x[2]))
+
+    def window(self, x):
+        p = self.size
+        if self.grid:
+            # P positions H/P apart: a span of (P − 1)·H/P + 1
+            return (((p - 1) * _exact_div(x[0], p) + 1, 1, 0), ((p - 1) * _exact_div(x[1], p) + 1, 1, 0))
+        return ((p, 1, 0), (p, 1, 0))
+
+    def to_torch(self, x, no_bias, T):
+        # torchvision's WindowPartition with p = P (blocks) or p = H / P (grid cells)
+        return T.Partition(x[0] // self.size if self.grid else self.size)
+
+    def describe(self):
+        p = self.size
+        return f"{'grid' if self.grid else 'block'} partition {p}×{p}"
+
+
+class SwapAxes(Layer):
+    """The first two axes exchanged: A×B×C → B×A×C (MaxViT's SwapAxes between the grid partition and its
+    attention). On a map, a transpose of H and W. No parameters, no arithmetic."""
+
+    kind = "swapaxes"
+    example = "input 14x14x8 | partition 7 grid=on | swapaxes | relativeattention 4 7 | swapaxes | departition"
+    tools = C.NONE
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        return (x[1], x[0], x[2])
+
+    def to_torch(self, x, no_bias, T):
+        return T.SwapAxes()
+
+    def describe(self):
+        return "swap axes"
+
+
+class Departition(Layer):
+    """The groups of a partition put back on their map (torchvision's WindowDepartition): G×N×C, G groups
+    of N tokens, G and N squares, → S×S×C with S = √G·√N. No parameters, no arithmetic."""
+
+    kind = "departition"
+    example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
+    tools = C.NONE
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        g, n = _square_root(x[0]), _square_root(x[1])
+        _require_square(g, x[0], ctx, path, "the group count")
+        _require_square(n, x[1], ctx, path, "the group size")
+        # S = √G · √N
+        side = g * n
+        return (side, side, x[2])
+
+    def to_torch(self, x, no_bias, T):
+        return T.Departition()
+
+    def describe(self):
+        return "departition"
+
+
+class RelativeAttention(Layer):
+    """MaxViT's multi-head self-attention within each group of a partition (torchvision's
+    RelativePositionalMultiHeadAttention): on G×N×C, N = ``size``² tokens per group, heads of ``head_dim``
+    (C / head_dim of them), a learnt relative position bias over the size×size arrangement.
+
+    Parameters: the QKV and output projections (4·C² weights, 4·C biases) and the bias table,
+    (2·size − 1)² × heads; buffer: the index into the table, N².
+
+    MACs, as torchvision's published GFLOPS (``FlopCounterMode``) count them: per group the projections,
+    4·N·C², and the two products Q·Kᵀ and A·V, N²·C each."""
+
+    kind = "relativeattention"
+    fields = ("head_dim", "size", "bias")
+    example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
+    tools = {"fvcore": C.macs, "ptflops": C.relative_attention_ptflops, "torchinfo": C.relative_attention_torchinfo}
+
+    def __init__(self, head_dim, size=7, bias=True, name=None):
+        super().__init__(name)
+        self.head_dim = _positive_int(head_dim, "head_dim", name)
+        self.size = _positive_int(size, "size", name)
+        self.bias = _flag(bias, "bias", name)
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        _require_numeric_channels(x, path, self.kind)
+        if x[2] % self.head_dim:
+            raise ShapeError(f"heads of {self.head_dim} must divide the {x[2]} channels "
+                             f"(remainder {x[2] % self.head_dim})", path)
+        n = self.size * self.size
+        ctx.equal((x[1],), (n,), lambda: f"relative attention {self.size}×{self.size} expects groups of {n} tokens, "
+                                         f"received {format_shape(x)}", path)
+        return x
+
+    def heads(self, x):
+        return x[2] // self.head_dim
+
+    def counts(self, x, y):
+        groups, n, c = x
+        table = (2 * self.size - 1) * (2 * self.size - 1)
+        return (
+            4 * c * c + table * self.heads(x),  # W = 3·C·C (Q, K, V) + C·C (output) + table × heads
+            4 * c if self.bias else 0,
+            n * n,  # the relative position index, N × N
+            groups * n * c * (4 * c + 2 * n),  # MACs = G · (4·N·C² + 2·N²·C)
+            groups * n * 4 * c if self.bias else 0,
+        )
+
+    def to_torch(self, x, no_bias, T):
+        return T.RelativeAttention(x[2], self.head_dim, self.size, self.bias and not no_bias)
+
+    def describe(self):
+        return (f"relative attention {self.size}×{self.size}, heads of {self.head_dim}"
+                + (", no bias" if not self.bias else ""))
+
+
+# ---------------------------------------------------------------------------------------------------------
 # merges
 
 

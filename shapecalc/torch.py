@@ -61,6 +61,8 @@ def _classes():
     kind's ``to_torch`` receives."""
     if _CLASSES:
         return _CLASSES["T"]
+    import math
+
     import torch
     import torch.nn.functional as Fn
     from torch import nn
@@ -379,6 +381,161 @@ def _classes():
         def forward(self, x):
             return x * self.weight
 
+    class SpaceToDepth(nn.Module):
+        """The b×b neighbours of each position over the channels, H and W zero-padded at the bottom and right
+        to multiples of b first; the order of Swin's patch merging: (0, 0), (1, 0), (0, 1), (1, 1) for b = 2."""
+
+        def __init__(self, block):
+            super().__init__()
+            self.block = block
+
+        def forward(self, x):
+            b = self.block
+            x = Fn.pad(x, (0, -x.shape[3] % b, 0, -x.shape[2] % b))
+            return torch.cat([x[:, :, i::b, j::b] for j in range(b) for i in range(b)], 1)
+
+    def relative_index(wh, ww):
+        """For each pair of positions of a wh×ww window, the index of their offset in the (2wh − 1)×(2ww − 1)
+        table of relative positions (row-major, as torchvision's Swin and MaxViT number them)."""
+        coords = torch.stack(torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij")).flatten(1)
+        offset = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)
+        return (offset[:, :, 0] + wh - 1) * (2 * ww - 1) + offset[:, :, 1] + ww - 1
+
+    class WindowAttention(nn.Module):
+        """Swin's shifted window attention on an N×C×H×W map (torchvision's ShiftedWindowAttention, and with
+        ``cosine`` its V2): pad to whole windows, shift, attend within each window with the relative position
+        bias (and, where shifted, the mask of the regions the roll brought together), shift back, crop."""
+
+        def __init__(self, dim, heads, window, shift, bias, cosine=False, hidden=512, mlp_bias=True):
+            super().__init__()
+            self.heads, self.window, self.shift, self.cosine = heads, tuple(window), tuple(shift), cosine
+            wh, ww = self.window
+            self.qkv = nn.Linear(dim, 3 * dim, bias=bias)
+            self.proj = nn.Linear(dim, dim, bias=bias)
+            if cosine:
+                self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((heads, 1, 1))))
+                self.cpb_mlp = nn.Sequential(nn.Linear(2, hidden, bias=mlp_bias), nn.ReLU(inplace=True),
+                                             nn.Linear(hidden, heads, bias=False))
+                # the relative offsets, scaled to ±8 and log-spaced: sign · log2(|8·d / (w − 1)| + 1) / 3
+                table = torch.stack(torch.meshgrid(torch.arange(1 - wh, wh, dtype=torch.float32),
+                                                   torch.arange(1 - ww, ww, dtype=torch.float32), indexing="ij"))
+                table = table.permute(1, 2, 0).unsqueeze(0)
+                table[..., 0] /= max(wh - 1, 1)
+                table[..., 1] /= max(ww - 1, 1)
+                table = table * 8
+                self.register_buffer("relative_coords_table",
+                                     torch.sign(table) * torch.log2(torch.abs(table) + 1.0) / 3.0)
+            else:
+                self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * wh - 1) * (2 * ww - 1), heads))
+            self.register_buffer("relative_position_index", relative_index(wh, ww).flatten())
+
+        def position_bias(self):
+            n = self.window[0] * self.window[1]
+            table = (self.cpb_mlp(self.relative_coords_table).view(-1, self.heads) if self.cosine
+                     else self.relative_position_bias_table)
+            bias = table[self.relative_position_index].view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+            return 16 * torch.sigmoid(bias) if self.cosine else bias
+
+        def forward(self, x):
+            x = x.permute(0, 2, 3, 1)
+            b, h, w, c = x.shape
+            wh, ww = self.window
+            x = Fn.pad(x, (0, 0, 0, -w % ww, 0, -h % wh))
+            ph, pw = x.shape[1], x.shape[2]
+            # no shift along an axis that one window covers
+            sh, sw = (self.shift[0] if wh < ph else 0), (self.shift[1] if ww < pw else 0)
+            if sh or sw:
+                x = torch.roll(x, shifts=(-sh, -sw), dims=(1, 2))
+            count, n = (ph // wh) * (pw // ww), wh * ww
+            x = x.view(b, ph // wh, wh, pw // ww, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(b * count, n, c)
+            qkv = self.qkv(x)
+            if self.cosine and self.qkv.bias is not None:
+                # V2 holds a K bias but does not use it
+                qkv = qkv - torch.cat([torch.zeros_like(self.qkv.bias[:c]), self.qkv.bias[c:2 * c],
+                                       torch.zeros_like(self.qkv.bias[:c])])
+            q, k, v = qkv.reshape(b * count, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+            if self.cosine:
+                scores = torch.matmul(Fn.normalize(q, dim=-1), Fn.normalize(k, dim=-1).transpose(-2, -1))
+                scores = scores * torch.clamp(self.logit_scale, max=math.log(100.0)).exp()
+            else:
+                scores = torch.matmul(q * (c // self.heads) ** -0.5, k.transpose(-2, -1))
+            scores = scores + self.position_bias()
+            if sh or sw:
+                # the regions that the roll brought together do not attend to each other (−100: torchvision's)
+                region = x.new_zeros((ph, pw))
+                label = 0
+                # (an axis without a shift is one region: nothing was rolled round along it)
+                for rows in ((0, ph - wh), (ph - wh, ph - sh), (ph - sh, ph)) if sh else ((0, ph),):
+                    for cols in ((0, pw - ww), (pw - ww, pw - sw), (pw - sw, pw)) if sw else ((0, pw),):
+                        region[rows[0]:rows[1], cols[0]:cols[1]] = label
+                        label += 1
+                region = region.view(ph // wh, wh, pw // ww, ww).permute(0, 2, 1, 3).reshape(count, n)
+                mask = (region.unsqueeze(1) - region.unsqueeze(2) != 0) * -100.0
+                scores = scores.view(b, count, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)
+                scores = scores.view(-1, self.heads, n, n)
+            y = torch.matmul(Fn.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b * count, n, c)
+            y = self.proj(y)
+            y = y.view(b, ph // wh, pw // ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, c)
+            if sh or sw:
+                y = torch.roll(y, shifts=(sh, sw), dims=(1, 2))
+            return y[:, :h, :w, :].permute(0, 3, 1, 2)
+
+    class Partition(nn.Module):
+        """N×C×H×W → N×C×G×p²: the map cut into p×p blocks (torchvision's WindowPartition), each block one group
+        of tokens in row-major order, the blocks in row-major order."""
+
+        def __init__(self, p):
+            super().__init__()
+            self.p = p
+
+        def forward(self, x):
+            b, c, h, w = x.shape
+            p = self.p
+            x = x.reshape(b, c, h // p, p, w // p, p).permute(0, 1, 2, 4, 3, 5)
+            return x.reshape(b, c, (h // p) * (w // p), p * p)
+
+    class SwapAxes(nn.Module):
+        """N×C×A×B → N×C×B×A."""
+
+        def forward(self, x):
+            return x.transpose(2, 3)
+
+    class Departition(nn.Module):
+        """N×C×G×N' → N×C×S×S, S = √G·√N': a partition's groups back on their square map (torchvision's
+        WindowDepartition)."""
+
+        def forward(self, x):
+            b, c, groups, n = x.shape
+            g, p = math.isqrt(groups), math.isqrt(n)
+            x = x.reshape(b, c, g, g, p, p).permute(0, 1, 2, 4, 3, 5)
+            return x.reshape(b, c, g * p, g * p)
+
+    class RelativeAttention(nn.Module):
+        """MaxViT's attention within each group of tokens, on N×C×G×P² (torchvision's
+        RelativePositionalMultiHeadAttention): QKV projection ``to_qkv``, heads of ``head_dim``, scores scaled
+        by C^−½ (torchvision's choice) plus a relative position bias over the P×P arrangement, output
+        projection ``merge``."""
+
+        def __init__(self, dim, head_dim, size, bias):
+            super().__init__()
+            self.heads, self.head_dim, self.size = dim // head_dim, head_dim, size
+            self.scale = dim ** -0.5
+            self.to_qkv = nn.Linear(dim, 3 * dim, bias=bias)
+            self.merge = nn.Linear(dim, dim, bias=bias)
+            self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * size - 1) ** 2, self.heads))
+            self.register_buffer("relative_position_index", relative_index(size, size))
+
+        def forward(self, x):
+            x = x.permute(0, 2, 3, 1)
+            b, groups, n, c = x.shape
+            q, k, v = (t.reshape(b, groups, n, self.heads, self.head_dim).permute(0, 1, 3, 2, 4)
+                       for t in torch.chunk(self.to_qkv(x), 3, dim=-1))
+            scores = torch.matmul(q, (k * self.scale).transpose(-2, -1))
+            bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, -1)
+            scores = scores + bias.permute(2, 0, 1).unsqueeze(0)
+            y = torch.matmul(Fn.softmax(scores, dim=-1), v).permute(0, 1, 3, 2, 4).reshape(b, groups, n, c)
+            return self.merge(y).permute(0, 3, 1, 2)
+
     class Add(nn.Module):
         def forward(self, *xs):
             y = xs[0]
@@ -404,7 +561,8 @@ def _classes():
         GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk,
         StochasticDepth=StochasticDepth, ChannelsLast=ChannelsLast, Tokens=Tokens, ClassToken=ClassToken,
         PositionEmbedding=PositionEmbedding, SelfAttention=SelfAttention, SelectToken=SelectToken, LayerScale=LayerScale, padded_conv=padded_conv,
-        pad_arg=_pad_arg,
+        pad_arg=_pad_arg, SpaceToDepth=SpaceToDepth, WindowAttention=WindowAttention, Partition=Partition,
+        SwapAxes=SwapAxes, Departition=Departition, RelativeAttention=RelativeAttention,
     )
     _CLASSES["T"] = T
     return T

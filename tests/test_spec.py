@@ -138,6 +138,19 @@ EXAMPLES = {
     "posembed": ("tokens | posembed", (8 * 8, 3)),
     "attention": ("conv 6 k2 s2 | tokens | attention 2", (4 * 4, 6)),
     "selecttoken": ("tokens | selecttoken", (3,)),
+    # ⌈8/2⌉ × ⌈8/2⌉ positions of 2·2·3 channels
+    "spacetodepth": ("spacetodepth 2", (4, 4, 2 * 2 * 3)),
+    # 3×3 windows (8 padded to 9), 3 heads of 1: the map unchanged
+    "windowattention": ("windowattention 3 size=3 shift=1", (8, 8, 3)),
+    "cosinewindowattention": ("cosinewindowattention 3 size=3 shift=1", (8, 8, 3)),
+    # 8/4 = 2: 2·2 blocks of 4·4 positions
+    "partition": ("partition 4", (2 * 2, 4 * 4, 3)),
+    # the grid partition: 4·4 cells of (8/4)² positions, swapped to (8/4)² groups of 4·4
+    "swapaxes": ("partition 4 grid=on | swapaxes", (2 * 2, 4 * 4, 3)),
+    # √4 · √16 = 2 · 4 = 8
+    "departition": ("partition 4 | departition", (2 * 4, 2 * 4, 3)),
+    # heads of 3: one head; groups of 4·4 tokens
+    "relativeattention": ("partition 4 | relativeattention 3 4", (2 * 2, 4 * 4, 3)),
 }
 
 
