@@ -361,9 +361,11 @@ class _Walker:
         if layer.has_counts:
             weights, biases, buffers, macs, bias_adds = layer.counts(x, y)
             if batch != 1:
-                # MACs and bias additions are per batch (at batch 1 the rule's own int objects)
-                macs *= batch
-                bias_adds *= batch
+                # MACs and bias additions are per batch (at batch 1 the rule's own int objects), but for
+                # the work a layer does once per forward pass whatever the batch (Swin v2's position-bias MLP)
+                once_macs, once_adds = layer.once_per_pass(x, y)
+                macs = (macs - once_macs) * batch + once_macs
+                bias_adds = (bias_adds - once_adds) * batch + once_adds
             row.weights, row.buffers, row.macs = weights, buffers, macs
             if not self.no_bias:
                 row.biases, row.bias_adds = biases, bias_adds

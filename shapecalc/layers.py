@@ -229,6 +229,14 @@ class Layer:
     def window(self, x):
         return None
 
+    #: what this kind's buffers hold, for the totals' line ("BatchNorm running statistics")
+    buffers_are = "buffers"
+
+    def once_per_pass(self, x, y):
+        """``(macs, bias_adds)`` of ``counts`` that the layer computes once per forward pass, not once per
+        sample (Swin v2's position-bias MLP, computed from the table alone): not multiplied by the batch."""
+        return (0, 0)
+
     def to_torch(self, x, no_bias, T):
         """The PyTorch module that realises this layer on input ``x`` (``T``: torch, nn and shapecalc's own
         module classes, see :mod:`shapecalc.torch`)."""
@@ -855,6 +863,7 @@ class BatchNorm(Layer):
     non-trainable buffers."""
 
     kind = "batchnorm"
+    buffers_are = "BatchNorm running statistics"
     example = "input 9x7x8 | batchnorm"
     fields = ("eps", "momentum", "affine")
     tools = {"fvcore": C.normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
@@ -1709,6 +1718,7 @@ class WindowAttention(Layer):
     for one layer; a stack of shifted windows reaches about w further per layer, as the steps add up."""
 
     kind = "windowattention"
+    buffers_are = "relative position indices"
     fields = ("heads", "size", "shift", "bias")
     example = "input 10x9x8 | windowattention 2 size=4 shift=2"
     # fvcore: its linear and matmul MACs; ptflops: the Linear hooks with their biases, the patched matmuls
@@ -1796,6 +1806,7 @@ class CosineWindowAttention(WindowAttention):
     is counted B times."""
 
     kind = "cosinewindowattention"
+    buffers_are = "relative position indices and coordinates"
     fields = ("heads", "size", "shift", "bias", "hidden")
     example = "input 10x9x8 | cosinewindowattention 2 size=4 shift=2 hidden=16"
     # ptflops also counts the MLP's ReLU twice (nn.ReLU's hook and the patched F.relu); torchinfo the MLP's
@@ -1830,6 +1841,11 @@ class CosineWindowAttention(WindowAttention):
             windows * n * c * (4 * c + 2 * n) + t * (2 * hidden + hidden * heads),
             (windows * n * 4 * c if self.bias else 0) + t * hidden,
         )
+
+    def once_per_pass(self, x, y):
+        # the position-bias MLP runs on the table, once whatever the batch: T · (2·hidden + hidden·heads)
+        t, hidden = self.table(), self.hidden
+        return (t * (2 * hidden + hidden * self.heads), t * hidden)
 
     def to_torch(self, x, no_bias, T):
         return T.WindowAttention(x[2], self.heads, self.size, self.shift, self.bias and not no_bias,
@@ -1942,6 +1958,7 @@ class RelativeAttention(Layer):
     4·N·C², and the two products Q·Kᵀ and A·V, N²·C each."""
 
     kind = "relativeattention"
+    buffers_are = "relative position indices"
     fields = ("head_dim", "size", "bias")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
     tools = {"fvcore": C.macs, "ptflops": C.relative_attention_ptflops, "torchinfo": C.relative_attention_torchinfo}

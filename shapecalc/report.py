@@ -334,7 +334,9 @@ class Summary:
             f"non-trainable {format_int(t['non_trainable_params'])})",
         ]
         if t["buffers"]:
-            lines.append(f"buffers: {format_int(t['buffers'])} (BatchNorm running statistics, not parameters)")
+            # what the buffers hold, as each kind that has them says, in order of appearance
+            held = list(dict.fromkeys(r.layer.buffers_are for r in self.rows if r.buffers))
+            lines.append(f"buffers: {format_int(t['buffers'])} ({' and '.join(held)}, not parameters)")
         if t["side_head_params"]:
             lines.append(
                 f"side heads: {format_int(t['side_head_params'])} params, {format_int(t['side_head_macs'])} MACs "

@@ -594,9 +594,12 @@ def _reaggregate_warnings(rows):
 
 
 def _period(summary, symbol):
-    """M: a common multiple of the strides along the axes that ``symbol`` sizes (the jumps)."""
+    """M: a common multiple of the strides along the axes that ``symbol`` sizes (the jumps), and of the
+    periods of the conditions on ``symbol`` (MaxViT's partition asks for a map side that 7 divides: the
+    stride 32 alone would miss it)."""
     import math
 
+    sympy = _sympy()
     axes = [a for a, d in enumerate(summary.input_shape[:2]) if d == symbol] if len(summary.input_shape) == 3 else []
     period = 1
     for r in summary.all_rows:
@@ -606,6 +609,19 @@ def _period(summary, symbol):
             jump = r.rf[a][1]
             if _plain(jump) or getattr(jump, "is_Integer", False):
                 period = math.lcm(period, int(jump))
+    cache = {}
+    for c in getattr(summary, "constraints", ()):
+        if c.kind == "positive" or symbol not in c.free_symbols:
+            continue
+        exprs = [sympy.sympify(e) for e in c.exprs]
+        if len(c.free_symbols) != 1 or not all(_quasi_linear(e) for e in exprs):
+            continue
+        for e in exprs:
+            p, g = _period_growth(e, cache)
+            if c.kind == "exact" and e is exprs[0] and exprs[1].is_Integer:
+                # den | num(n): num grows by g each p, so the remainder repeats within den · q periods of p
+                p *= int(exprs[1]) * int(sympy.Rational(g).q)
+            period = math.lcm(period, p)
     return period
 
 

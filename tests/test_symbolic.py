@@ -255,3 +255,22 @@ def test_subs_equals_numeric_at_random_sizes(name, h, w):
         assert type(subbed.value) is type(exc)
         return
     assert substitute(_CACHE[name], {"H": h, "W": w}).to_dict() == numeric.to_dict()
+
+
+def test_conditions_find_a_period_beyond_the_strides():
+    """MaxViT's partition needs a map side that 7 divides (after a stride of 4: side ⌊⌊(H − 1)/2⌋/2⌋ + 1,
+    which repeats its remainder mod 7 every 4 · 7 = 28 sizes): with the network's stride of 32, a period of
+    lcm(28, 32) = 224 that no stride gives alone. The symbolic conditions on a square input
+    agree with the numeric table at every size from 200 to 460 (H = W)."""
+    from shapecalc.errors import ShapecalcError
+
+    s = summary("torchvision.maxvit_t", input=("H", "W", 3))
+    h = axis_conditions(s)["H"]
+    assert (h.smallest, h.runs_period, sorted(h.runs)) == (221, 224, [0, 221, 222, 223])
+    for n in range(200, 461):
+        try:
+            summary("torchvision.maxvit_t", input=(n, n, 3))
+            runs = True
+        except ShapecalcError:
+            runs = False
+        assert runs == (n >= h.smallest and n % h.runs_period in h.runs), n
