@@ -34,6 +34,7 @@ dense 10
 import inspect
 import json
 import re
+from collections.abc import Mapping
 
 from . import layers as L
 from .errors import ConfigError, SpecError
@@ -44,36 +45,21 @@ __all__ = ["parse_spec", "load_spec_file", "load_python", "export_spec", "build_
 # the layer kinds, read from shapecalc.layers (one registry: the classes' own ``kind`` and ``fields``)
 
 
-class _LeafKinds(dict):
+class _LeafKinds(Mapping):
     """kind -> layer class: the registry ``shapecalc.layers.KINDS`` less the merges (which a spec writes
     after ``branches( … )``), read live so that a kind registered later is a word of the spec too."""
 
-    def _table(self):
-        return {kind: cls for kind, cls in L.KINDS.items() if not cls.merges}
-
     def __getitem__(self, kind):
-        return self._table()[kind]
-
-    def __contains__(self, kind):
-        return kind in self._table()
-
-    def get(self, kind, default=None):
-        return self._table().get(kind, default)
+        cls = L.KINDS[kind]
+        if cls.merges:
+            raise KeyError(kind)
+        return cls
 
     def __iter__(self):
-        return iter(self._table())
+        return (kind for kind, cls in L.KINDS.items() if not cls.merges)
 
     def __len__(self):
-        return len(self._table())
-
-    def keys(self):
-        return self._table().keys()
-
-    def items(self):
-        return self._table().items()
-
-    def values(self):
-        return self._table().values()
+        return sum(1 for _ in self)
 
 
 #: kind -> layer class (every registered leaf kind)
