@@ -47,14 +47,18 @@ def _connections(row):
 # - fvcore: one "flop" per multiply-accumulate of conv/linear/matmul (bias ignored), plus BatchNorm (eval:
 #   1 or 2 per input element) and adaptive average pooling (1 per input element); every other operator
 #   (pooling, activations, LRN, add, cat) is unsupported or ignored: 0.
-# - ptflops (pytorch backend): module hooks on the nn classes it knows, plus patched functionals. Conv and
-#   Linear add their bias (one addition per output element); BatchNorm as fvcore; ReLU counts twice its
-#   output (the nn.ReLU hook and the patched F.relu it calls); pooling twice its input (hook and patched
-#   F.*pool*); softmax once (patched F.softmax only); LRN: its mul, mul, add (3 per element) and the
-#   avg_pool3d over the channel-padded tensor. F.conv2d is not patched (subsampling: 0).
-# - torchinfo: leaf modules only, from their parameter counts alone: a module whose class name holds "Conv"
-#   counts params × N·H_out·W_out (weights · positions = the MACs, biases · positions = the bias additions);
-#   any other module params × N; parameter-free layers 0.
+# - ptflops (pytorch backend): module hooks on the nn classes it knows (looked up by exact type: a subclass
+#   is not hooked), plus patched functionals and tensor functions (F.relu, F.*pool*, F.softmax, torch.matmul
+#   and Tensor.matmul, torch.mul, torch.add …; not F.linear, F.conv2d, F.layer_norm, torch.einsum, nor the
+#   operators @, *, +). Conv and Linear add their bias (one addition per output element); BatchNorm as
+#   fvcore; an nn.ReLU counts twice its output (the nn.ReLU hook and the patched F.relu it calls), a bare
+#   F.relu once; pooling likewise twice or once its input; x.mean() nothing; softmax once (patched F.softmax
+#   only); LRN: its mul, mul, add (3 per element) and the avg_pool3d over the channel-padded tensor.
+#   F.conv2d is not patched (subsampling: 0).
+# - torchinfo: leaf modules that run only, from their parameter counts alone: a module whose class name
+#   holds "Conv" counts params × N·H_out·W_out (weights · positions = the MACs, biases · positions = the bias
+#   additions); any other module params × N (the first size of its output); only parameters named "weight"
+#   or "bias" count (a layer_scale, class_token or pos_embedding does not); parameter-free layers 0.
 
 
 def _numel(shape):
@@ -120,15 +124,54 @@ def pool_pads_itself(layer, x):
     return top == bottom and left == right and 2 * top <= layer.kernel[0] and 2 * left <= layer.kernel[1]
 
 
-def twice_pooled(row):
-    """Two counts per element entering the pooling module itself: the input, after the explicit padding
-    where the pool cannot pad itself (see :func:`pool_pads_itself`)."""
+def pooled(row):
+    """Elements entering the pooling operator itself: the input, after the explicit padding where the pool
+    cannot pad itself (see :func:`pool_pads_itself`)."""
     layer = row.layer
     (top, bottom), (left, right) = layer.pads(row.input_shape)
     h, w, c = row.input_shape
     if pool_pads_itself(layer, row.input_shape):
-        return 2 * in_numel(row)
-    return 2 * (h + top + bottom) * (w + left + right) * c * _batch(row)
+        return in_numel(row)
+    return (h + top + bottom) * (w + left + right) * c * _batch(row)
+
+
+def twice_pooled(row):
+    """Two counts per element entering the pooling module itself (its hook and the patched functional)."""
+    return 2 * pooled(row)
+
+
+#: what ptflops counts per element, by the way the network's forward calls a layer (the layer's ``call``):
+#: an nn module that it hooks and whose forward calls a functional that it patches ("module": both count),
+#: the bare functional (``F.relu(x)``, ``F.avg_pool2d(x, …)``: its patch only), a tensor method
+#: (``x.mean([2, 3])``: neither)
+PTFLOPS_PER_CALL = {"module": 2, "functional": 1, "mean": 0}
+
+
+def _per_call(row):
+    return PTFLOPS_PER_CALL[row.layer.call]
+
+
+def called_out(row):
+    """ptflops on an activation, by its ``call``: twice its output as a module, once as a functional."""
+    return _per_call(row) * row.activations
+
+
+def called_in(row):
+    """ptflops on an adaptive or global pool, by its ``call``: twice its input as a module, once as a
+    functional, never as ``x.mean``."""
+    return _per_call(row) * in_numel(row)
+
+
+def called_pooled(row):
+    """ptflops on a max or average pool, by its ``call``: twice the elements entering it as a module, once
+    as a functional (see :func:`pooled`)."""
+    return _per_call(row) * pooled(row)
+
+
+def averaged_in(row):
+    """fvcore on a global average pool: aten::adaptive_avg_pool2d, 1 per input element (module or
+    functional); ``x.mean`` is aten::mean, which fvcore has no handle for: 0."""
+    return 0 if row.layer.call == "mean" else in_numel(row)
 
 
 def normalised(row):
@@ -143,42 +186,76 @@ def group_normalised(row):
 
 
 def attention_ptflops(row):
-    # ptflops: its projections' Linear hooks with their biases, the two patched matmuls, and the patched
-    # softmax over the H·N² scores
+    # ptflops, as its hook on nn.MultiheadAttention counts: the projections with their biases, the scaling of
+    # Q (N·D), the two products and the softmax over the H·N² scores (shapecalc's realisation computes them
+    # with torch.matmul, torch.add, torch.mul and F.softmax, which ptflops patches: the same figure; without
+    # biases, the realisation adds none, where the hook on an nn.MultiheadAttention(bias=False) still counts
+    # N·D for the output projection's)
     n, d = row.input_shape
-    return row.macs + row.bias_adds + row.layer.heads * n * n * _batch(row)
+    return row.macs + row.bias_adds + (row.layer.heads * n * n + n * d) * _batch(row)
 
 
 def window_attention_ptflops(row):
-    # ptflops: the projections' Linear hooks with their biases, the two patched matmuls, the patched softmax
-    # over the heads·N² scores of each window, and (Swin V2) the position-bias MLP's ReLU over its T·hidden
-    # values, counted twice (nn.ReLU's hook and the patched F.relu)
+    # ptflops: the projections are F.linear calls (torchvision's shifted_window_attention), which it does not
+    # patch: 0; Q·Kᵀ through the patched Tensor.matmul (Swin V2: the @ operator, not patched), A·V likewise,
+    # N²·C per window each; the patched softmax over the heads·N² scores of each window; and (Swin V2) the
+    # position-bias MLP on its table of T relative positions: its Linear hooks with their biases, and its
+    # ReLU over the T·hidden values, counted twice (nn.ReLU's hook and the patched F.relu). ptflops runs a
+    # batch of 1: the preset at batch B is B times its figure, the MLP included
     layer = row.layer
     windows, n = layer.windows(row.input_shape)
-    out = row.macs + row.bias_adds + layer.heads * windows * n * n * _batch(row)
+    c = row.input_shape[2]
     hidden = getattr(layer, "hidden", 0)
-    return out + 2 * layer.table() * hidden * _batch(row) if hidden else out
+    products = 1 if hidden else 2
+    out = (products * n * n * c + layer.heads * n * n) * windows
+    if hidden:
+        t = layer.table()
+        mlp_bias = t * hidden if row.biases else 0
+        out += t * (2 * hidden + hidden * layer.heads) + mlp_bias + 2 * t * hidden
+    return out * _batch(row)
 
 
 def relative_attention_ptflops(row):
-    # ptflops: the projections' Linear hooks with their biases, the two patched matmuls, and the patched
-    # softmax over the heads·N² scores of each of the G groups
-    groups, n, _ = row.input_shape
-    return row.macs + row.bias_adds + row.layer.heads(row.input_shape) * groups * n * n * _batch(row)
+    # ptflops: the projections' Linear hooks with their biases and the patched softmax over the heads·N²
+    # scores of each of the G groups; Q·Kᵀ and A·V are torch.einsum calls, which it does not patch
+    groups, n, c = row.input_shape
+    products = 2 * groups * n * n * c * _batch(row)
+    return row.macs - products + row.bias_adds + row.layer.heads(row.input_shape) * groups * n * n * _batch(row)
+
+
+def einsum_fvcore(products):
+    """fvcore's count of a two-operand ``torch.einsum`` of ``products`` multiply-accumulates: numpy's
+    ``einsum_path`` reports its FLOPs, 2 × products, printed as ``%.3e`` (4 significant digits), which fvcore
+    reads back, halves and floors. An exact int; a symbolic size has no such formula: an error."""
+    import numbers
+
+    if not isinstance(products, numbers.Integral):
+        from .errors import ConfigError
+
+        raise ConfigError("fvcore counts a torch.einsum from numpy's FLOP figure printed to 4 significant digits, "
+                          "which has no formula in symbolic sizes: give a numeric input for this convention",
+                          "--convention")
+    return int(float(f"{2 * int(products):.3e}")) // 2
+
+
+def relative_attention_fvcore(row):
+    # fvcore: the projections' linear MACs, and Q·Kᵀ and A·V, two einsums of G·heads·N²·head_dim = G·N²·C
+    # MACs each, counted as einsum_fvcore rounds them
+    groups, n, c = row.input_shape
+    products = groups * n * n * c * _batch(row)
+    return row.macs - 2 * products + 2 * einsum_fvcore(products)
 
 
 def window_attention_torchinfo(row):
-    # torchinfo: each leaf module's parameters times the first size of its output, which for the projections
-    # is batch · windows (the windows stacked as a batch); the position-bias MLP (Swin V2) runs on one table:
-    # its parameters once per sample; the bias table and logit scale sit on the attention module itself,
-    # which has children: not counted
+    # torchinfo: the projections are F.linear calls on the weights of nn.Linear modules that never run: no
+    # rows of theirs; the bias table and logit scale sit on the attention module itself, which has children:
+    # not counted. Only Swin V2's position-bias MLP runs, on one table (first size 1): its parameters once
+    # per forward pass
     layer = row.layer
-    c = row.input_shape[2]
-    windows, _ = layer.windows(row.input_shape)
-    projections = 4 * c * c + (4 * c if layer.bias and row.biases else 0)
     hidden = getattr(layer, "hidden", 0)
-    mlp = 2 * hidden + (hidden if row.biases else 0) + hidden * layer.heads if hidden else 0
-    return (projections * windows + mlp) * _batch(row)
+    if not hidden:
+        return 0
+    return 2 * hidden + (hidden if row.biases else 0) + hidden * layer.heads
 
 
 def relative_attention_torchinfo(row):
@@ -192,6 +269,13 @@ def lrn_ptflops(row):
     # 3 · N·C·H·W + N·(C + size − 1)·H·W: mul, mul, add per element, and the avg_pool3d over the padded channels
     h, w, c = row.input_shape
     return 3 * in_numel(row) + (c + row.layer.size - 1) * h * w * _batch(row)
+
+
+def layernorm_ptflops(row):
+    # ptflops hooks nn.LayerNorm (1 per input element; its affine attribute is named elementwise_affine, so
+    # no second count) and does not patch F.layer_norm: a subclass (torchvision's LayerNorm2d, the
+    # realisation of ``channels_first``) is not hooked: 0
+    return 0 if row.layer.channels_first else in_numel(row)
 
 
 def _tool(name):

@@ -89,6 +89,20 @@ def _number(value, what, name, positive=False):
     return value
 
 
+#: how a network's forward can compute a layer (the ``call`` field of ReLU and the pools): through an nn
+#: module ("module"), a bare functional ("functional": ``F.relu(x)``, ``F.avg_pool2d(x, 3, 1, 1)``), or,
+#: for the global average, the tensor method ``x.mean([2, 3])`` ("mean"). Shapes, parameters and MACs are
+#: the same; only what the counting tools see differs (``conventions.PTFLOPS_PER_CALL``)
+CALLS = ("module", "functional", "mean")
+
+
+def _call(value, ways, name):
+    """A ``call`` argument: one of ``ways``."""
+    if isinstance(value, str) and value in ways:
+        return value
+    raise ConfigError(f"call must be {' or '.join(repr(w) for w in ways)}, received {value!r}", name)
+
+
 def _pad_text(pads):
     """``0``, ``2`` or ``1+2×0`` for ((top, bottom), (left, right)) padding."""
     sides = ["{}".format(p[0]) if p[0] == p[1] else f"{p[0]}+{p[1]}" for p in pads]
@@ -572,8 +586,12 @@ class SparseConv2d(Conv2d):
 class _Pool(_Windowed):
     fields = ("kernel", "stride", "padding", "ceil_mode")
 
-    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, dilation=1, name=None):
+    #: the ways its forward may call it (see ``CALLS``); the default is the first
+    calls = ("module",)
+
+    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, dilation=1, name=None, call="module"):
         super().__init__(name)
+        self.call = _call(call, self.calls, name)
         self._set_window(kernel, stride, padding, dilation, ceil_mode)
         if self.padding != "same":
             for k, p in zip(self.kernel, self.padding):
@@ -610,32 +628,54 @@ class _Pool(_Windowed):
 
 
 class MaxPool2d(_Pool):
-    """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1)``."""
+    """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1,
+    call="module")``.
+
+    ``call``: how the network's forward computes it — ``"module"``, an ``nn.MaxPool2d``; ``"functional"``,
+    a bare ``F.max_pool2d(x, …)`` call without a module of its own (torchvision's Inception v3 Mixed_6a and
+    Mixed_7a). The same shapes and counts; ptflops counts the input of a module twice (its hook and the
+    patched ``F.max_pool2d`` that the module calls), of a bare functional once."""
 
     kind = "maxpool"
     example = "input 13x11x8 | maxpool 3 2 ceil"
-    fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
-    tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
+    fields = ("kernel", "stride", "padding", "ceil_mode", "dilation", "call")
+    calls = ("module", "functional")
+    tools = {"fvcore": C.ZERO, "ptflops": C.called_pooled, "torchinfo": C.ZERO}
     filler = float("-inf")
 
     def _torch_pool(self, T, padding):
+        if self.call == "functional":
+            return T.Functional("max_pool2d", kernel_size=self.kernel, stride=self.stride, padding=padding,
+                                dilation=self.dilation, ceil_mode=self.ceil_mode)
         return T.nn.MaxPool2d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
 
 
 class AvgPool2d(_Pool):
-    """Average pooling; ``count_include_pad`` (PyTorch's default True) changes values, not shapes or counts."""
+    """Average pooling: ``AvgPool2d(kernel, stride=kernel, padding=0, ceil_mode=False,
+    count_include_pad=True, call="module")``; ``count_include_pad`` (PyTorch's default True) changes values,
+    not shapes or counts.
+
+    ``call``: how the network's forward computes it — ``"module"``, an ``nn.AvgPool2d``; ``"functional"``,
+    a bare ``F.avg_pool2d(x, …)`` call (torchvision's Inception v3 Mixed blocks and aux head). The same shapes
+    and counts; ptflops counts the input of a module twice (its hook and the patched ``F.avg_pool2d`` that
+    the module calls), of a bare functional once."""
 
     kind = "avgpool"
     example = "input 13x11x8 | avgpool 3 2 p1"
-    fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
-    tools = {"fvcore": C.ZERO, "ptflops": C.twice_pooled, "torchinfo": C.ZERO}
+    fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "call")
+    calls = ("module", "functional")
+    tools = {"fvcore": C.ZERO, "ptflops": C.called_pooled, "torchinfo": C.ZERO}
 
     def _torch_pool(self, T, padding):
+        if self.call == "functional":
+            return T.Functional("avg_pool2d", kernel_size=self.kernel, stride=self.stride, padding=padding,
+                                ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
         return T.nn.AvgPool2d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
                               count_include_pad=self.count_include_pad)
 
-    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None):
-        super().__init__(kernel, stride, padding, ceil_mode, 1, name)
+    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None,
+                 call="module"):
+        super().__init__(kernel, stride, padding, ceil_mode, 1, name, call)
         self.count_include_pad = _flag(count_include_pad, "count_include_pad", name)
 
 
@@ -686,11 +726,30 @@ class _Global(Layer):
 
 
 class GlobalAvgPool(_Global):
+    """Global average pooling over H×W: ``GlobalAvgPool(keepdims=False, call="module")``.
+
+    ``call``: how the network's forward computes it — ``"module"``, an ``nn.AdaptiveAvgPool2d(1)`` (then a
+    flatten unless ``keepdims``); ``"functional"``, a bare ``F.adaptive_avg_pool2d(x, 1)``; ``"mean"``, the
+    tensor method ``x.mean([2, 3])`` (torchvision's MNASNet and ShuffleNetV2). The same shapes and counts
+    (no MACs); what the tools see differs: fvcore counts adaptive_avg_pool2d (1 per input element) and has
+    no handle for mean; ptflops counts the input twice for a module (its hook and the patched
+    ``F.adaptive_avg_pool2d`` that it calls), once for the functional, and patches no ``Tensor.mean``."""
+
     kind = "gap"
     example = "input 7x5x16 | gap"
-    tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+    fields = ("keepdims", "call")
+    calls = CALLS
+    tools = {"fvcore": C.averaged_in, "ptflops": C.called_in, "torchinfo": C.ZERO}
+
+    def __init__(self, keepdims=False, name=None, call="module"):
+        super().__init__(keepdims, name)
+        self.call = _call(call, self.calls, name)
 
     def to_torch(self, x, no_bias, T):
+        if self.call == "mean":
+            return T.Mean(self.keepdims)
+        if self.call == "functional":
+            return T.GlobalPool(T.Functional("adaptive_avg_pool2d", output_size=1), self.keepdims)
         return T.GlobalPool(T.nn.AdaptiveAvgPool2d(1), self.keepdims)
 
     def describe(self):
@@ -741,11 +800,32 @@ class _Adaptive(Layer):
 
 
 class AdaptiveAvgPool2d(_Adaptive):
+    """Adaptive average pooling to ``output`` (an int or a pair): ``AdaptiveAvgPool2d(output, call="module")``.
+
+    ``call``: how the network's forward computes it — ``"module"``, an ``nn.AdaptiveAvgPool2d``;
+    ``"functional"``, a bare ``F.adaptive_avg_pool2d(x, output)`` call (torchvision's DenseNet, MobileNetV2,
+    GoogLeNet's and Inception v3's aux heads). The same shapes and counts; ptflops counts the input of a
+    module twice (its hook and the patched functional that the module calls), of a bare functional once."""
+
     kind = "adaptiveavgpool"
     example = "input 13x11x8 | adaptiveavgpool 6"
-    tools = {"fvcore": C.in_numel, "ptflops": C.twice_in, "torchinfo": C.ZERO}
+    fields = ("output", "call")
+    calls = ("module", "functional")
+    tools = {"fvcore": C.in_numel, "ptflops": C.called_in, "torchinfo": C.ZERO}
+
+    def __init__(self, output, name=None, call="module"):
+        super().__init__(output, name)
+        self.call = _call(call, self.calls, name)
+
+    def config(self):
+        out = _Adaptive.config(self)
+        if self.call != "module":
+            out["call"] = self.call
+        return out
 
     def to_torch(self, x, no_bias, T):
+        if self.call == "functional":
+            return T.Functional("adaptive_avg_pool2d", output_size=self.output)
         return T.nn.AdaptiveAvgPool2d(self.output)
 
 
@@ -959,11 +1039,26 @@ class _Activation(Layer):
 
 
 class ReLU(_Activation):
+    """max(x, 0): ``ReLU(call="module")``.
+
+    ``call``: how the network's forward computes it — ``"module"``, an ``nn.ReLU``; ``"functional"``, a
+    bare ``F.relu(x)`` call without a module of its own (torchvision's GoogLeNet and Inception v3
+    BasicConv2d, DenseNet's last ReLU). The same shapes and counts; ptflops counts a module's output twice
+    (the nn.ReLU hook and the patched F.relu that it calls), a bare F.relu's once."""
+
     kind = "relu"
     example = "input 9x7x8 | relu"
     module = "ReLU"
-    # the nn.ReLU hook and the F.relu it calls, both patched by ptflops
-    tools = {"fvcore": C.ZERO, "ptflops": C.twice_out, "torchinfo": C.ZERO}
+    fields = ("call",)
+    calls = ("module", "functional")
+    tools = {"fvcore": C.ZERO, "ptflops": C.called_out, "torchinfo": C.ZERO}
+
+    def __init__(self, call="module", name=None):
+        super().__init__(name)
+        self.call = _call(call, self.calls, name)
+
+    def to_torch(self, x, no_bias, T):
+        return T.Functional("relu") if self.call == "functional" else T.nn.ReLU()
 
 
 class Tanh(_Activation):
@@ -1361,18 +1456,31 @@ class Chunk(Layer):
 
 class LayerNorm(Layer):
     """Layer normalisation over the last axis: the channels of a map (ConvNeXt's LayerNorm2d, or a
-    LayerNorm after a permute), the features of a vector. γ and β per channel when affine; no buffers."""
+    LayerNorm after a permute), the features of a vector. γ and β per channel when affine; no buffers.
+
+    ``channels_first`` (maps only): the layer is written for N×C×H×W tensors, as torchvision's LayerNorm2d
+    (ConvNeXt's stem, downsampling layers and classifier): a subclass of nn.LayerNorm that permutes to
+    channels-last, calls ``F.layer_norm`` and permutes back. The same shapes and counts; but ptflops, which
+    hooks nn.LayerNorm by its exact class and does not patch ``F.layer_norm``, counts nothing for it. Without
+    it, on a map, the layer is an nn.LayerNorm over channels-last data (ConvNeXt's blocks, after a permute)."""
 
     kind = "layernorm"
-    fields = ("eps", "affine")
+    fields = ("eps", "affine", "channels_first")
     example = "input 9x7x8 | layernorm eps=1e-06"
-    # ptflops patches F.layer_norm (one count per element) and has no hook for nn.LayerNorm
-    tools = {"fvcore": C.group_normalised, "ptflops": C.in_numel, "torchinfo": C.params_per_sample}
+    # ptflops hooks nn.LayerNorm (one count per element: its γ and β flag is named elementwise_affine, which
+    # its hook does not read) and does not patch F.layer_norm: a subclass (channels_first) counts nothing
+    tools = {"fvcore": C.group_normalised, "ptflops": C.layernorm_ptflops, "torchinfo": C.params_per_sample}
 
-    def __init__(self, eps=1e-5, affine=True, name=None):
+    def __init__(self, eps=1e-5, affine=True, channels_first=False, name=None):
         super().__init__(name)
         self.eps = _number(eps, "eps", name, positive=True)
         self.affine = _flag(affine, "affine", name)
+        self.channels_first = _flag(channels_first, "channels_first", name)
+
+    def infer(self, x, ctx, path):
+        if self.channels_first:
+            _require_map(x, path, "layernorm channels_first")
+        return x
 
     def counts(self, x, y):
         # γ and β, one each per channel when affine
@@ -1380,10 +1488,11 @@ class LayerNorm(Layer):
         return (affine, affine, 0, 0, 0)
 
     def to_torch(self, x, no_bias, T):
-        norm = T.nn.LayerNorm(x[-1], eps=self.eps, elementwise_affine=self.affine)
+        cls = T.LayerNorm2d if self.channels_first else T.nn.LayerNorm
+        norm = cls(x[-1], eps=self.eps, elementwise_affine=self.affine)
         if no_bias and self.affine:
             norm.register_parameter("bias", None)
-        return T.ChannelsLast(norm) if len(x) == 3 else norm
+        return T.ChannelsLast(norm) if len(x) == 3 and not self.channels_first else norm
 
     def describe(self):
         return "layernorm"
@@ -1434,8 +1543,9 @@ class LayerScale(Layer):
     kind = "layerscale"
     fields = ("init",)
     example = "input 9x7x8 | residual( conv 8 k3 p1 | layerscale )"
-    # a module with parameters: torchinfo counts them once per sample
-    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+    # x * γ: the operator, which ptflops does not patch; torchinfo counts only parameters named "weight" or
+    # "bias" of the leaf modules that run, and γ is a layer_scale (in torchvision, of CNBlock, no leaf)
+    tools = C.NONE
 
     def __init__(self, init=1e-6, name=None):
         super().__init__(name)
@@ -1512,9 +1622,9 @@ class ClassToken(Layer):
 
     kind = "classtoken"
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken"
-    # a parameter outside any module that the tools hook, and a concatenation: torchinfo counts the
-    # parameters of the module that holds it once per sample
-    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+    # a parameter and a concatenation: no tool counts them (torchinfo counts only parameters named "weight"
+    # or "bias", and torchvision's class_token belongs to VisionTransformer, no leaf)
+    tools = C.NONE
 
     def infer(self, x, ctx, path):
         _require_tokens(x, path, self.kind)
@@ -1536,7 +1646,9 @@ class PositionEmbedding(Layer):
 
     kind = "posembed"
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | posembed"
-    tools = {"fvcore": C.ZERO, "ptflops": C.ZERO, "torchinfo": C.params_per_sample}
+    # x + the embedding: the operator, which ptflops does not patch; torchinfo counts only parameters named
+    # "weight" or "bias" (torchvision's pos_embedding belongs to the Encoder, no leaf)
+    tools = C.NONE
 
     def infer(self, x, ctx, path):
         _require_tokens(x, path, self.kind)
@@ -1557,13 +1669,18 @@ class MultiheadAttention(Layer):
     (3·D·D weights, 3·D biases), ``heads`` heads of D / heads, and the output projection (D·D + D).
 
     MACs, as torchvision's published figures count them: the projections, 4·N·D², and the two products of
-    attention, Q·Kᵀ and A·V, N²·D each; the softmax is not a multiply-accumulate."""
+    attention, Q·Kᵀ and A·V, N²·D each; the softmax is not a multiply-accumulate.
+
+    The realisation holds the parameters as nn.MultiheadAttention does (``in_proj_weight``,
+    ``in_proj_bias`` and a child ``out_proj`` whose weights it uses without calling it) and computes with
+    torch.matmul, torch.add, torch.mul and F.softmax: ptflops counts what its nn.MultiheadAttention hook
+    counts, and torchinfo, which counts leaf modules that run, nothing — as on torchvision's ViT."""
 
     kind = "attention"
     fields = ("heads", "bias")
     example = "input 32x32x3 | conv 16 k8 s8 | tokens | residual( layernorm | attention 4 ) flat | selecttoken"
     global_field = True
-    tools = {"fvcore": C.macs, "ptflops": C.attention_ptflops, "torchinfo": C.params_per_sample}
+    tools = {"fvcore": C.macs, "ptflops": C.attention_ptflops, "torchinfo": C.ZERO}
 
     def __init__(self, heads, bias=True, name=None):
         super().__init__(name)
@@ -1721,8 +1838,9 @@ class WindowAttention(Layer):
     buffers_are = "relative position indices"
     fields = ("heads", "size", "shift", "bias")
     example = "input 10x9x8 | windowattention 2 size=4 shift=2"
-    # fvcore: its linear and matmul MACs; ptflops: the Linear hooks with their biases, the patched matmuls
-    # and the patched softmax; torchinfo: the projections' parameters per window (see conventions.py)
+    # as torchvision's shifted_window_attention: the projections are F.linear calls on the weights of the
+    # nn.Linear modules qkv and proj, which never run. fvcore: its linear and matmul MACs; ptflops: the
+    # patched matmuls and softmax, not the projections; torchinfo: nothing (see conventions.py)
     tools = {"fvcore": C.macs, "ptflops": C.window_attention_ptflops, "torchinfo": C.window_attention_torchinfo}
 
     def __init__(self, heads, size=7, shift=0, bias=True, name=None):
@@ -1809,8 +1927,9 @@ class CosineWindowAttention(WindowAttention):
     buffers_are = "relative position indices and coordinates"
     fields = ("heads", "size", "shift", "bias", "hidden")
     example = "input 10x9x8 | cosinewindowattention 2 size=4 shift=2 hidden=16"
-    # ptflops also counts the MLP's ReLU twice (nn.ReLU's hook and the patched F.relu); torchinfo the MLP's
-    # parameters once
+    # Q·Kᵀ with the @ operator (not counted by ptflops, as torchvision's); ptflops also counts the MLP's
+    # Linear hooks and its ReLU twice (nn.ReLU's hook and the patched F.relu); torchinfo the MLP's parameters
+    # once per forward pass
     tools = {"fvcore": C.macs, "ptflops": C.window_attention_ptflops, "torchinfo": C.window_attention_torchinfo}
 
     def __init__(self, heads, size=8, shift=0, bias=True, hidden=512, name=None):
@@ -1955,13 +2074,16 @@ class RelativeAttention(Layer):
     (2·size − 1)² × heads; buffer: the index into the table, N².
 
     MACs, as torchvision's published GFLOPS (``FlopCounterMode``) count them: per group the projections,
-    4·N·C², and the two products Q·Kᵀ and A·V, N²·C each."""
+    4·N·C², and the two products Q·Kᵀ and A·V, N²·C each, which torchvision (and the realisation) compute
+    with ``torch.einsum``: ptflops does not count them, and fvcore counts them rounded to 4 significant
+    digits (:func:`shapecalc.conventions.einsum_fvcore`)."""
 
     kind = "relativeattention"
     buffers_are = "relative position indices"
     fields = ("head_dim", "size", "bias")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
-    tools = {"fvcore": C.macs, "ptflops": C.relative_attention_ptflops, "torchinfo": C.relative_attention_torchinfo}
+    tools = {"fvcore": C.relative_attention_fvcore, "ptflops": C.relative_attention_ptflops,
+             "torchinfo": C.relative_attention_torchinfo}
 
     def __init__(self, head_dim, size=7, bias=True, name=None):
         super().__init__(name)

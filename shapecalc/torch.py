@@ -19,7 +19,14 @@ How the unusual layers are realised (faithfully: same parameters, same outputs, 
   ``Σ_j (x_j − w_ij)² = |x|² − 2 x·w_i + |w_i|²``;
 - side heads run in the forward pass (hooks and FLOP counters see them) and their outputs come back
   after the main one: ``(main, side1, side2, …)``; ``module.run_side_heads = False`` gives the
-  inference module (main output only).
+  inference module (main output only);
+- a layer that the network's forward computes without a module of its own (``call="functional"``:
+  ``F.relu(x)``, ``F.avg_pool2d(x, …)``; ``call="mean"``: ``x.mean([2, 3])``) is a parameter-free module
+  that makes that call; ConvNeXt's LayerNorm2d (``channels_first``) a subclass of nn.LayerNorm; the
+  attention kinds call what torchvision's call (``F.linear`` on the projections' weights in Swin, ``@`` in
+  Swin V2, ``torch.einsum`` in MaxViT) and the parameters are named as torchvision names them
+  (``layer_scale``, ``class_token``, ``pos_embedding``, ``in_proj_weight``): the counting tools see what
+  they see on torchvision's own modules.
 
 torch is imported inside the functions only: ``import shapecalc.torch`` does not import it.
 """
@@ -267,6 +274,42 @@ def _classes():
             y = self.pool(x)
             return y if self.keepdims else torch.flatten(y, 1)
 
+    class Functional(nn.Module):
+        """A layer that the network's forward computes with a bare functional (``F.relu(x)``,
+        ``F.avg_pool2d(x, 3, 1, 1)``), not a module of its own: a parameter-free module calling
+        ``torch.nn.functional.<name>(x, **kwargs)``, the function looked up at each call as such a forward
+        does (so that a tool that patches it, as ptflops does, sees the call; no nn module hook fires)."""
+
+        def __init__(self, name, **kwargs):
+            super().__init__()
+            self.name, self.kwargs = name, kwargs
+
+        def forward(self, x):
+            return getattr(Fn, self.name)(x, **self.kwargs)
+
+        def extra_repr(self):
+            return ", ".join([f"F.{self.name}"] + [f"{k}={v!r}" for k, v in self.kwargs.items()])
+
+    class Mean(nn.Module):
+        """Global average pooling as the tensor method ``x.mean([2, 3])`` (torchvision's MNASNet and
+        ShuffleNetV2): no module or functional that a tool hooks or patches."""
+
+        def __init__(self, keepdims):
+            super().__init__()
+            self.keepdims = keepdims
+
+        def forward(self, x):
+            return x.mean([2, 3], keepdim=self.keepdims)
+
+    class LayerNorm2d(nn.LayerNorm):
+        """LayerNorm over the channels of an N×C×H×W tensor, as torchvision's LayerNorm2d (ConvNeXt): a
+        subclass of nn.LayerNorm that permutes to channels-last, calls F.layer_norm and permutes back."""
+
+        def forward(self, x):
+            x = x.permute(0, 2, 3, 1)
+            x = Fn.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+            return x.permute(0, 3, 1, 2)
+
     class ChannelPad(nn.Module):
         """ResNet option A: ``x[:, :, ::S, ::S]`` with the channels zero-padded up to ``channels``."""
 
@@ -321,37 +364,54 @@ def _classes():
             return x.flatten(2).transpose(1, 2)
 
     class ClassToken(nn.Module):
+        """A learnt class token put first (its parameter named as torchvision's ViT names it)."""
+
         def __init__(self, dim):
             super().__init__()
-            self.weight = nn.Parameter(torch.zeros(1, 1, dim))
+            self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
 
         def forward(self, x):
-            return torch.cat([self.weight.expand(x.shape[0], -1, -1), x], dim=1)
+            return torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
 
     class PositionEmbedding(nn.Module):
+        """A learnt position embedding added to the tokens (named as torchvision's ViT names it)."""
+
         def __init__(self, tokens, dim):
             super().__init__()
-            self.weight = nn.Parameter(torch.zeros(1, tokens, dim))
+            self.pos_embedding = nn.Parameter(torch.zeros(1, tokens, dim))
 
         def forward(self, x):
-            return x + self.weight
+            return x + self.pos_embedding
 
     class SelfAttention(nn.Module):
-        """Multi-head self-attention written out (as nn.MultiheadAttention computes it): the Q, K, V
-        projection ``in_proj``, softmax(Q·Kᵀ/√d)·V per head, the output projection ``out_proj``."""
+        """Multi-head self-attention written out, its parameters held as nn.MultiheadAttention holds them:
+        ``in_proj_weight`` and ``in_proj_bias`` of its own, and a child ``out_proj`` (an nn.Linear) whose
+        weights it uses without calling it. softmax((Q/√d)·Kᵀ)·V per head, computed with torch.matmul,
+        torch.add, torch.mul and F.softmax: what ptflops patches, so that it counts what its hook on
+        nn.MultiheadAttention counts (the projections with their biases, the scaling of Q, both products, the
+        softmax); and, the module having a child that never runs, torchinfo counts nothing, as for
+        nn.MultiheadAttention."""
 
         def __init__(self, dim, heads, bias):
             super().__init__()
             self.heads = heads
-            self.in_proj = nn.Linear(dim, 3 * dim, bias=bias)
+            self.in_proj_weight = nn.Parameter(torch.zeros(3 * dim, dim))
+            self.in_proj_bias = nn.Parameter(torch.zeros(3 * dim)) if bias else None
             self.out_proj = nn.Linear(dim, dim, bias=bias)
+
+        @staticmethod
+        def linear(x, weight, bias):
+            y = torch.matmul(x, weight.t())
+            # the bias at the output's full shape: ptflops sizes torch.add by aligning the shapes on the left
+            return y if bias is None else torch.add(y, bias.expand_as(y))
 
         def forward(self, x):
             b, n, d = x.shape
-            q, k, v = self.in_proj(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-            a = torch.matmul(q, k.transpose(-2, -1)) * (d // self.heads) ** -0.5
-            y = torch.matmul(Fn.softmax(a, dim=-1), v)
-            return self.out_proj(y.transpose(1, 2).reshape(b, n, d))
+            qkv = self.linear(x, self.in_proj_weight, self.in_proj_bias)
+            q, k, v = qkv.reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+            q = torch.mul(q, (d // self.heads) ** -0.5)
+            y = torch.matmul(Fn.softmax(torch.matmul(q, k.transpose(-2, -1)), dim=-1), v)
+            return self.linear(y.transpose(1, 2).reshape(b, n, d), self.out_proj.weight, self.out_proj.bias)
 
     class SelectToken(nn.Module):
         def __init__(self, index):
@@ -372,14 +432,14 @@ def _classes():
             return self.layer(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
     class LayerScale(nn.Module):
-        """x · γ, one γ per channel (``weight``)."""
+        """x · γ, one γ per channel (``layer_scale``, as torchvision's ConvNeXt names it)."""
 
         def __init__(self, channels, init, is_map):
             super().__init__()
-            self.weight = nn.Parameter(torch.full((channels, 1, 1) if is_map else (channels,), float(init)))
+            self.layer_scale = nn.Parameter(torch.full((channels, 1, 1) if is_map else (channels,), float(init)))
 
         def forward(self, x):
-            return x * self.weight
+            return self.layer_scale * x
 
     class SpaceToDepth(nn.Module):
         """The b×b neighbours of each position over the channels, H and W zero-padded at the bottom and right
@@ -404,7 +464,10 @@ def _classes():
     class WindowAttention(nn.Module):
         """Swin's shifted window attention on an N×C×H×W map (torchvision's ShiftedWindowAttention, and with
         ``cosine`` its V2): pad to whole windows, shift, attend within each window with the relative position
-        bias (and, where shifted, the mask of the regions the roll brought together), shift back, crop."""
+        bias (and, where shifted, the mask of the regions the roll brought together), shift back, crop.
+        As torchvision's shifted_window_attention: the projections are ``F.linear`` calls on the weights of
+        the nn.Linear modules ``qkv`` and ``proj`` (which never run), Q·Kᵀ is ``q.matmul(kᵀ)`` (V2: the ``@``
+        operator) and A·V ``a.matmul(v)``."""
 
         def __init__(self, dim, heads, window, shift, bias, cosine=False, hidden=512, mlp_bias=True):
             super().__init__()
@@ -448,17 +511,18 @@ def _classes():
                 x = torch.roll(x, shifts=(-sh, -sw), dims=(1, 2))
             count, n = (ph // wh) * (pw // ww), wh * ww
             x = x.view(b, ph // wh, wh, pw // ww, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(b * count, n, c)
-            qkv = self.qkv(x)
-            if self.cosine and self.qkv.bias is not None:
+            qkv_bias = self.qkv.bias
+            if self.cosine and qkv_bias is not None:
                 # V2 holds a K bias but does not use it
-                qkv = qkv - torch.cat([torch.zeros_like(self.qkv.bias[:c]), self.qkv.bias[c:2 * c],
-                                       torch.zeros_like(self.qkv.bias[:c])])
+                qkv_bias = qkv_bias.clone()
+                qkv_bias[c:2 * c].zero_()
+            qkv = Fn.linear(x, self.qkv.weight, qkv_bias)
             q, k, v = qkv.reshape(b * count, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
             if self.cosine:
-                scores = torch.matmul(Fn.normalize(q, dim=-1), Fn.normalize(k, dim=-1).transpose(-2, -1))
+                scores = Fn.normalize(q, dim=-1) @ Fn.normalize(k, dim=-1).transpose(-2, -1)
                 scores = scores * torch.clamp(self.logit_scale, max=math.log(100.0)).exp()
             else:
-                scores = torch.matmul(q * (c // self.heads) ** -0.5, k.transpose(-2, -1))
+                scores = (q * (c // self.heads) ** -0.5).matmul(k.transpose(-2, -1))
             scores = scores + self.position_bias()
             if sh or sw:
                 # the regions that the roll brought together do not attend to each other (−100: torchvision's)
@@ -473,8 +537,8 @@ def _classes():
                 mask = (region.unsqueeze(1) - region.unsqueeze(2) != 0) * -100.0
                 scores = scores.view(b, count, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)
                 scores = scores.view(-1, self.heads, n, n)
-            y = torch.matmul(Fn.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b * count, n, c)
-            y = self.proj(y)
+            y = Fn.softmax(scores, dim=-1).matmul(v).transpose(1, 2).reshape(b * count, n, c)
+            y = Fn.linear(y, self.proj.weight, self.proj.bias)
             y = y.view(b, ph // wh, pw // ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, c)
             if sh or sw:
                 y = torch.roll(y, shifts=(sh, sw), dims=(1, 2))
@@ -514,7 +578,7 @@ def _classes():
         """MaxViT's attention within each group of tokens, on N×C×G×P² (torchvision's
         RelativePositionalMultiHeadAttention): QKV projection ``to_qkv``, heads of ``head_dim``, scores scaled
         by C^−½ (torchvision's choice) plus a relative position bias over the P×P arrangement, output
-        projection ``merge``."""
+        projection ``merge``; Q·Kᵀ and A·V with ``torch.einsum``, as torchvision computes them."""
 
         def __init__(self, dim, head_dim, size, bias):
             super().__init__()
@@ -530,10 +594,11 @@ def _classes():
             b, groups, n, c = x.shape
             q, k, v = (t.reshape(b, groups, n, self.heads, self.head_dim).permute(0, 1, 3, 2, 4)
                        for t in torch.chunk(self.to_qkv(x), 3, dim=-1))
-            scores = torch.matmul(q, (k * self.scale).transpose(-2, -1))
+            scores = torch.einsum("B G H I D, B G H J D -> B G H I J", q, k * self.scale)
             bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, -1)
-            scores = scores + bias.permute(2, 0, 1).unsqueeze(0)
-            y = torch.matmul(Fn.softmax(scores, dim=-1), v).permute(0, 1, 3, 2, 4).reshape(b, groups, n, c)
+            scores = Fn.softmax(scores + bias.permute(2, 0, 1).unsqueeze(0), dim=-1)
+            y = torch.einsum("B G H I J, B G H J D -> B G H I D", scores, v)
+            y = y.permute(0, 1, 3, 2, 4).reshape(b, groups, n, c)
             return self.merge(y).permute(0, 3, 1, 2)
 
     class Add(nn.Module):
@@ -558,9 +623,10 @@ def _classes():
         torch=torch, nn=nn, Fn=Fn, SideHeadState=SideHeadState, Block=Block, SequentialBlock=SequentialBlock,
         BranchesBlock=BranchesBlock, ResidualBlock=ResidualBlock, SideHeadBlock=SideHeadBlock, Network=Network,
         Padded=Padded, SparseConv=SparseConv, Subsampling=Subsampling, RBF=RBF, ScaledTanh=ScaledTanh,
-        GlobalPool=GlobalPool, ChannelPad=ChannelPad, Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk,
-        StochasticDepth=StochasticDepth, ChannelsLast=ChannelsLast, Tokens=Tokens, ClassToken=ClassToken,
-        PositionEmbedding=PositionEmbedding, SelfAttention=SelfAttention, SelectToken=SelectToken, LayerScale=LayerScale, padded_conv=padded_conv,
+        GlobalPool=GlobalPool, Functional=Functional, Mean=Mean, LayerNorm2d=LayerNorm2d, ChannelPad=ChannelPad,
+        Concat=Concat, Add=Add, Multiply=Multiply, Chunk=Chunk, StochasticDepth=StochasticDepth,
+        ChannelsLast=ChannelsLast, Tokens=Tokens, ClassToken=ClassToken, PositionEmbedding=PositionEmbedding,
+        SelfAttention=SelfAttention, SelectToken=SelectToken, LayerScale=LayerScale, padded_conv=padded_conv,
         pad_arg=_pad_arg, SpaceToDepth=SpaceToDepth, WindowAttention=WindowAttention, Partition=Partition,
         SwapAxes=SwapAxes, Departition=Departition, RelativeAttention=RelativeAttention,
     )

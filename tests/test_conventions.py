@@ -18,8 +18,9 @@ import strategies  # noqa: E402
 from shapecalc import summary  # noqa: E402
 from shapecalc.conventions import CONVENTIONS, DESCRIPTIONS, count  # noqa: E402
 from shapecalc.layers import (  # noqa: E402
-    AdaptiveAvgPool2d, AvgPool2d, BatchNorm, Conv2d, GlobalAvgPool, Linear, LocalResponseNorm, MaxPool2d,
-    Network, ReLU, Softmax, SparseConv2d, Subsampling,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm, ClassToken, Conv2d, GlobalAvgPool, LayerNorm, LayerScale, Linear,
+    LocalResponseNorm, MaxPool2d, MultiheadAttention, Network, Partition, PositionEmbedding, RelativeAttention,
+    ReLU, Softmax, SparseConv2d, Subsampling, Tokens,
 )
 
 PRESETS = ("fvcore", "ptflops", "torchinfo")
@@ -99,6 +100,82 @@ def test_activation_and_pooling_rules():
     assert presets(last(AdaptiveAvgPool2d(7), (10, 10, 8)))["fvcore"] == 10 * 10 * 8
 
 
+def test_functional_calls_and_mean():
+    """A layer that the forward computes with a bare functional counts once for ptflops (the patched
+    F.relu / F.*pool*, no module hook); x.mean([2, 3]) counts for neither fvcore nor ptflops."""
+    out = 16 * 16 * 8
+    assert presets(last(ReLU(call="functional"), (16, 16, 8))) == {"fvcore": 0, "ptflops": out, "torchinfo": 0}
+    assert presets(last(MaxPool2d(2, call="functional"), (16, 16, 8)))["ptflops"] == out
+    assert presets(last(AvgPool2d(3, 1, 1, call="functional"), (16, 16, 8)))["ptflops"] == out
+    assert presets(last(AdaptiveAvgPool2d(1, call="functional"), (16, 16, 8))) == {
+        "fvcore": out, "ptflops": out, "torchinfo": 0}
+    assert presets(last(GlobalAvgPool(call="functional"), (16, 16, 8))) == {"fvcore": out, "ptflops": out,
+                                                                           "torchinfo": 0}
+    assert presets(last(GlobalAvgPool(call="mean"), (16, 16, 8))) == {"fvcore": 0, "ptflops": 0, "torchinfo": 0}
+    # the shapes, parameters and MACs do not depend on the call
+    for a, b in ((ReLU(), ReLU(call="functional")), (GlobalAvgPool(), GlobalAvgPool(call="mean"))):
+        ra, rb = last(a, (16, 16, 8)), last(b, (16, 16, 8))
+        assert (ra.output_shape, ra.params, ra.macs) == (rb.output_shape, rb.params, rb.macs)
+
+
+def test_call_is_checked():
+    """Each kind accepts only the ways it can be called."""
+    from shapecalc.errors import ConfigError
+
+    for make in (lambda: ReLU(call="mean"), lambda: MaxPool2d(2, call="mean"), lambda: GlobalAvgPool(call="sum"),
+                 lambda: AdaptiveAvgPool2d(1, call=True)):
+        with pytest.raises(ConfigError, match="call must be"):
+            make()
+
+
+def test_channels_first_layernorm():
+    """ConvNeXt's LayerNorm2d (``channels_first``): ptflops hooks nn.LayerNorm by its exact class, so counts
+    nothing for the subclass; fvcore and torchinfo count it as any LayerNorm."""
+    plain, first = last(LayerNorm(), (7, 7, 96)), last(LayerNorm(channels_first=True), (7, 7, 96))
+    assert presets(plain) == {"fvcore": 5 * 7 * 7 * 96, "ptflops": 7 * 7 * 96, "torchinfo": 2 * 96}
+    assert presets(first) == {"fvcore": 5 * 7 * 7 * 96, "ptflops": 0, "torchinfo": 2 * 96}
+    from shapecalc.errors import ShapeError
+
+    with pytest.raises(ShapeError, match="expects a feature map"):
+        summary(Network("n", [LayerNorm(channels_first=True)], (96,)))
+
+
+def test_parameters_outside_weight_and_bias():
+    """torchinfo counts only parameters named "weight" or "bias": layer scale, class token and position
+    embedding count for no tool."""
+    net = Network("n", [Conv2d(8, 4, 4), Tokens(), ClassToken(), PositionEmbedding()], (16, 16, 3))
+    for row in summary(net).rows[3:]:
+        assert row.params > 0 and presets(row) == {"fvcore": 0, "ptflops": 0, "torchinfo": 0}
+    assert presets(last(LayerScale(), (7, 7, 8))) == {"fvcore": 0, "ptflops": 0, "torchinfo": 0}
+
+
+def test_attention_rules():
+    """ViT's attention, N = 50 tokens of D = 768, 12 heads: ptflops as its nn.MultiheadAttention hook (the
+    projections with their biases, the scaling of Q, both products, the softmax); torchinfo nothing (the
+    module has a child and is no leaf)."""
+    net = Network("n", [Conv2d(768, 32, 32), Tokens(), ClassToken(), MultiheadAttention(12)], (224, 224, 3))
+    row = summary(net).rows[-1]
+    n, d = 50, 768
+    assert row.macs == 4 * n * d * d + 2 * n * n * d
+    assert presets(row) == {"fvcore": row.macs, "ptflops": row.macs + 4 * n * d + n * d + 12 * n * n,
+                            "torchinfo": 0}
+
+
+def test_einsum_rounding():
+    """fvcore counts MaxViT's two einsums from numpy's FLOP figure printed to 4 significant digits."""
+    from shapecalc.conventions import einsum_fvcore
+
+    assert einsum_fvcore(1234) == 1234                   # 2468: exact
+    assert einsum_fvcore(1234567) == 1234500             # 2469134 → 2.469e+06
+    assert einsum_fvcore(1234789) == 1235000             # 2469578 → 2.470e+06: rounded up
+    # MaxViT-T's first block at 224: 784 groups of 49 tokens of 64 channels
+    s = summary(Network("n", [Partition(7), RelativeAttention(32, 7)], (196, 196, 64)))
+    row = s.rows[-1]
+    products = 784 * 49 * 49 * 64
+    assert count(row, "fvcore") == row.macs - 2 * products + 2 * (int(float(f"{2 * products:.3e}")) // 2)
+    assert count(row, "fvcore") != row.macs
+
+
 def test_same_pool_counts_the_padded_input():
     """ptflops counts a pool's own input: after the explicit asymmetric padding of 'same' (8 → 9)."""
     # max pool 2/2 'same' on 7×7: (⌈7/2⌉ − 1)·2 + 2 − 7 = 1 extra row and column, after
@@ -164,6 +241,19 @@ TOOL_NETWORKS = [
     ("resnet18", (64, 64, 3), {"shortcut": "A"}),   # zero-padded identity shortcuts
     ("preact-resnet18", (64, 64, 3), {}),
     ("torchvision.resnet50", None, {}),         # the 3.8 / 4.09 / 4.11 / 8.2 of docs/conventions.md
+    # the twins' functional calls, x.mean, LayerNorm2d, layer scale, attention and window attention (the
+    # presets equal the tools on torchvision's own modules too: tests/test_conventions_torchvision.py)
+    ("torchvision.googlenet", (96, 96, 3), {}),     # F.relu, aux F.adaptive_avg_pool2d
+    ("torchvision.inception_v3", None, {}),         # F.relu, F.avg_pool2d, F.max_pool2d
+    ("torchvision.densenet121", (64, 64, 3), {}),   # F.relu, F.adaptive_avg_pool2d
+    ("torchvision.mobilenet_v2", (64, 64, 3), {}),
+    ("torchvision.mnasnet0_5", (64, 64, 3), {}),    # x.mean([2, 3])
+    ("torchvision.shufflenet_v2_x0_5", (64, 64, 3), {}),
+    ("torchvision.convnext_tiny", (64, 64, 3), {}),  # LayerNorm2d, layer scale
+    ("torchvision.vit_b_32", (64, 64, 3), {}),      # attention, class token, position embedding
+    ("torchvision.swin_t", (64, 64, 3), {}),        # F.linear projections
+    ("torchvision.swin_v2_t", (64, 64, 3), {}),     # and @ for Q·Kᵀ
+    ("torchvision.maxvit_t", None, {}),             # torch.einsum, rounded by fvcore
 ]
 
 

@@ -11,16 +11,21 @@ preset (``flops`` for FlopCounterMode).
 - ``test_preset_equals_the_tool_on_torchvisions_module``: every (network, tool) pair where the preset is
   exactly the tool's figure;
 - ``test_known_difference``: every pair where it is not, pinned to its reason, worked out from the rows by
-  :func:`explained` (e.g. torchvision's GoogLeNet calls ``F.relu``, which ptflops counts once, where
-  shapecalc's realisation has an ``nn.ReLU`` module, which ptflops counts twice). When shapecalc changes its
-  realisation or rules so that a pair agrees, move it from ``DIFFERENT`` to the equal pairs.
+  :func:`explained` (ViT's nn.MultiheadAttention runs its fused fast path under ``no_grad``, which neither
+  fvcore nor FlopCounterMode counts). When shapecalc changes its realisation or rules so that a pair agrees,
+  move it from ``DIFFERENT`` to the equal pairs;
+- ``test_twin_calls_its_layers_as_torchvision_does``: the twins say how torchvision's forward computes each
+  layer where the tools see a difference — a bare functional (``F.relu``, ``F.avg_pool2d`` …) or ``x.mean``
+  where the twin's layer has ``call="functional"`` or ``"mean"``, an nn module elsewhere; ConvNeXt's
+  LayerNorm2d (a subclass of nn.LayerNorm, which ptflops does not hook) where ``channels_first=True``.
 
 A representative subset, at least one network per torchvision family, the smallest of each (a bigger
 sibling has the same layer kinds, only more or wider): AlexNet (not VGG: the same kinds, 7.6–19.6 GMACs),
 GoogLeNet, Inception v3, ResNet-18, ResNeXt-50, SqueezeNet 1.1, DenseNet-121, ShuffleNetV2 ×0.5,
 MobileNetV2, MobileNetV3-Small, MNASNet 0.5, EfficientNet-B0, EfficientNetV2-S, RegNetX/Y-400MF,
-ConvNeXt-T, ViT-B/32, Swin-T, Swin-V2-T, MaxViT-T: 80 tests, about 30 s of CPU in all (one thread), each
-network built and measured once; the first also pays for importing torchvision and the tools.
+ConvNeXt-T, ViT-B/32, Swin-T, Swin-V2-T, MaxViT-T: 80 tool tests and 20 twin tests, about 30 s of CPU in
+all (one thread), each network built and measured once; the first also pays for importing torchvision and
+the tools.
 
 Skips without torch, torchvision or the tools; fails instead under SHAPECALC_REQUIRE_TORCHVISION=1.
 """
@@ -28,7 +33,6 @@ Skips without torch, torchvision or the tools; fails instead under SHAPECALC_REQ
 import contextlib
 import functools
 import io
-import math
 import os
 import warnings
 
@@ -47,42 +51,18 @@ NETWORKS = (
     "maxvit_t",
 )
 
-#: the pairs where the preset is not the tool's figure on torchvision's module, and why (see explained())
+#: the pairs where the preset is not the tool's figure on torchvision's module, and why (see explained()).
+#: Agree since shapecalc's twins and realisation do what torchvision does (each was a difference before):
+#: the bare F.relu / F.*pool* calls of GoogLeNet, Inception v3, DenseNet and MobileNetV2 (ptflops), the
+#: x.mean([2, 3]) of MNASNet and ShuffleNetV2 (fvcore, ptflops), ConvNeXt's LayerNorm2d (ptflops) and
+#: layer_scale (torchinfo), ViT's attention (ptflops, torchinfo) and class_token / pos_embedding
+#: (torchinfo), Swin's F.linear projections and V2's @ (ptflops, torchinfo), MaxViT's torch.einsum (ptflops;
+#: fvcore, which counts an einsum from numpy's FLOP figure printed to 4 significant digits)
 DIFFERENT = {
-    # F.relu in BasicConv2d: ptflops counts its patched F.relu once, not the nn.ReLU hook + F.relu twice
-    ("googlenet", "ptflops"): "functional relu",
-    # the same, and the F.avg_pool2d / F.max_pool2d of the Mixed blocks
-    ("inception_v3", "ptflops"): "functional relu and pools",
-    # F.relu and F.adaptive_avg_pool2d after features.norm5
-    ("densenet121", "ptflops"): "functional relu and pool",
-    # F.adaptive_avg_pool2d in forward
-    ("mobilenet_v2", "ptflops"): "functional pool",
-    # x.mean([2, 3]): counted by neither fvcore nor ptflops
-    ("mnasnet0_5", "fvcore"): "mean",
-    ("mnasnet0_5", "ptflops"): "mean",
-    ("shufflenet_v2_x0_5", "fvcore"): "mean",
-    ("shufflenet_v2_x0_5", "ptflops"): "mean",
-    # LayerNorm2d (a subclass of nn.LayerNorm: ptflops hooks exact types only)
-    ("convnext_tiny", "ptflops"): "LayerNorm2d",
-    # layer_scale is a parameter of CNBlock (not a leaf): torchinfo counts leaves only
-    ("convnext_tiny", "torchinfo"): "layer scale",
-    # nn.MultiheadAttention: fvcore and FlopCounterMode 0 (fast path), ptflops +N·D (Q scaling), torchinfo
-    # 0 (not a leaf); class_token and pos_embedding are parameters of non-leaf modules (torchinfo)
-    ("vit_b_32", "fvcore"): "attention",
-    ("vit_b_32", "flopcounter"): "attention",
-    ("vit_b_32", "ptflops"): "attention",
-    ("vit_b_32", "torchinfo"): "attention, class token, position embedding",
-    # shifted_window_attention calls F.linear with qkv.weight and proj.weight: the nn.Linear modules never
-    # run, so ptflops misses the projections and torchinfo their parameters; V2 also computes Q·Kᵀ with the
-    # @ operator, which ptflops does not patch (V1's q.matmul it does)
-    ("swin_t", "ptflops"): "window attention projections",
-    ("swin_t", "torchinfo"): "window attention projections",
-    ("swin_v2_t", "ptflops"): "window attention projections and Q·Kᵀ",
-    ("swin_v2_t", "torchinfo"): "window attention projections",
-    # torch.einsum for Q·Kᵀ and A·V: ptflops does not patch it; fvcore counts it from numpy's einsum_path
-    # report, printed to 4 significant digits
-    ("maxvit_t", "fvcore"): "einsum rounded",
-    ("maxvit_t", "ptflops"): "einsum",
+    # nn.MultiheadAttention in eval mode under no_grad: its fused fast path, one
+    # aten::_native_multi_head_attention, which neither fvcore nor FlopCounterMode counts
+    ("vit_b_32", "fvcore"): "attention fast path",
+    ("vit_b_32", "flopcounter"): "attention fast path",
 }
 
 EQUAL = [(n, t) for n in NETWORKS for t in TOOLS if (n, t) not in DIFFERENT]
@@ -140,111 +120,73 @@ def _tool(tool, module, shape):
     return int(value)
 
 
-#: per network, the rows that torchvision computes with a functional call or a tensor method in its forward
-#: (no module of its own), where shapecalc's realisation has a module
-FUNCTIONAL = {
-    # BasicConv2d.forward: F.relu(self.bn(self.conv(x)), inplace=True)
-    "googlenet": lambda r: r.kind == "relu",
-    # the same, and the Mixed blocks' F.avg_pool2d(x, 3, 1, 1) and F.max_pool2d(x, 3, 2)
-    "inception_v3": lambda r: r.kind == "relu" or (r.kind in ("avgpool", "maxpool")
-                                                   and r.path.startswith("Mixed_")),
+#: per network, how torchvision's forward computes the rows that it computes without a module of their own:
+#: a bare functional ("functional") or a tensor method ("mean"); None for a module (or a row of another kind)
+FORWARD_CALLS = {
+    # BasicConv2d.forward: F.relu(self.bn(self.conv(x)), inplace=True); InceptionAux.forward:
+    # F.adaptive_avg_pool2d(x, (4, 4)) … F.relu(self.fc1(x))
+    "googlenet": lambda r: "functional" if r.kind == "relu" or (r.kind == "adaptiveavgpool" and r.side_head)
+    else None,
+    # the same, the Mixed blocks' F.avg_pool2d(x, 3, 1, 1) and F.max_pool2d(x, 3, 2), and InceptionAux's
+    # F.avg_pool2d(x, 5, 3) and F.adaptive_avg_pool2d(x, (1, 1))
+    "inception_v3": lambda r: "functional" if r.kind == "relu" or (
+        r.kind in ("avgpool", "maxpool", "adaptiveavgpool")
+        and (r.path.startswith("Mixed_") or r.path.startswith("AuxLogits."))) else None,
     # DenseNet.forward: F.relu(features), F.adaptive_avg_pool2d(out, (1, 1))
-    "densenet121": lambda r: r.path in ("relu", "avgpool"),
+    "densenet121": lambda r: "functional" if r.path in ("relu", "avgpool") else None,
     # MobileNetV2._forward_impl: nn.functional.adaptive_avg_pool2d(x, (1, 1))
-    "mobilenet_v2": lambda r: r.path == "avgpool",
+    "mobilenet_v2": lambda r: "functional" if r.path == "avgpool" else None,
     # MNASNet.forward and ShuffleNetV2._forward_impl: x.mean([2, 3])
-    "mnasnet0_5": lambda r: r.path == "mean",
-    "shufflenet_v2_x0_5": lambda r: r.path == "globalpool",
+    "mnasnet0_5": lambda r: "mean" if r.path == "mean" else None,
+    "shufflenet_v2_x0_5": lambda r: "mean" if r.path == "globalpool" else None,
 }
+
+
+@functools.lru_cache(maxsize=None)
+def torchvision_model(name):
+    """torchvision's model ``name``, built on the CPU (seed 0), in eval mode."""
+    import torch
+    import torchvision.models as M
+
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        # GoogLeNet's and Inception v3's notice about their default weight initialisation
+        warnings.simplefilter("ignore")
+        return M.get_model(name, weights=None).eval()
 
 
 @functools.lru_cache(maxsize=None)
 def measured(name):
     """``(presets, tools, explained)`` of network ``name``: the four presets, the four tools' figures on
     torchvision's module, and :func:`explained`'s differences."""
-    import torch
-    import torchvision.models as M
-
     s = summary(f"torchvision.{name}")
     h, w, c = s.input_shape
     presets = {t: summary(f"torchvision.{name}", convention=PRESET[t]).totals["operations"] for t in TOOLS}
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        # GoogLeNet's and Inception v3's notice about their default weight initialisation
-        warnings.simplefilter("ignore")
-        model = M.get_model(name, weights=None).eval()
+    model = torchvision_model(name)
     tools = {t: _tool(t, model, (c, h, w)) for t in TOOLS}
     return presets, tools, explained(name, s, model)
 
 
 def explained(name, s, model):
     """``{tool: preset − tool}`` as the reasons predict them, from summary ``s``'s rows and torchvision's
-    ``model``: where torchvision's module differs from shapecalc's realisation (a functional call or a
-    tensor method where the realisation has an nn.ReLU, nn.MaxPool2d … module; a subclass of nn.LayerNorm;
-    nn.MultiheadAttention; a parameter of a non-leaf module)."""
+    ``model``: where torchvision's module computes what shapecalc's realisation cannot (nn.MultiheadAttention's
+    fused fast path)."""
     from torch import nn
 
-    from shapecalc.conventions import in_numel
-
     modules = dict(model.named_modules())
-    functional = FUNCTIONAL.get(name, lambda r: False)
     diff = dict.fromkeys(TOOLS, 0)
     for r in s.rows:
         if not r.leaf or r.side_head:
             continue
         module = modules.get(r.path)
-        if functional(r):
-            assert module is None, f"{r.path}: torchvision has a module there"
-            if r.kind == "relu":
-                # F.relu: ptflops's patched functional only (1 per output), no nn.ReLU hook (a second)
-                diff["ptflops"] += r.activations
-            elif r.kind in ("maxpool", "avgpool", "adaptiveavgpool"):
-                # F.max_pool2d / F.avg_pool2d / F.adaptive_avg_pool2d: 1 per input, no module hook
-                diff["ptflops"] += in_numel(r)
-            elif r.kind == "gap":
-                # x.mean([2, 3]): aten::mean has no fvcore handle, Tensor.mean no ptflops patch
-                diff["fvcore"] += in_numel(r)
-                diff["ptflops"] += 2 * in_numel(r)
-        elif r.kind in ("layerscale", "classtoken", "posembed") and module is None:
-            # a parameter of a module with children (CNBlock.layer_scale, VisionTransformer.class_token,
-            # Encoder.pos_embedding): torchinfo counts leaf modules only
-            diff["torchinfo"] += r.params * s.batch
-        elif r.kind == "layernorm" and module is not None and type(module) is not nn.LayerNorm:
-            # ConvNeXt's LayerNorm2d: ptflops looks hooks up by exact type, and does not patch F.layer_norm
-            diff["ptflops"] += in_numel(r)
-        elif r.kind == "attention" and isinstance(module, nn.MultiheadAttention):
-            n, d = r.input_shape
+        if r.kind == "attention" and isinstance(module, nn.MultiheadAttention):
             # eval + no_grad: the fast path, one aten::_native_multi_head_attention, which neither fvcore
             # nor FlopCounterMode counts (with grad enabled both would count the projections, 4·N·D², and
-            # miss the 2·N²·D of scaled_dot_product_attention)
+            # miss the 2·N²·D of scaled_dot_product_attention); ptflops counts it with a hook of its own on
+            # nn.MultiheadAttention, and torchinfo not at all (a module with a child, out_proj, is no leaf):
+            # the realisation gives both those figures
             diff["fvcore"] += r.macs
             diff["flopcounter"] += 2 * r.macs
-            # ptflops's nn.MultiheadAttention hook also counts the scaling of Q: N·D more
-            diff["ptflops"] -= n * d * s.batch
-            # in_proj_weight/bias belong to the MultiheadAttention, which has a child (out_proj) and so is
-            # no leaf; out_proj is never called as a module
-            diff["torchinfo"] += r.params * s.batch
-        elif r.kind in ("windowattention", "cosinewindowattention") and type(module).__name__.startswith(
-                "ShiftedWindowAttention"):
-            windows, n = r.layer.windows(r.input_shape)
-            c = r.input_shape[2]
-            bias = r.layer.bias and r.biases > 0
-            # F.linear(x, self.qkv.weight, …) and F.linear(x, self.proj.weight, …): no Linear hook fires, and
-            # ptflops does not patch F.linear: the 4·N·C² MACs (and 4·N·C bias additions) of every window
-            diff["ptflops"] += windows * n * (4 * c * c + (4 * c if bias else 0)) * s.batch
-            if r.kind == "cosinewindowattention":
-                # V2: normalize(q) @ normalize(k).transpose(-2, -1), the operator: N²·C per window
-                diff["ptflops"] += windows * n * n * c * s.batch
-            # torchinfo: the Linear modules never run (no row of theirs), and the attention module has
-            # children: the projections' parameters × (batch · windows) go uncounted
-            diff["torchinfo"] += (4 * c * c + (4 * c if bias else 0)) * windows * s.batch
-        elif r.kind == "relativeattention" and type(module).__name__ == "RelativePositionalMultiHeadAttention":
-            groups, n, c = r.input_shape
-            products = groups * n * n * c * s.batch  # MACs of each einsum, Q·Kᵀ and A·V
-            # ptflops patches torch.matmul, not torch.einsum
-            diff["ptflops"] += 2 * products
-            # fvcore: einsum_flop_jit reads numpy's "Optimized FLOP count: %.3e" (2 per MAC), halves and floors
-            diff["fvcore"] += 2 * (products - math.floor(float(f"{2 * products:.3e}") / 2))
     return diff
 
 
@@ -265,3 +207,34 @@ def test_known_difference(name, tool):
     presets, tools, why = measured(name)
     assert presets[tool] != tools[tool], f"{name}/{tool} now agrees: move it out of DIFFERENT"
     assert presets[tool] - tools[tool] == why[tool], DIFFERENT[name, tool]
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_twin_calls_its_layers_as_torchvision_does(name):
+    """Where the tools tell a module from a functional, the twin says what torchvision's forward does: a
+    layer with ``call="functional"`` or ``"mean"`` exactly where torchvision has no module and calls
+    F.relu, F.*pool* or x.mean (side heads included); ``channels_first`` LayerNorms exactly at torchvision's
+    LayerNorm2d (a subclass of nn.LayerNorm)."""
+    require_tools()
+    from torch import nn
+
+    model = torchvision_model(name)
+    modules = dict(model.named_modules())
+    forward = FORWARD_CALLS.get(name, lambda r: None)
+    for r in summary(f"torchvision.{name}").all_rows:
+        if not r.leaf:
+            continue
+        module = modules.get(r.path)
+        way = forward(r)
+        if hasattr(r.layer, "call"):
+            assert r.layer.call == (way or "module"), r.path
+            if way is not None:
+                assert module is None, f"{r.path}: torchvision has a module there"
+            elif r.kind != "relu":
+                # (a ResNet block calls one nn.ReLU module twice: its second ReLU row has no module of its own)
+                assert module is not None, f"{r.path}: no torchvision module"
+        else:
+            assert way is None, r.path
+        if r.kind == "layernorm":
+            assert isinstance(module, nn.LayerNorm), r.path
+            assert r.layer.channels_first == (type(module) is not nn.LayerNorm), r.path

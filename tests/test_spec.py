@@ -79,6 +79,13 @@ def test_names_two_ways():
     ("batchnorm eps=0.001 momentum=0.01", dict(eps=0.001, momentum=0.01)),
     ("lrn 5 alpha=0.0001 beta=0.75 k=2.0", dict(size=5, alpha=0.0001, beta=0.75, k=2.0)),
     ("gap keepdims", dict(keepdims=True)),
+    # how the network's forward computes the layer (what the counting tools see)
+    ("relu call=functional", dict(call="functional")),
+    ("maxpool 3 2 call=functional", dict(stride=(2, 2), call="functional")),
+    ("avgpool 3 1 1 call=functional", dict(padding=(1, 1), call="functional")),
+    ("adaptiveavgpool 1 call=functional", dict(output=(1, 1), call="functional")),
+    ("gap call=mean", dict(call="mean")),
+    ("layernorm eps=1e-06 channels_first", dict(eps=1e-06, channels_first=True)),
 ])
 def test_arguments(item, expected):
     """Short flags, bare values, words and field=value set the constructor's arguments."""
@@ -258,6 +265,42 @@ def test_parse_errors_point_at_the_token(text, token, message):
         assert text[col:col + len(token)] == token
 
 
+def test_how_a_layer_is_called_round_trips():
+    """``call=`` and ``channels_first`` (torchvision's F.relu, F.avg_pool2d, x.mean, LayerNorm2d) are written
+    by the export, only where they are not the default, and read back: same table, same tool presets."""
+    text = ("input 16x16x8 | relu call=functional | avgpool 3 1 1 call=functional | maxpool 2 | "
+            "layernorm 1e-06 channels_first | adaptiveavgpool 2 call=functional | gap call=mean")
+    net = parse_spec(text)
+    exported = export_spec(net)
+    assert ["relu call=functional", "avgpool 3 s1 p1 call=functional", "maxpool 2",
+            "layernorm 1e-06 channels_first=on", "adaptiveavgpool 2 call=functional",
+            "gap call=mean"] == exported.splitlines()[2:]
+    back = parse_spec(exported)
+    assert [x.config() for x in back.layers] == [x.config() for x in net.layers]
+    for convention in ("fvcore", "ptflops", "torchinfo"):
+        assert (summary(back, convention=convention).totals["operations"]
+                == summary(net, convention=convention).totals["operations"])
+    # the same layers as modules count more for ptflops (a hook and the patched functional)
+    plain = parse_spec("input 16x16x8 | relu | avgpool 3 1 1 | maxpool 2 | layernorm 1e-06 | "
+                       "adaptiveavgpool 2 | gap")
+    assert summary(plain, convention="ptflops").totals["operations"] > summary(
+        net, convention="ptflops").totals["operations"]
+    assert summary(plain).totals["macs"] == summary(net).totals["macs"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input 8x8x3 | relu call=mean", "call must be 'module' or 'functional', received 'mean'"),
+    ("input 8x8x3 | gap call=sum", "call must be 'module' or 'functional' or 'mean'"),
+    ("input 8x8x3 | tokens | layernorm channels_first", "expects a feature map"),
+])
+def test_how_a_layer_is_called_is_checked(text, message):
+    from shapecalc.errors import ShapecalcError
+
+    with pytest.raises(ShapecalcError) as info:
+        summary(parse_spec(text))
+    assert message in str(info.value)
+
+
 def test_layer_rule_errors_become_spec_errors():
     """A constructor's refusal (groups not dividing filters) points at the whole item."""
     with pytest.raises(SpecError) as info:
@@ -361,6 +404,10 @@ def test_json_file(tmp_path):
     s = summary(load_spec_file(path))
     assert s["inc"].output_shape == (28, 28, 64 + 128)
     assert s.rows[-1].params == (64 + 128) * 10 + 10
+    # a field such as call= in a table
+    data["layers"][1:] = [{"kind": "gap", "call": "mean"}, "dense 10"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_spec_file(path).layers[1].call == "mean"
 
 
 def test_toml_file(tmp_path):

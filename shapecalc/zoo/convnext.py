@@ -46,7 +46,9 @@ def cn_block(channels, drop, name):
 def convnext(size):
     widths, depths, drop_rate = CONFIGS[size]
     total = sum(depths)
-    features = [Sequential(Conv2d(widths[0], 4, 4, name="0"), LayerNorm(EPS, name="1"), name="0")]
+    # torchvision's LayerNorm2d (stem, downsampling, classifier): on N×C×H×W, a subclass of nn.LayerNorm
+    features = [Sequential(Conv2d(widths[0], 4, 4, name="0"), LayerNorm(EPS, channels_first=True, name="1"),
+                           name="0")]
     index = 0
     for stage, (channels, count) in enumerate(zip(widths, depths)):
         blocks = []
@@ -56,9 +58,10 @@ def convnext(size):
             index += 1
         features.append(Sequential(*blocks, name=str(len(features))))
         if stage + 1 < len(widths):
-            features.append(Sequential(LayerNorm(EPS, name="0"), Conv2d(widths[stage + 1], 2, 2, name="1"),
-                                       name=str(len(features))))
-    classifier = Sequential(LayerNorm(EPS, name="0"), Flatten(name="1"), Linear(1000, name="2"), name="classifier")
+            features.append(Sequential(LayerNorm(EPS, channels_first=True, name="0"),
+                                       Conv2d(widths[stage + 1], 2, 2, name="1"), name=str(len(features))))
+    classifier = Sequential(LayerNorm(EPS, channels_first=True, name="0"), Flatten(name="1"), Linear(1000, name="2"),
+                            name="classifier")
     return Network(f"torchvision.convnext_{size}", [
         Sequential(*features, name="features"),
         AdaptiveAvgPool2d(1, name="avgpool"),

@@ -73,8 +73,9 @@ def densenet(depth):
     features.append(BatchNorm(name="norm5"))
     layers = [
         Sequential(*features, name="features"),
-        ReLU(name="relu"),
-        AdaptiveAvgPool2d(1, name="avgpool"),
+        # F.relu and F.adaptive_avg_pool2d in DenseNet.forward: no modules of their own
+        ReLU(call="functional", name="relu"),
+        AdaptiveAvgPool2d(1, name="avgpool", call="functional"),
         Flatten(name="flatten"),
         Linear(1000, name="classifier"),
     ]

@@ -87,7 +87,7 @@ def mnasnet_layers(alpha):
     return [
         _numbered(layers, "layers"),
         # (x.mean([2, 3]) in its forward: no module)
-        GlobalAvgPool(name="mean"),
+        GlobalAvgPool(name="mean", call="mean"),
         _numbered([Dropout(0.2), Linear(1000)], "classifier"),
     ]
 

@@ -101,7 +101,7 @@ def mobilenet_v2_layers(width_mult=1.0):
     return [
         _numbered(features, "features"),
         # (its forward calls adaptive_avg_pool2d and flatten: no modules of their own)
-        AdaptiveAvgPool2d(1, name="avgpool"),
+        AdaptiveAvgPool2d(1, name="avgpool", call="functional"),
         Flatten(name="flatten"),
         _numbered([Dropout(0.2), Linear(1000)], "classifier"),
     ]

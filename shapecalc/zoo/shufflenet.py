@@ -73,7 +73,7 @@ def shufflenet_v2(width):
                                  name=f"stage{stage}"))
     layers += [
         _indexed([Conv2d(channels[4], 1, bias=False), BatchNorm(), ReLU()], "conv5"),
-        GlobalAvgPool(name="globalpool"),
+        GlobalAvgPool(name="globalpool", call="mean"),  # x.mean([2, 3]) in its forward: no module
         Linear(1000, name="fc"),
     ]
     multiplier = width.replace("_", ".")

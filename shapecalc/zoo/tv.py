@@ -107,12 +107,14 @@ def vgg19_bn():
 
 
 # --------------------------------------------------------------------------------------------------------
-# GoogLeNet and Inception v3: BasicConv2d = conv (no bias) → BatchNorm(eps 0.001) → ReLU
+# GoogLeNet and Inception v3: BasicConv2d = conv (no bias) → BatchNorm(eps 0.001) → ReLU, the ReLU an
+# F.relu call in its forward (no module of its own): ``call="functional"``, as are the functional pools of
+# their forwards below
 
 
 def basic_conv(filters, kernel, stride=1, padding=0, name=None):
     return Sequential(Conv2d(filters, kernel, stride, padding, bias=False, name="conv"),
-                      BatchNorm(eps=0.001, name="bn"), ReLU(name="relu"), name=name)
+                      BatchNorm(eps=0.001, name="bn"), ReLU(call="functional", name="relu"), name=name)
 
 
 def _googlenet_inception(name, n1, r3, n3, r5, n5, proj):
@@ -127,11 +129,12 @@ def _googlenet_inception(name, n1, r3, n3, r5, n5, proj):
 
 
 def _googlenet_aux(name):
+    # InceptionAux.forward: F.adaptive_avg_pool2d(x, (4, 4)) … F.relu(self.fc1(x))
     return SideHead(
-        AdaptiveAvgPool2d(4, name="avgpool"),
+        AdaptiveAvgPool2d(4, name="avgpool", call="functional"),
         basic_conv(128, 1, name="conv"),
         Flatten(name="flatten"),
-        Linear(1024, name="fc1"), ReLU(name="relu"),
+        Linear(1024, name="fc1"), ReLU(call="functional", name="relu"),
         Dropout(0.7, name="dropout"),
         Linear(1000, name="fc2"),
         loss_weight=0.3, name=name,
@@ -175,7 +178,7 @@ def googlenet():
 
 
 def _pool_branch(pool_features):
-    return [AvgPool2d(3, 1, 1, name="avgpool"), basic_conv(pool_features, 1, name="branch_pool")]
+    return [AvgPool2d(3, 1, 1, name="avgpool", call="functional"), basic_conv(pool_features, 1, name="branch_pool")]
 
 
 def inception_a(name, pool_features):
@@ -194,7 +197,7 @@ def inception_b(name):
         [basic_conv(384, 3, 2, name="branch3x3")],
         [basic_conv(64, 1, name="branch3x3dbl_1"), basic_conv(96, 3, padding=1, name="branch3x3dbl_2"),
          basic_conv(96, 3, 2, name="branch3x3dbl_3")],
-        [MaxPool2d(3, 2, name="maxpool")],
+        [MaxPool2d(3, 2, name="maxpool", call="functional")],
         flat=True, name=name,
     )
 
@@ -222,7 +225,7 @@ def inception_d(name):
          basic_conv(192, (1, 7), padding=(0, 3), name="branch7x7x3_2"),
          basic_conv(192, (7, 1), padding=(3, 0), name="branch7x7x3_3"),
          basic_conv(192, 3, 2, name="branch7x7x3_4")],
-        [MaxPool2d(3, 2, name="maxpool")],
+        [MaxPool2d(3, 2, name="maxpool", call="functional")],
         flat=True, name=name,
     )
 
@@ -266,8 +269,9 @@ def inception_v3():
         inception_c("Mixed_6c", 160),
         inception_c("Mixed_6d", 160),
         inception_c("Mixed_6e", 192),
-        SideHead(AvgPool2d(5, 3, name="avgpool"), basic_conv(128, 1, name="conv0"),
-                 basic_conv(768, 5, name="conv1"), AdaptiveAvgPool2d(1, name="adaptive_avgpool"),
+        # InceptionAux.forward: F.avg_pool2d(x, 5, 3) … F.adaptive_avg_pool2d(x, (1, 1))
+        SideHead(AvgPool2d(5, 3, name="avgpool", call="functional"), basic_conv(128, 1, name="conv0"),
+                 basic_conv(768, 5, name="conv1"), AdaptiveAvgPool2d(1, name="adaptive_avgpool", call="functional"),
                  Flatten(name="flatten"), Linear(1000, name="fc"), name="AuxLogits"),
         inception_d("Mixed_7a"),
         inception_e("Mixed_7b"),
