@@ -1058,48 +1058,58 @@ def tool_counts(model, input=None, tools=TOOLS, **options):
     """What fvcore, ptflops, torchinfo and ``FlopCounterMode`` report for the :func:`to_torch` module of
     ``model`` at batch 1 on CPU (eval mode, zero weights): ``{"fvcore": int, ...}``. The tools must be
     installed; the presets ``convention="fvcore"`` etc. reproduce these numbers statically."""
-    import contextlib
-    import io
-    import warnings
-
     from .report import summary
 
     s = summary(model, input, **options)
-    import torch
 
     shape = torch_shape(s.input_shape)
     out = {}
     for tool in tools:
-        module = _build_empty(s.all_rows, s.model, False, "cpu", s.network)
-        x = torch.zeros((1,) + shape)
-        quiet = io.StringIO()
-        with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-            warnings.simplefilter("ignore")
-            if tool == "fvcore":
-                from fvcore.nn import FlopCountAnalysis
-
-                analysis = FlopCountAnalysis(module, x)
-                analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-                value = analysis.total()
-            elif tool == "ptflops":
-                from ptflops import get_model_complexity_info
-
-                value, _ = get_model_complexity_info(module, shape, print_per_layer_stat=False, as_strings=False,
-                                                     backend="pytorch")
-            elif tool == "torchinfo":
-                import torchinfo
-
-                value = torchinfo.summary(module, input_data=x, verbose=0).total_mult_adds
-            elif tool == "flopcounter":
-                from torch.utils.flop_counter import FlopCounterMode
-
-                counter = FlopCounterMode(display=False)
-                with torch.no_grad(), counter:
-                    module(x)
-                value = counter.get_total_flops()
-            else:
-                raise ConfigError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOLS)}", "tools")
-        if value is None:
-            raise RuntimeError(f"{tool} failed on {s.model}: {quiet.getvalue().strip()[-500:]}")
-        out[tool] = int(value)
+        if tool not in TOOLS:
+            raise ConfigError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOLS)}", "tools")
+        out[tool] = run_tool(tool, _build_empty(s.all_rows, s.model, False, "cpu", s.network), shape, s.model)
     return out
+
+
+def run_tool(tool, module, shape, what="the module"):
+    """What ``tool`` (one of :data:`TOOLS`) reports for ``module`` — any ``torch.nn.Module``, shapecalc's
+    realisation or torchvision's own — on a batch of one zeros input of ``shape`` (C, H, W, or the sizes
+    after the batch), under ``torch.no_grad()`` as an inference measurement, the tool's printing silenced."""
+    import contextlib
+    import io
+    import warnings
+
+    import torch
+
+    x = torch.zeros((1,) + tuple(shape))
+    quiet = io.StringIO()
+    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(quiet), \
+            contextlib.redirect_stderr(quiet):
+        warnings.simplefilter("ignore")
+        if tool == "fvcore":
+            from fvcore.nn import FlopCountAnalysis
+
+            analysis = FlopCountAnalysis(module, x)
+            analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+            value = analysis.total()
+        elif tool == "ptflops":
+            from ptflops import get_model_complexity_info
+
+            value, _ = get_model_complexity_info(module, tuple(shape), print_per_layer_stat=False,
+                                                 as_strings=False, backend="pytorch")
+        elif tool == "torchinfo":
+            import torchinfo
+
+            value = torchinfo.summary(module, input_data=x, verbose=0).total_mult_adds
+        elif tool == "flopcounter":
+            from torch.utils.flop_counter import FlopCounterMode
+
+            counter = FlopCounterMode(display=False)
+            with counter:
+                module(x)
+            value = counter.get_total_flops()
+        else:
+            raise ConfigError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOLS)}", "tools")
+    if value is None:
+        raise RuntimeError(f"{tool} failed on {what}: {quiet.getvalue().strip()[-500:]}")
+    return int(value)

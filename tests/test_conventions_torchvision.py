@@ -30,9 +30,7 @@ the tools.
 Skips without torch, torchvision or the tools; fails instead under SHAPECALC_REQUIRE_TORCHVISION=1.
 """
 
-import contextlib
 import functools
-import io
 import os
 import warnings
 
@@ -86,38 +84,11 @@ def require_tools():
 
 
 def _tool(tool, module, shape):
-    """What ``tool`` reports for ``module`` on a 1×C×H×W zeros input (``shape``: C, H, W), quietly."""
-    import torch
+    """What ``tool`` reports for ``module`` on a 1×C×H×W zeros input (``shape``: C, H, W), quietly, under
+    no_grad (an inference measurement: nn.MultiheadAttention then takes its fused fast path)."""
+    from shapecalc.torch import run_tool
 
-    x = torch.zeros((1,) + shape)
-    quiet = io.StringIO()
-    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(quiet), \
-            contextlib.redirect_stderr(quiet):
-        warnings.simplefilter("ignore")
-        if tool == "fvcore":
-            from fvcore.nn import FlopCountAnalysis
-
-            analysis = FlopCountAnalysis(module, x)
-            analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-            value = analysis.total()
-        elif tool == "ptflops":
-            from ptflops import get_model_complexity_info
-
-            value, _ = get_model_complexity_info(module, shape, print_per_layer_stat=False, as_strings=False,
-                                                 backend="pytorch")
-        elif tool == "torchinfo":
-            import torchinfo
-
-            value = torchinfo.summary(module, input_data=x, verbose=0).total_mult_adds
-        else:
-            from torch.utils.flop_counter import FlopCounterMode
-
-            counter = FlopCounterMode(display=False)
-            with counter:
-                module(x)
-            value = counter.get_total_flops()
-    assert value is not None, f"{tool} failed: {quiet.getvalue().strip()[-500:]}"
-    return int(value)
+    return run_tool(tool, module, shape)
 
 
 #: per network, how torchvision's forward computes the rows that it computes without a module of their own:

@@ -12,10 +12,11 @@ Sequential holding ``block`` (torchvision's stochastic_depth module there is nev
 
 import math
 
-from . import TORCHVISION
+from . import TORCHVISION, tvblocks
+from .tvblocks import indexed, make_divisible, squeeze_excitation
 from ..layers import (
-    AdaptiveAvgPool2d, BatchNorm, Conv2d, Dropout, Flatten, Linear, Network, Residual, Sequential, SiLU,
-    Sigmoid, StochasticDepth,
+    AdaptiveAvgPool2d, Dropout, Flatten, Linear, Network, Residual, Sequential, SiLU,
+    StochasticDepth,
 )
 
 SOURCE = TORCHVISION.format("efficientnet")
@@ -85,15 +86,6 @@ V2_LAST_CHANNEL = 1280
 STOCHASTIC_DEPTH_PROB = 0.2
 
 
-def make_divisible(value, divisor=8):
-    """TensorFlow's rounding of a width: to the nearest multiple of ``divisor`` (at least ``divisor``),
-    one step up if that lost more than 10 %: max(d, ⌊(v + d/2) / d⌋·d), + d if < 0.9·v."""
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * value:
-        rounded += divisor
-    return rounded
-
-
 def scale_width(channels, multiplier):
     """A width scaled by the width multiplier (or a block's expand ratio): make_divisible(c · m, 8)."""
     return make_divisible(channels * multiplier, 8)
@@ -104,40 +96,19 @@ def scale_depth(layers, multiplier):
     return int(math.ceil(layers * multiplier))
 
 
-def _indexed(layers, name):
-    """A Sequential whose children are named 0, 1, 2 … like torch.nn.Sequential's."""
-    for i, layer in enumerate(layers):
-        layer.name = str(i)
-    return Sequential(*layers, name=name)
-
-
 def conv_norm_act(filters, kernel, stride=1, groups=1, norm=(1e-5, 0.1), activation=True, name=None):
-    """torchvision's Conv2dNormActivation: bias-free conv with "same" padding (k − 1)/2, BatchNorm, SiLU."""
+    """torchvision's Conv2dNormActivation with EfficientNet's SiLU (``activation=False``: none); ``norm``:
+    BatchNorm's (eps, momentum)."""
     eps, momentum = norm
-    layers = [Conv2d(filters, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
-              BatchNorm(eps=eps, momentum=momentum)]
-    if activation:
-        layers.append(SiLU())
-    return _indexed(layers, name)
-
-
-def squeeze_excitation(channels, squeeze, name=None):
-    """torchvision's SqueezeExcitation: avgpool → 1×1 conv to ``squeeze`` → SiLU → 1×1 conv back to
-    ``channels`` → sigmoid, which scales the input channel by channel."""
-    return Residual([
-        AdaptiveAvgPool2d(1, name="avgpool"),
-        Conv2d(squeeze, 1, name="fc1"),
-        SiLU(name="activation"),
-        Conv2d(channels, 1, name="fc2"),
-        Sigmoid(name="scale_activation"),
-    ], merge="mul", name=name)
+    return tvblocks.conv_norm_act(filters, kernel, stride, groups, SiLU if activation else None,
+                                  {"eps": eps, "momentum": momentum}, name)
 
 
 def _block(layers, residual, drop, name):
     """A block's ``block`` Sequential, then, where torchvision adds the input (stride 1, same width), its
     ``stochastic_depth`` and the sum. Without the addition torchvision still holds a stochastic_depth
     module but never calls it: the twin has no row for it (a row is a step the network takes)."""
-    block = _indexed(layers, "block")
+    block = indexed(layers, "block")
     if residual:
         return Residual([block, StochasticDepth(drop, "row", name="stochastic_depth")], name=name)
     return Sequential(block, name=name)
@@ -152,7 +123,7 @@ def mbconv(in_channels, out_channels, expand, kernel, stride, drop, norm, name=N
         layers.append(conv_norm_act(expanded, 1, norm=norm))
     layers += [
         conv_norm_act(expanded, kernel, stride, groups=expanded, norm=norm),
-        squeeze_excitation(expanded, max(1, in_channels // 4)),
+        squeeze_excitation(expanded, max(1, in_channels // 4), SiLU),
         conv_norm_act(out_channels, 1, norm=norm, activation=False),
     ]
     return _block(layers, stride == 1 and in_channels == out_channels, drop, name)
@@ -191,10 +162,10 @@ def efficientnet_layers(stages, dropout, norm, last_channel=None):
     last_in = stages[-1][5]
     features.append(conv_norm_act(last_channel or 4 * last_in, 1, norm=norm))
     return [
-        _indexed(features, "features"),
+        indexed(features, "features"),
         AdaptiveAvgPool2d(1, name="avgpool"),
         Flatten(name="flatten"),
-        _indexed([Dropout(dropout), Linear(1000)], "classifier"),
+        indexed([Dropout(dropout), Linear(1000)], "classifier"),
     ]
 
 

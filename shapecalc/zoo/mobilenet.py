@@ -9,36 +9,17 @@ residual keeps its layers in ``conv`` (V2) or ``block`` (V3), so ``features.2.co
 ``features.4.block.2.fc1``.
 """
 
-from . import TORCHVISION
+import functools
+
+from . import TORCHVISION, tvblocks
+from .tvblocks import indexed, make_divisible, squeeze_excitation
 from ..layers import (
     AdaptiveAvgPool2d, BatchNorm, Conv2d, Dropout, Flatten, Hardsigmoid, Hardswish, Linear, Network, ReLU, ReLU6,
     Residual, Sequential,
 )
 
-
-def make_divisible(value, divisor=8):
-    """torchvision's ``_make_divisible`` (from the TensorFlow reference): ``value`` rounded to a multiple
-    of ``divisor``, at least ``divisor``, never more than 10 % below ``value``."""
-    # nearest multiple: ⌊(v + d/2) / d⌋·d; if that is under 0.9·v, one multiple more
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    return rounded + divisor if rounded < 0.9 * value else rounded
-
-
-def _numbered(layers, name=None):
-    """A Sequential whose children are named 0, 1, 2 … like torch.nn.Sequential's."""
-    for i, layer in enumerate(layers):
-        layer.name = str(i)
-    return Sequential(*layers, name=name)
-
-
-def conv_norm_act(filters, kernel, stride=1, groups=1, activation=ReLU6, norm=None, name=None):
-    """torchvision's Conv2dNormActivation: a bias-free conv padded to keep the size ((k − 1) / 2), then
-    BatchNorm (``norm``: its eps and momentum), then ``activation`` unless it is None."""
-    layers = [Conv2d(filters, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
-              BatchNorm(**(norm or {}))]
-    if activation is not None:
-        layers.append(activation())
-    return _numbered(layers, name)
+#: torchvision's Conv2dNormActivation as MobileNet uses it: ReLU6 unless told otherwise
+conv_norm_act = functools.partial(tvblocks.conv_norm_act, activation=ReLU6)
 
 
 def _maybe_residual(body, in_channels, out_channels, stride, name):
@@ -47,18 +28,6 @@ def _maybe_residual(body, in_channels, out_channels, stride, name):
     if stride == 1 and in_channels == out_channels:
         return Residual(body, name=name)
     return Sequential(body, name=name)
-
-
-def squeeze_excitation(channels, squeeze, name=None):
-    """torchvision's SqueezeExcitation with MobileNetV3's gate: global average → 1×1 conv to ``squeeze``
-    → ReLU → 1×1 conv back to ``channels`` → hardsigmoid, the 1×1×C result scaling the input."""
-    return Residual([
-        AdaptiveAvgPool2d(1, name="avgpool"),
-        Conv2d(squeeze, 1, name="fc1"),
-        ReLU(name="activation"),
-        Conv2d(channels, 1, name="fc2"),
-        Hardsigmoid(name="scale_activation"),
-    ], merge="mul", name=name)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -83,7 +52,7 @@ def v2_block(in_channels, out_channels, stride, expansion, name=None):
     hidden = in_channels * expansion
     layers = [conv_norm_act(hidden, 1)] if expansion != 1 else []
     layers += [conv_norm_act(hidden, 3, stride, groups=hidden), Conv2d(out_channels, 1, bias=False), BatchNorm()]
-    return _maybe_residual(_numbered(layers, "conv"), in_channels, out_channels, stride, name)
+    return _maybe_residual(indexed(layers, "conv"), in_channels, out_channels, stride, name)
 
 
 def mobilenet_v2_layers(width_mult=1.0):
@@ -99,11 +68,11 @@ def mobilenet_v2_layers(width_mult=1.0):
             channels = out
     features.append(conv_norm_act(last, 1))
     return [
-        _numbered(features, "features"),
+        indexed(features, "features"),
         # (its forward calls adaptive_avg_pool2d and flatten: no modules of their own)
         AdaptiveAvgPool2d(1, name="avgpool", call="functional"),
         Flatten(name="flatten"),
-        _numbered([Dropout(0.2), Linear(1000)], "classifier"),
+        indexed([Dropout(0.2), Linear(1000)], "classifier"),
     ]
 
 
@@ -169,9 +138,9 @@ def v3_block(in_channels, kernel, expanded, out_channels, se, activation, stride
     layers = [conv_norm_act(expanded, 1, activation=act, norm=V3_NORM)] if expanded != in_channels else []
     layers.append(conv_norm_act(expanded, kernel, stride, groups=expanded, activation=act, norm=V3_NORM))
     if se:
-        layers.append(squeeze_excitation(expanded, make_divisible(expanded // 4)))
+        layers.append(squeeze_excitation(expanded, make_divisible(expanded // 4), ReLU, Hardsigmoid))
     layers.append(conv_norm_act(out_channels, 1, activation=None, norm=V3_NORM))
-    return _maybe_residual(_numbered(layers, "block"), in_channels, out_channels, stride, name)
+    return _maybe_residual(indexed(layers, "block"), in_channels, out_channels, stride, name)
 
 
 def mobilenet_v3_layers(arch, width_mult=1.0):
@@ -186,11 +155,11 @@ def mobilenet_v3_layers(arch, width_mult=1.0):
     lastconv = 6 * scaled[-1][3]
     features.append(conv_norm_act(lastconv, 1, activation=Hardswish, norm=V3_NORM))
     return [
-        _numbered(features, "features"),
+        indexed(features, "features"),
         AdaptiveAvgPool2d(1, name="avgpool"),
         # (a functional torch.flatten in its forward)
         Flatten(name="flatten"),
-        _numbered([Linear(make_divisible(V3_LAST[arch] * width_mult)), Hardswish(), Dropout(0.2), Linear(1000)],
+        indexed([Linear(make_divisible(V3_LAST[arch] * width_mult)), Hardswish(), Dropout(0.2), Linear(1000)],
                   "classifier"),
     ]
 

@@ -16,8 +16,9 @@ import itertools
 import math
 
 from . import TORCHVISION
+from .tvblocks import conv_norm_act, squeeze_excitation
 from ..layers import (
-    AdaptiveAvgPool2d, BatchNorm, Conv2d, Flatten, Linear, Network, ReLU, Residual, Sequential, Sigmoid,
+    AdaptiveAvgPool2d, Flatten, Linear, Network, ReLU, Residual, Sequential,
 )
 
 SOURCE = TORCHVISION.format("regnet")
@@ -84,49 +85,28 @@ def stages(depth, w_0, w_a, w_m, group_width):
     return out
 
 
-def _conv_bn(filters, kernel, stride=1, groups=1, relu=True, name=None):
-    """torchvision's Conv2dNormActivation: conv (no bias, "same" padding), BatchNorm, optional ReLU, as
-    children 0, 1, 2."""
-    layers = [Conv2d(filters, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False, name="0"),
-              BatchNorm(eps=1e-5, momentum=0.1, name="1")]
-    if relu:
-        layers.append(ReLU(name="2"))
-    return Sequential(*layers, name=name)
-
-
-def _squeeze_excitation(channels, squeeze):
-    """``x · sigmoid(fc2(relu(fc1(avgpool(x)))))`` (torchvision's SqueezeExcitation; 1×1 convs with bias)."""
-    return Residual([
-        AdaptiveAvgPool2d(1, name="avgpool"),
-        Conv2d(squeeze, 1, name="fc1"),
-        ReLU(name="activation"),
-        Conv2d(channels, 1, name="fc2"),
-        Sigmoid(name="scale_activation"),
-    ], merge="mul", name="se")
-
-
 def block(width_in, width_out, stride, group_width, se_ratio, name):
     """ResBottleneckBlock: ``relu(proj(x) + f(x))``, f = 1×1, grouped 3×3 (``width / group_width`` groups,
     stride here), [SE squeezing to ``round(se_ratio · width_in)``], 1×1 without ReLU; proj is a strided 1×1
     conv + BN where the width or the resolution changes."""
     f = [
-        _conv_bn(width_out, 1, name="a"),
-        _conv_bn(width_out, 3, stride, groups=width_out // group_width, name="b"),
+        conv_norm_act(width_out, 1, name="a"),
+        conv_norm_act(width_out, 3, stride, groups=width_out // group_width, name="b"),
     ]
     if se_ratio:
         # the SE's width is relative to the block's input width
-        f.append(_squeeze_excitation(width_out, int(round(se_ratio * width_in))))
-    f.append(_conv_bn(width_out, 1, relu=False, name="c"))
+        f.append(squeeze_excitation(width_out, int(round(se_ratio * width_in)), name="se"))
+    f.append(conv_norm_act(width_out, 1, activation=None, name="c"))
     proj = None
     if width_in != width_out or stride != 1:
-        proj = _conv_bn(width_out, 1, stride, relu=False, name="proj")
+        proj = conv_norm_act(width_out, 1, stride, activation=None, name="proj")
     return Residual(Sequential(*f, name="f"), shortcut=proj, post=[ReLU(name="activation")], name=name)
 
 
 def regnet_layers(depth, w_0, w_a, w_m, group_width, se_ratio=None, classes=1000):
     """The layers of a RegNet: stem (3×3/2 conv to 32, BN, ReLU), the stages ``trunk_output.block1`` …
     (blocks ``block1-0`` …), global average pool, flatten, fc."""
-    layers = [_conv_bn(STEM_WIDTH, 3, 2, name="stem")]
+    layers = [conv_norm_act(STEM_WIDTH, 3, 2, name="stem")]
     trunk = []
     width = STEM_WIDTH
     for s, (width_out, count, g) in enumerate(stages(depth, w_0, w_a, w_m, group_width), 1):

@@ -18,6 +18,7 @@ from ..layers import (
     ReLU, Sequential,
 )
 from . import TORCHVISION
+from .tvblocks import indexed
 
 SOURCE = TORCHVISION.format("shufflenetv2")
 
@@ -30,13 +31,6 @@ WIDTHS = {
     "1_5": (24, 176, 352, 704, 1024),
     "2_0": (24, 244, 488, 976, 2048),
 }
-
-
-def _indexed(layers, name=None):
-    """A Sequential whose children are named 0, 1, 2 … like torch.nn.Sequential's."""
-    for i, layer in enumerate(layers):
-        layer.name = str(i)
-    return Sequential(*layers, name=name)
 
 
 def _branch2(half, stride):
@@ -52,27 +46,27 @@ def unit(out_channels, stride, name):
     """One unit (torchvision's InvertedResidual) to ``out_channels``: concat(branch1, branch2), shuffle 2."""
     half = out_channels // 2
     if stride > 1:
-        branch1 = _indexed([DepthwiseConv2d(3, stride, 1, bias=False), BatchNorm(),
+        branch1 = indexed([DepthwiseConv2d(3, stride, 1, bias=False), BatchNorm(),
                             Conv2d(half, 1, bias=False), BatchNorm(), ReLU()], "branch1")
-        branch2 = _indexed(_branch2(half, stride), "branch2")
+        branch2 = indexed(_branch2(half, stride), "branch2")
     else:
         # x1, x2 = x.chunk(2): x1 as it is, x2 through branch2
         branch1 = Sequential(Chunk(2, 0, name="split"), name="branch1")
-        branch2 = Sequential(Chunk(2, 1, name="split"), *_indexed(_branch2(half, 1)).layers, name="branch2")
+        branch2 = Sequential(Chunk(2, 1, name="split"), *indexed(_branch2(half, 1)).layers, name="branch2")
     return Branches(branch1, branch2, merge="concat", post=[ChannelShuffle(2, name="shuffle")], name=name)
 
 
 def shufflenet_v2(width):
     channels = WIDTHS[width]
     layers = [
-        _indexed([Conv2d(channels[0], 3, 2, 1, bias=False), BatchNorm(), ReLU()], "conv1"),
+        indexed([Conv2d(channels[0], 3, 2, 1, bias=False), BatchNorm(), ReLU()], "conv1"),
         MaxPool2d(3, 2, 1, name="maxpool"),
     ]
     for stage, (repeats, out_channels) in enumerate(zip(REPEATS, channels[1:4]), 2):
         layers.append(Sequential(*[unit(out_channels, 2 if i == 0 else 1, str(i)) for i in range(repeats)],
                                  name=f"stage{stage}"))
     layers += [
-        _indexed([Conv2d(channels[4], 1, bias=False), BatchNorm(), ReLU()], "conv5"),
+        indexed([Conv2d(channels[4], 1, bias=False), BatchNorm(), ReLU()], "conv5"),
         GlobalAvgPool(name="globalpool", call="mean"),  # x.mean([2, 3]) in its forward: no module
         Linear(1000, name="fc"),
     ]

@@ -11,13 +11,7 @@ from ..layers import (
     Network, ReLU, Residual, Sequential, SideHead,
 )
 from . import TORCHVISION as SOURCE
-
-
-def _indexed(layers, name):
-    """A Sequential whose children are named 0, 1, 2 … like torch.nn.Sequential's."""
-    for i, layer in enumerate(layers):
-        layer.name = str(i)
-    return Sequential(*layers, name=name)
+from .tvblocks import indexed
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -34,10 +28,10 @@ def alexnet():
     ]
     classifier = [Dropout(0.5), Linear(4096), ReLU(), Dropout(0.5), Linear(4096), ReLU(), Linear(1000)]
     return Network("torchvision.alexnet", [
-        _indexed(features, "features"),
+        indexed(features, "features"),
         AdaptiveAvgPool2d(6, name="avgpool"),
         Flatten(name="flatten"),
-        _indexed(classifier, "classifier"),
+        indexed(classifier, "classifier"),
     ], (224, 224, 3), "torchvision AlexNet (\"one weird trick\" layout: 64/192/384/256/256, no LRN, no groups)",
         source=SOURCE.format("alexnet"), notes=(
             "Not the 2012 paper's net: 64 and 192 filters in conv1/conv2, no LRN, no groups.",
@@ -66,10 +60,10 @@ def vgg(name, batch_norm=False):
     classifier = [Linear(4096), ReLU(), Dropout(0.5), Linear(4096), ReLU(), Dropout(0.5), Linear(1000)]
     suffix = "_bn" if batch_norm else ""
     return Network(f"torchvision.{name}{suffix}", [
-        _indexed(features, "features"),
+        indexed(features, "features"),
         AdaptiveAvgPool2d(7, name="avgpool"),
         Flatten(name="flatten"),
-        _indexed(classifier, "classifier"),
+        indexed(classifier, "classifier"),
     ], (224, 224, 3), f"torchvision {name.upper()}{' with BatchNorm' if batch_norm else ''} "
                       f"(configuration {_VGG[name]})", source=SOURCE.format("vgg"))
 
