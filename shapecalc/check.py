@@ -682,7 +682,14 @@ def _axis_formula(layer, x, a, out, axis):
     pad = "" if pads == (0, 0) else f" + 2×{pads[0]}" if pads[0] == pads[1] else f" + {pads[0]} + {pads[1]}"
     k_text = f"{k_eff}" if d == 1 else f"{k_eff} (kernel {k} dilated {d})"
     lo, hi = ("⌈", "⌉") if layer.ceil_mode else ("⌊", "⌋")
-    return f"{axis} = {lo}({x[a]}{pad} − {k_text})/{s}{hi} + 1 = {out}"
+    text = f"{axis} = {lo}({x[a]}{pad} − {k_text})/{s}{hi} + 1"
+    if layer.ceil_mode:
+        # the rule's own steps (formulas.conv_output_size): the ceiling, less a last window that would start
+        # inside the right padding
+        up = F.ceil_div(x[a] + pads[0] + pads[1] - k_eff, s) + 1
+        if up != out:
+            return f"{text} = {up}, less the last window, which would start in the padding: {out}"
+    return f"{text} = {out}"
 
 
 def _output_formula(row):

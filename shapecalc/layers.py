@@ -358,7 +358,11 @@ def _inexact(layer, a, x, pads, o):
     shown = f"{(span + s) / s:.6g}"
     lines = "row" if axis == "H" else "column"
     if layer.ceil_mode:
-        tail = f"ceiled to {o} (the last window is partial)"
+        # the rule's own steps (formulas.conv_output_size): ⌈span / S⌉ + 1, less a last window that would
+        # start inside the right padding
+        up = F.ceil_div(span, s) + 1
+        tail = (f"ceiled to {o} (the last window is partial)" if up == o else
+                f"ceiled to {up}, less the last window, which would start in the padding: {o}")
     else:
         left = span % s
         tail = f"floored to {o} ({left} input {lines}{'s' if left > 1 else ''} at the end never used)"

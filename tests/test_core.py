@@ -481,3 +481,19 @@ def test_passing_kinds_skip_infer_and_window():
     s = summary(net(Crop(name="c"), Blur(name="b"), input=(5, 4, 3)))
     assert s["c"].output_shape == (4, 3, 3)
     assert s["b"].output_shape == (4, 3, 3) and s["b"].receptive_field == (1 + (3 - 1), 1 + (3 - 1))
+
+
+def test_ceil_mode_explanation_follows_the_rule():
+    """A ceil-mode pool of 2×2/2, padding 1, on 3: (3 − 2 + 2·1)/2 + 1 = 2.5, ⌈3/2⌉ + 1 = 3, but the third
+    window would start at padded position 2·2 = 4, the right padding (padded positions: 0 the left pad,
+    1–3 the input, 4 the right pad): PyTorch drops it, 2. The warning and the checker's formula show those steps, not
+    "2.5, ceiled to 2" (false arithmetic around a right answer)."""
+    from shapecalc.check import _axis_formula
+
+    s = summary(net(MaxPool2d(2, 2, 1, ceil_mode=True, name="p"), input=(3, 3, 1)))
+    row = s["p"]
+    assert row.output_shape == (2, 2, 1)
+    assert row.warnings[0] == ("H: (3 − 2 + 2·1)/2 + 1 = 2.5, ceiled to 3, less the last window, which would "
+                               "start in the padding: 2")
+    assert _axis_formula(row.layer, row.input_shape, 0, 2, "H") == (
+        "H = ⌈(3 + 2×1 − 2)/2⌉ + 1 = 3, less the last window, which would start in the padding: 2")
