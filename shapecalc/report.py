@@ -304,6 +304,13 @@ class Summary:
             ])
         return header, body
 
+    def explain(self, name):
+        """Layer ``name``'s output size, weights, biases, buffers and MACs worked out step by step by the
+        layer's own rules (:func:`shapecalc.worked.explain`): the lines as text."""
+        from .worked import explain
+
+        return "\n".join(explain(self[name]))
+
     def _folded_counts(self, depth, counter):
         """``counter`` summed over the leaves of each block folded at ``depth``: {id(block row): sum}, in one
         pass (a block's rows follow it until the next row at its depth or above)."""

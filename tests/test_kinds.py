@@ -2,11 +2,13 @@
 
 For each kind of shapecalc's registry, on the spec of its class' ``example``: the numeric table, symbolic
 mode evaluated back, the vectorised sweep, the valid-size scan, the spec round trip, ``check`` of its own
-table, the PyTorch realisation (``verify``), and an explicit entry for every counting tool, equal to what
-the real tool reports. A new kind is one class and one example: whatever it lacks fails here by name.
+table, the PyTorch realisation (``verify``), an explicit entry for every counting tool, equal to what the
+real tool reports, and the explanation worked out by the kind's own rules. A new kind is one class and one
+example: whatever it lacks fails here by name.
 """
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +18,9 @@ import shapecalc
 from shapecalc.conventions import CONVENTIONS, count
 from shapecalc.layers import KINDS, Layer
 from shapecalc.spec import export_spec, parse_spec
+
+sys.path.insert(0, os.path.dirname(__file__))
+import oracles  # noqa: E402
 
 TOOLS = ("fvcore", "ptflops", "torchinfo")
 #: shapecalc's own kinds (a test's or a user's kind registers too, and is not ours to check here)
@@ -222,3 +227,27 @@ def test_every_kind_at_any_size_agrees_with_pytorch(kind, h, w):
         return  # no output at this size (PyTorch's own refusal is not checked here)
     report = verify(net, input=size, device="cpu")
     assert report.ok, report.table()
+
+
+@pytest.mark.parametrize("kind", OURS)
+def test_explanations_are_the_rules_own_arithmetic(kind):
+    """Every layer of the kind's example is explained by its own rules (shapecalc.worked): each line's
+    arithmetic, evaluated as written, gives the figure it claims, and that figure is the table's."""
+    from shapecalc.worked import explain
+
+    s = shapecalc.summary(_example(kind))
+    for row in s.rows:
+        lines = explain(row)
+        claimed = {}
+        for line in lines:
+            name, _, rest = line.partition(": ")
+            expr, _, value = rest.rpartition(" = ")
+            number = int(value.replace(",", ""))
+            if expr:
+                assert oracles.evaluate_worked(expr) == number, (row.path, line)
+            claimed[name] = number
+        for name, figure in (("weights", row.weights), ("biases", row.biases), ("buffers", row.buffers),
+                             ("MACs", row.macs)):
+            assert claimed.get(name, 0) == figure, (row.path, name, lines)
+        if len(row.output_shape) == 3 and "H" in claimed:
+            assert (claimed["H"], claimed["W"], claimed["C"]) == tuple(row.output_shape), (row.path, lines)

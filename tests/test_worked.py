@@ -1,0 +1,56 @@
+"""Explanations worked out by the layers' own rules (shapecalc.worked), for every layer of the zoo."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import oracles  # noqa: E402
+
+from shapecalc import summary, zoo  # noqa: E402
+from shapecalc.errors import ConfigError  # noqa: E402
+from shapecalc.worked import Worked, explain  # noqa: E402
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_every_zoo_layer_is_explained_truthfully(name):
+    """Every leaf of every zoo network: each line's arithmetic, evaluated as written, equals its figure."""
+    for row in summary(name).rows:
+        for line in explain(row):
+            expr, _, value = line.partition(": ")[2].rpartition(" = ")
+            if expr:
+                assert oracles.evaluate_worked(expr) == int(value.replace(",", "")), (row.path, line)
+
+
+def test_the_course_example_worked_out():
+    """The course's 39×31×1 example, conv1 (4×4, 20 filters): (39 − 4)/1 + 1 = 36, 4·4·1·20 = 320 weights,
+    36·28·20·(4·4·1) = 322,560 MACs — as the rules compute them."""
+    assert explain(summary("cnn-39x31")["conv1"]) == [
+        "H: 39 − 4 + 1 = 36", "W: 31 − 4 + 1 = 28", "C: 20", "weights: 4 × 4 × 20 = 320", "biases: 20",
+        "MACs: 36 × 28 × 20 × 4 × 4 = 322,560",
+    ]
+
+
+def test_a_strided_padded_window_and_a_ceiling():
+    """ResNet-50's stem: ⌊(224 + 3 + 3 − 7)/2⌋ + 1 = 112; GoogLeNet's ceil-mode pool: ⌈(112 − 3)/2⌉ + 1 = 56."""
+    assert explain(summary("torchvision.resnet50")["conv1"])[0] == "H: ⌊(224 + 3 + 3 − 7) / 2⌋ + 1 = 112"
+    assert explain(summary("torchvision.googlenet")["maxpool1"])[0] == "H: ⌈(112 − 3) / 2⌉ + 1 = 56"
+
+
+def test_attention_shows_its_convention():
+    """ViT-B/16's attention: 4·N·D² (projections) + 2·N²·D (Q·Kᵀ and A·V), N = 197, D = 768."""
+    lines = explain(summary("torchvision.vit_b_16")["encoder.layers.encoder_layer_0.self_attention"])
+    assert "MACs: 4 × 197 × 768 × 768 + 2 × 197 × 197 × 768 = 524,391,936" in lines
+
+
+def test_worked_numbers_are_ints():
+    """A Worked number is the int it claims, with the text of its arithmetic."""
+    w = (Worked(39) - 4) // Worked(2) + 1
+    assert w == (39 - 4) // 2 + 1 and isinstance(w, int) and w.text == "⌊(39 − 4) / 2⌋ + 1"
+    assert -((-Worked(7)) // 2) == 4 and (-((-Worked(7)) // 2)).text == "⌈7 / 2⌉"
+
+
+def test_a_block_is_not_explained():
+    with pytest.raises(ConfigError, match="a block has no rule of its own"):
+        explain(summary("torchvision.resnet50")["layer1"])
