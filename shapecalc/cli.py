@@ -451,7 +451,9 @@ def shutdown_needed(before):
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return "another thread runs"
-    for name in sys.modules.keys() - before:
+    # in sorted order, so that the reason names the same module every time (a set's order changes with
+    # each process's string hashing)
+    for name in sorted(sys.modules.keys() - before):
         top = name.partition(".")[0]
         if top != "shapecalc" and top not in sys.stdlib_module_names:
             return f"the command imported {name}"

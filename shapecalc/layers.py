@@ -245,6 +245,9 @@ class Layer:
 
     #: what this kind's buffers hold, for the totals' line ("BatchNorm running statistics")
     buffers_are = "buffers"
+    #: the names of its output's axes, where they are not a map's H, W, C, tokens' N, D or a vector's N (a
+    #: MaxViT partition's G, N, C): for the explanations (shapecalc.worked)
+    axes = None
 
     def once_per_pass(self, x, y):
         """``(macs, bias_adds)`` of ``counts`` that the layer computes once per forward pass, not once per
@@ -1991,6 +1994,7 @@ class Partition(Layer):
     partition); that step is taken here, and the rows up to the departition keep it."""
 
     kind = "partition"
+    axes = ("G", "N", "C")
     fields = ("size", "grid")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
     tools = C.NONE
@@ -2031,6 +2035,7 @@ class SwapAxes(Layer):
     attention). On a map, a transpose of H and W. No parameters, no arithmetic."""
 
     kind = "swapaxes"
+    axes = ("G", "N", "C")
     example = "input 14x14x8 | partition 7 grid=on | swapaxes | relativeattention 4 7 | swapaxes | departition"
     tools = C.NONE
 

@@ -177,8 +177,14 @@ def explain(row):
     lines = []
     if not layer.passes and not layer.merges:
         out = worked.infer(_worked(x), _Quiet(), row.path)
-        axes = ("H", "W", "C") if len(y) == 3 else ("N", "D") if len(y) == 2 else ("N",)
-        lines += [_line(axis, w, v) for axis, w, v in zip(axes, out, y)]
+        axes = layer.axes or (("H", "W", "C") if len(y) == 3 else ("N", "D") if len(y) == 2 else ("N",))
+        for i, (axis, w, v) in enumerate(zip(axes, out, y)):
+            # a leading axis that the layer passes through unchanged says nothing (a pointwise layer's H
+            # and W; whatever they are called there): the last, the channels, always shows
+            unchanged = len(x) == len(y) and not getattr(w, "parts", None) and getattr(w, "text", str(v)) == str(v) \
+                and int(x[i]) == v
+            if i == len(y) - 1 or not unchanged:
+                lines.append(_line(axis, w, v))
     if layer.has_counts:
         figures = worked.counts(_worked(x), _worked(y))
         rule = layer.counts(x, y)
