@@ -261,9 +261,11 @@ def network_section(name):
         out += ["| figure | published | source | ours |", "|---|---|---|---|"]
         out += [f"| {fig} | {pub} | {src} | {ours(s)} |" for fig, pub, src, ours in rows]
         out.append("")
-    out += ["Differences and notes:", ""]
-    out += [f"- {d}" for d in diffs]
-    out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
+    if diffs:
+        out += ["Differences and notes:", ""]
+        out += [f"- {d}" for d in diffs]
+        out.append("")
+    out += ["```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
     return out
 
 
@@ -338,6 +340,9 @@ PAPER_MODERN = {
 }
 
 
+PAPER.update({name: (rows, []) for name, rows in PAPER_MODERN.items()})
+
+
 def _present(names):
     from shapecalc import zoo
 
@@ -361,20 +366,6 @@ def modern_section(name):
         t = summary(name, input=(size, size, 3)).totals
         out.append(f"| {entry['weights']} | {size} | {n(entry['num_params'])} | {n(t['params'])} | {entry['gflops']} "
                    f"| {n(t['macs'])} ({t['macs'] / 1e9:.3f}) |")
-    out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
-    return out
-
-
-def paper_modern_section(name):
-    from shapecalc import zoo
-
-    network = zoo.get(name)
-    s = summary(name)
-    out = [f"### `{name}`", "", network.description + ".", ""]
-    if network.source:
-        out += [f"Source: {network.source}.", ""]
-    out += ["| figure | published | source | ours |", "|---|---|---|---|"]
-    out += [f"| {fig} | {pub} | {src} | {ours(s)} |" for fig, pub, src, ours in PAPER_MODERN[name]]
     out += ["", "```console", f"$ shapecalc {name} --depth 1", s.table(depth=1), "```", ""]
     return out
 
@@ -417,7 +408,7 @@ def render_modern():
                 lines += modern_section(name)
     lines += ["## Paper-faithful modern networks", ""]
     for name in _present(list(PAPER_MODERN)):
-        lines += paper_modern_section(name)
+        lines += network_section(name)
     return lines
 
 
