@@ -25,7 +25,7 @@ def resolve(model, **options):
         return zoo.get(model, **options)
     if options:
         raise ConfigError(f"options {sorted(options)} apply to zoo names only", "summary")
-    from .layers import Composite, Layer, Network, Sequential
+    from .layers import Composite, Layer, Sequential
 
     if isinstance(model, (list, tuple)):
         return Sequential(*model)

@@ -54,7 +54,7 @@ def parse_shape(text, allow_symbols=False, what="input"):
     raw = text.strip()
     body = raw.strip("()[] ")
     if not body:
-        raise ConfigError(f"expected a shape such as 224x224x3, received an empty string", what)
+        raise ConfigError("expected a shape such as 224x224x3, received an empty string", what)
     import re
 
     parts = re.split(_SEPARATORS, body)

@@ -451,7 +451,7 @@ class _Parser:
                 layer = cls(**kwargs, name=name)
         except ConfigError as exc:
             raise self.src.error(f"{cls.kind}: {exc.detail}", first, last) from None
-        except TypeError as exc:
+        except TypeError:
             missing = [f for f, p in params.items() if p.default is inspect.Parameter.empty and f != "self"
                        and p.kind == p.POSITIONAL_OR_KEYWORD and f not in kwargs]
             raise self.src.error(f"{cls.kind} needs {', '.join(missing) or 'other arguments'}" + _hint(cls, fields),

@@ -148,7 +148,6 @@ class _Scan:
 
     def finish(self):
         """Pull the marks of every level back to the original candidates."""
-        import numpy as np
 
         self._close_level()
         marks = [False, False, False, False]

@@ -608,7 +608,7 @@ def test_shape_with_5000_digits():
     """A 5,000-digit size is refused by its length (int() would raise ValueError past 4,300 digits)."""
     with pytest.raises(ConfigError) as info:
         parse_shape("9" * 5000 + "x1x1")
-    assert f"a size of 5,000 digits in '999" in str(info.value)
+    assert "a size of 5,000 digits in '999" in str(info.value)
     assert f"is larger than the limit {LIMIT}" in str(info.value)
 
 
