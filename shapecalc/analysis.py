@@ -371,7 +371,10 @@ class _Walker:
                 row.biases, row.bias_adds = biases, bias_adds
         if rf is not None and not passes:
             step = layer.window(x)
-            if step is not None:
+            if layer.uncounted:
+                # a layer without rules (an import's unsupported module): its field is unknown from here on
+                rf = None
+            elif step is not None:
                 rf = rf_after(rf, step, y)
             elif layer.global_field:
                 # a dense layer or attention sees the whole map

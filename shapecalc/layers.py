@@ -47,12 +47,18 @@ def _pair(value, what, name, minimum=1):
 
 
 def _padding(value, name):
-    """Padding as an int, a pair, "valid" or "same"; stored as a pair of ints or the string."""
+    """Padding as an int, a pair, ``((top, bottom), (left, right))`` (ONNX's asymmetric pads), "valid" or
+    "same"; stored as a pair of ints, the pair of pairs where a side differs, or the string."""
     if isinstance(value, str):
         text = value.lower()
         if text not in ("valid", "same"):
             raise ConfigError(f"padding must be a whole number, a pair, 'valid' or 'same', received {value!r}", name)
         return (0, 0) if text == "valid" else "same"
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (tuple, list)) for v in value):
+        sides = (_pair(value[0], "padding", name, minimum=0), _pair(value[1], "padding", name, minimum=0))
+        if sides[0][0] == sides[0][1] and sides[1][0] == sides[1][1]:
+            return (sides[0][0], sides[1][0])  # symmetric after all: the usual pair
+        return sides
     return _pair(value, "padding", name, minimum=0)
 
 
@@ -198,6 +204,8 @@ class Layer:
     trainable = True
     #: True for the merge layers that take several inputs
     merges = False
+    #: True where shapecalc does not know the layer's arithmetic (:class:`Unsupported`)
+    uncounted = False
     #: (merges) True where an input may be broadcast over the others (a 1×1×C gate over H×W×C)
     broadcasts = False
 
@@ -404,6 +412,8 @@ class _Windowed(Layer):
         # on it); equal padding along H and W is one pair object, which _spatial recognises
         if value == "same":
             self._pads = None
+        elif isinstance(value[0], tuple):
+            self._pads = value  # asymmetric: ((top, bottom), (left, right)) as given
         else:
             top = (value[0], value[0])
             self._pads = (top, top if value[1] == value[0] else (value[1], value[1]))
@@ -456,6 +466,8 @@ class _Windowed(Layer):
             text += "/" + (str(self.stride[0]) if self.stride[0] == self.stride[1] else _kxk(self.stride))
         if self.padding == "same":
             text += ", same"
+        elif isinstance(self.padding[0], tuple):
+            text += ", pad " + _pad_text(self.padding)  # asymmetric: top+bottom×left+right
         elif self.padding != (0, 0):
             text += ", pad " + (str(self.padding[0]) if self.padding[0] == self.padding[1] else _kxk(self.padding))
         if self.dilation != (1, 1):
@@ -492,7 +504,8 @@ class Conv2d(_Windowed):
         for key in ("kernel", "stride", "dilation"):
             if key in out and out[key][0] == out[key][1]:
                 out[key] = out[key][0]
-        if isinstance(out.get("padding"), tuple) and out["padding"][0] == out["padding"][1]:
+        if isinstance(out.get("padding"), tuple) and not isinstance(out["padding"][0], tuple) \
+                and out["padding"][0] == out["padding"][1]:
             out["padding"] = out["padding"][0]
         # a pair equal to an int default (padding (0, 0) for 0) is the default
         import inspect
@@ -600,7 +613,7 @@ class _Pool(_Windowed):
         super().__init__(name)
         self.call = _call(call, self.calls, name)
         self._set_window(kernel, stride, padding, dilation, ceil_mode)
-        if self.padding != "same":
+        if self.padding != "same" and not isinstance(self.padding[0], tuple):  # (asymmetric: padded apart)
             for k, p in zip(self.kernel, self.padding):
                 # PyTorch checks P ≤ ⌊F / 2⌋ on the kernel itself, dilated or not
                 if 2 * p > k:
@@ -943,43 +956,58 @@ class RBF(Layer):
 # normalisation, dropout, activations
 
 
+def _batchnorm_fvcore(row):
+    # fvcore's aten::batch_norm: 2 per input element with a γ (its weight argument), 1 without; a β alone
+    # adds nothing
+    layer = row.layer
+    return C.in_numel(row) * (2 if layer.affine and layer.scale else 1)
+
+
 class BatchNorm(Layer):
     """Batch normalisation over channels (BatchNorm2d on maps, BatchNorm1d on vectors).
 
     γ (weights) and β (biases) are trainable (``affine=True``); the running mean and variance are
-    non-trainable buffers."""
+    non-trainable buffers. Keras' switches ``scale=False`` (no γ: InceptionV3's convolutions) and
+    ``center=False`` (no β) drop one of the two."""
 
     kind = "batchnorm"
     buffers_are = "BatchNorm running statistics"
     example = "input 9x7x8 | batchnorm"
-    fields = ("eps", "momentum", "affine")
-    tools = {"fvcore": C.normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
+    fields = ("eps", "momentum", "affine", "scale", "center")
+    tools = {"fvcore": _batchnorm_fvcore, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, name=None):
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, scale=True, center=True, name=None):
         super().__init__(name)
         self.eps = _number(eps, "eps", name, positive=True)
         # PyTorch accepts momentum=None (a cumulative moving average)
         self.momentum = None if momentum is None else _number(momentum, "momentum", name)
         self.affine = _flag(affine, "affine", name)
+        self.scale = _flag(scale, "scale", name)
+        self.center = _flag(center, "center", name)
 
     @staticmethod
     def _channels(x):
         return x[-1]
 
     def counts(self, x, y):
-        # γ and β, one each per channel when affine; running mean and variance, one each per channel
-        affine = x[-1] if self.affine else 0
-        return (affine, affine, 2 * x[-1], 0, 0)
+        # γ and β, one each per channel when affine (and scale, center); running mean and variance, one each
+        # per channel
+        return (x[-1] if self.affine and self.scale else 0, x[-1] if self.affine and self.center else 0,
+                2 * x[-1], 0, 0)
 
     def describe(self):
-        return "batchnorm"
+        dropped = [p for p, kept in (("γ", self.scale), ("β", self.center)) if self.affine and not kept]
+        return "batchnorm" + (f", no {' or '.join(dropped)}" if dropped else "")
 
     def to_torch(self, x, no_bias, T):
         norm = (T.nn.BatchNorm2d if len(x) == 3 else T.nn.BatchNorm1d)(
             x[-1], eps=self.eps, momentum=self.momentum, affine=self.affine
         )
-        if no_bias and self.affine:
-            # --no-bias counts γ only: β is dropped (F.batch_norm accepts bias=None)
+        if self.affine and not self.scale:
+            # Keras' scale=False: no γ (F.batch_norm accepts weight=None)
+            norm.register_parameter("weight", None)
+        if self.affine and (no_bias or not self.center):
+            # --no-bias counts γ only: β is dropped (F.batch_norm accepts bias=None); so does center=False
             norm.register_parameter("bias", None)
         return norm
 
@@ -1592,6 +1620,249 @@ class Permute(Layer):
 
     def describe(self):
         return "permute (layout only)"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Keras' preprocessing and reshaping layers (read by shapecalc.from_keras): a fixed rescaling, a
+# normalisation by stored or given statistics, a reshape in channels-last order
+
+#: the PyTorch modules of the three kinds below, made on first use (see _keras_torch)
+_KERAS_TORCH = {}
+
+
+def _keras_torch(T):
+    """The PyTorch modules of Rescaling, Normalization and Reshape (made once, on first use: a realisation is
+    what imports torch). Each computes in Keras' channels-last order, as Keras does: a map N×C×H×W is
+    permuted to N×H×W×C, and a map result back."""
+    if _KERAS_TORCH:
+        return _KERAS_TORCH
+    torch, nn = T.torch, T.nn
+
+    def last(x):
+        return x.permute(0, 2, 3, 1) if x.dim() == 4 else x
+
+    def first(y):
+        return y.permute(0, 3, 1, 2) if y.dim() == 4 else y
+
+    class KerasRescaling(nn.Module):
+        """x · scale + offset (numbers, or one per channel): constants, no parameters."""
+
+        def __init__(self, scale, offset):
+            super().__init__()
+            self.scale, self.offset = scale, offset
+
+        def forward(self, x):
+            y = last(x)
+            scale = torch.as_tensor(self.scale, dtype=y.dtype, device=y.device)
+            offset = torch.as_tensor(self.offset, dtype=y.dtype, device=y.device)
+            return first(y * scale + offset)
+
+    class KerasNormalization(nn.Module):
+        """(x − mean) / √variance over the kept axes: the statistics are buffers (Keras' non-trainable
+        mean, variance and count) unless the model gives them as constants."""
+
+        def __init__(self, shape, mean, variance):
+            super().__init__()
+            if mean is None:
+                self.register_buffer("mean", torch.zeros(shape))
+                self.register_buffer("variance", torch.ones(shape))
+                self.register_buffer("count", torch.zeros((), dtype=torch.int64))
+            else:
+                # constants, made where the input is (as Keras' are): no buffers
+                self.given = (mean, variance, shape)
+
+        def forward(self, x):
+            y = last(x)
+            if hasattr(self, "given"):
+                mean, variance, shape = self.given
+                mean, variance = (torch.as_tensor(v, dtype=y.dtype, device=y.device).reshape(
+                    shape if isinstance(v, list) else ()) for v in (mean, variance))
+            else:
+                mean, variance = self.mean, self.variance
+            return first((y - mean) / torch.sqrt(variance).clamp_min(1e-7))
+
+    class KerasReshape(nn.Module):
+        """A reshape of each sample, in channels-last order."""
+
+        def __init__(self, target):
+            super().__init__()
+            self.target = tuple(target)
+
+        def forward(self, x):
+            return first(last(x).reshape(x.shape[0], *self.target))
+
+    _KERAS_TORCH.update(Rescaling=KerasRescaling, Normalization=KerasNormalization, Reshape=KerasReshape)
+    return _KERAS_TORCH
+
+
+def _constant(value, what, name):
+    """A number, or a non-empty list of numbers (one per channel)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ConfigError(f"{what} must be a number or a list of numbers, received {value!r}", name)
+        return [_number(v, what, name) for v in value]
+    return _number(value, what, name)
+
+
+def _per_channel(value, x, ctx, path, kind, what):
+    """A list of values must have one per channel."""
+    if isinstance(value, list) and len(value) > 1:
+        ctx.equal((len(value),), (x[-1],), lambda: f"{kind}: {what} has {len(value)} values for {x[-1]} channels",
+                  path)
+
+
+class Rescaling(Layer):
+    """x · scale + offset, with fixed numbers (or one per channel): Keras' Rescaling (``1/255``, or
+    ``1/127.5`` and ``−1``). No parameters; its multiplications are no MACs."""
+
+    kind = "rescaling"
+    example = "input 9x7x3 | rescaling 0.00784313725490196 offset=-1.0"
+    fields = ("scale", "offset")
+    tools = C.NONE
+
+    def __init__(self, scale=1.0, offset=0.0, name=None):
+        super().__init__(name)
+        self.scale = _constant(scale, "scale", name)
+        self.offset = _constant(offset, "offset", name)
+
+    def infer(self, x, ctx, path):
+        _per_channel(self.scale, x, ctx, path, self.kind, "scale")
+        _per_channel(self.offset, x, ctx, path, self.kind, "offset")
+        return x
+
+    def to_torch(self, x, no_bias, T):
+        return _keras_torch(T)["Rescaling"](self.scale, self.offset)
+
+    def describe(self):
+        def text(v):
+            return f"[{len(v)} values]" if isinstance(v, list) else f"{v:.6g}"
+        offset = self.offset
+        shift = "" if offset == 0 else f" {'−' if not isinstance(offset, list) and offset < 0 else '+'} " + (
+            text(offset) if isinstance(offset, list) else f"{abs(offset):.6g}")
+        return f"rescaling ×{text(self.scale)}{shift}"
+
+
+class Normalization(Layer):
+    """(x − mean) / √variance, per position of the kept ``axis`` (default: the channels, ``(-1,)``; ``()``:
+    one mean for all): Keras' Normalization. With ``mean`` and ``variance`` None the statistics are stored
+    in the model (adapted to data): mean and variance, one each per kept position, and a count — Keras'
+    non-trainable weights, buffers here; given as numbers (or lists), they are constants: nothing stored."""
+
+    kind = "normalization"
+    buffers_are = "Normalization mean, variance and count"
+    example = "input 9x7x8 | normalization"
+    fields = ("axis", "mean", "variance")
+    tools = C.NONE
+
+    def __init__(self, axis=(-1,), mean=None, variance=None, name=None):
+        super().__init__(name)
+        if type(axis) is int:
+            axis = (axis,)
+        if not isinstance(axis, (list, tuple)) or any(isinstance(a, bool) or not isinstance(a, int) for a in axis) \
+                or len(set(axis)) != len(axis):
+            raise ConfigError(f"axis must be a list of distinct axes such as [-1], received {axis!r}", name)
+        self.axis = tuple(axis)
+        if (mean is None) != (variance is None):
+            raise ConfigError("mean and variance are given together, or neither (stored in the model)", name)
+        self.mean = None if mean is None else _constant(mean, "mean", name)
+        self.variance = None if variance is None else _constant(variance, "variance", name)
+
+    def config(self):
+        out = {"axis": list(self.axis)} if self.axis != (-1,) else {}
+        if self.mean is not None:
+            out.update(mean=self.mean, variance=self.variance)
+        return out
+
+    def _kept(self, x, path=None):
+        """The kept axes as indices of ``x``, in order."""
+        kept = []
+        for a in self.axis:
+            if not -len(x) <= a < len(x):
+                raise ShapeError(f"normalization axis {a} is outside the input {format_shape(x)}", path)
+            kept.append(a % len(x))
+        return sorted(kept)
+
+    def _size(self, x):
+        size = 1
+        for a in self._kept(x):
+            size = size * x[a]  # the positions kept: one mean and one variance each
+        return size
+
+    def infer(self, x, ctx, path):
+        self._kept(x, path)
+        for value, what in ((self.mean, "mean"), (self.variance, "variance")):
+            if isinstance(value, list) and len(value) > 1:
+                ctx.equal((len(value),), (self._size(x),), lambda v=value, w=what: (
+                    f"normalization: {w} has {len(v)} values for the {self._size(x)} positions of axis "
+                    f"{list(self.axis)}"), path)
+        return x
+
+    def counts(self, x, y):
+        if self.mean is not None:
+            return _NOTHING  # constants of the model, not weights
+        # mean and variance per kept position, and one count
+        return (0, 0, 2 * self._size(x) + 1, 0, 0)
+
+    def to_torch(self, x, no_bias, T):
+        kept = self._kept(x)
+        shape = tuple(x[a] if a in kept else 1 for a in range(len(x)))
+        return _keras_torch(T)["Normalization"](shape, self.mean, self.variance)
+
+    def describe(self):
+        return "normalization" + (" (given mean, variance)" if self.mean is not None else "")
+
+
+class Reshape(Layer):
+    """Each sample's values in a new shape, read in channels-last order (Keras' Reshape): ``target`` a map
+    ``(H, W, C)``, tokens ``(N, D)`` or a vector ``(N,)``, one size of which may be −1 (what is left). The
+    element counts must agree. No parameters, no arithmetic."""
+
+    kind = "reshape"
+    example = "input 6x4x8 | reshape [-1,8]"
+    fields = ("target",)
+    tools = C.NONE
+
+    def __init__(self, target, name=None):
+        super().__init__(name)
+        if type(target) is int:
+            target = (target,)
+        if not isinstance(target, (list, tuple)) or not 1 <= len(target) <= 3 or any(
+                isinstance(d, bool) or not isinstance(d, int) or (d < 1 and d != -1) for d in target) \
+                or list(target).count(-1) > 1:
+            raise ConfigError(f"target must be 1 to 3 sizes ≥ 1, one of which may be -1, received {target!r}",
+                              name)
+        for d in target:
+            if d > MAX_SIZE:
+                raise ConfigError(f"target size {d} is larger than the limit {MAX_SIZE:,}", name)
+        self.target = tuple(target)
+
+    def config(self):
+        return {"target": list(self.target)}
+
+    def infer(self, x, ctx, path):
+        n = 1
+        for d in x:
+            n = n * d  # the elements of a sample
+        known = 1
+        for d in self.target:
+            if d != -1:
+                known = known * d
+        if -1 not in self.target:
+            ctx.equal((n,), (known,), _reshape_mismatch, path, x, self.target)
+            return self.target
+        rest = n // known  # the −1 size: what is left
+        ctx.equal((rest * known,), (n,), _reshape_mismatch, path, x, self.target)
+        return tuple(rest if d == -1 else d for d in self.target)
+
+    def to_torch(self, x, no_bias, T):
+        return _keras_torch(T)["Reshape"](self.target)
+
+    def describe(self):
+        return "reshape to " + "×".join("?" if d == -1 else str(d) for d in self.target)
+
+
+def _reshape_mismatch(x, target):
+    return f"reshape cannot make {format_shape(x)} into {'×'.join(str(d) for d in target)}: the element counts differ"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -2232,6 +2503,59 @@ class Multiply(Layer):
 def _mul_mismatch(first, x, i):
     return (f"mul expects shapes that broadcast (each size equal, or 1); input 1 is {format_shape(first)}, "
             f"input {i} is {format_shape(x)}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a layer of an imported model that no kind describes
+
+
+class Unsupported(Layer):
+    """A layer of an imported model (a PyTorch module class, an ONNX op, a Keras class) that no kind
+    describes: **named, never counted as zero**. Its parameters and buffers are what the model holds (the
+    importer counts them); its MACs are unknown, so a summary that holds one is *partial*
+    (``Summary.partial``) and the CLI exits 2 after the table, naming what is missing and how to describe it
+    (:func:`shapecalc.register`).
+
+    Its output shape is known only where the importer observed it (``shape``, produced from input ``at``, by
+    running the module on the ``meta`` device): at another or a symbolic input size it has no rule.
+
+    Not a kind of the registry: no spec word, no PyTorch realisation of its own."""
+
+    #: True for the rows whose arithmetic shapecalc does not know (read by Summary.partial)
+    uncounted = True
+    tools = C.NONE
+
+    def __init__(self, what, shape=None, weights=0, buffers=0, at=None, name=None):
+        super().__init__(name)
+        # (an instance attribute: this class claims no kind in the registry)
+        self.kind = "unsupported"
+        if not isinstance(what, str) or not what:
+            raise ConfigError(f"what must name the unsupported layer, received {what!r}", name)
+        self.what = what
+        self.shape = None if shape is None else tuple(shape)
+        self.at = None if at is None else tuple(at)
+        self.weights_held, self.buffers_held = weights, buffers
+        self.has_counts = True
+        self.passes = False
+
+    def infer(self, x, ctx, path):
+        if self.shape is None:
+            raise ShapeError(f"{self.what}: shapecalc has no rule for this layer, and its output shape is "
+                             "unknown (describe it with shapecalc.register)", path)
+        if self.at is not None and tuple(x) != self.at:
+            raise ShapeError(f"{self.what}: shapecalc has no rule for this layer; its output is known only at "
+                             f"input {format_shape(self.at)} (observed), received {format_shape(x)}", path)
+        return self.shape
+
+    def counts(self, x, y):
+        # what the model holds; the MACs are unknown (not 0: Summary.partial says so)
+        return (self.weights_held, 0, self.buffers_held, 0, 0)
+
+    def config(self):
+        return {"what": self.what}
+
+    def describe(self):
+        return f"{self.what} (unsupported)"
 
 
 # ---------------------------------------------------------------------------------------------------------

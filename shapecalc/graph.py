@@ -1,0 +1,271 @@
+"""A model's data-flow graph as shapecalc's blocks: what every importer (PyTorch modules, ONNX files,
+Keras files) produces, turned into one :class:`~shapecalc.layers.Network` that every view walks.
+
+An importer lists :class:`Node` s in execution order — the input first, then each layer with the nodes it
+reads — named by dotted paths (``layer1.0.conv1``). :func:`to_network` finds the graph's series-parallel
+structure: where every path from the input passes through one node, the network is a sequence; between two
+such nodes, the paths that meet at a merge (an add, a concatenation, a product) are the branches of a block:
+
+- two paths, one of them the identity or the shorter one, merged by a sum, a product or a concatenation:
+  a :class:`~shapecalc.layers.Residual` block (a ResNet block, a squeeze-excitation gate, a DenseNet layer);
+- otherwise :class:`~shapecalc.layers.Branches` (an Inception module, a ShuffleNet unit).
+
+The dotted paths then nest the rows: consecutive layers whose paths share a first component are a block of
+that name (``layer1`` → ``0`` → ``conv1``), so that the table reads as the model's own module tree; a block
+that is one residual section and the layers after it *is* that residual block (torchvision's Bottleneck),
+as the zoo writes it by hand.
+
+A graph that is not series-parallel (a path that leaves one block and joins another) is refused, naming the
+nodes: shapecalc's blocks cannot hold it.
+"""
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+from .layers import Branches, Composite, Layer, Network, Residual, Sequential
+
+__all__ = ["Node", "to_network"]
+
+
+@dataclass
+class Node:
+    """One layer of an imported graph: ``name`` a unique dotted path, ``layer`` a shapecalc leaf (``None``
+    for the graph's input), ``inputs`` the names of the nodes it reads, in argument order."""
+
+    name: str
+    layer: Layer | None
+    inputs: tuple[str, ...] = field(default_factory=tuple)
+
+
+def to_network(nodes, title, input_shape, output=None, source="", description=""):
+    """The :class:`~shapecalc.layers.Network` of ``nodes`` (execution order, the input first) up to
+    ``output`` (default: the last node)."""
+    nodes = list(nodes)
+    if not nodes or nodes[0].layer is not None:
+        raise ConfigError("an imported graph starts with its input node (layer None)", title)
+    by_name = {}
+    for node in nodes:
+        if node.name in by_name:
+            raise ConfigError(f"two nodes of the graph are both named {node.name!r}", title)
+        for i in node.inputs:
+            if i not in by_name:
+                raise ConfigError(f"node {node.name!r} reads {i!r}, which is not before it", title)
+        if node.layer is None and node is not nodes[0]:
+            raise ConfigError(f"the graph has a second input, {node.name!r}: shapecalc analyses one input", title)
+        by_name[node.name] = node
+    output = nodes[-1].name if output is None else output
+    if output not in by_name:
+        raise ConfigError(f"the graph has no node {output!r}", title)
+    graph = _Graph(nodes, by_name, output, title)
+    items = graph.series(nodes[0].name, output, graph.ancestors(output))
+    layers = _group(items, "", title)
+    return Network(title, layers, input_shape, description=description, source=source)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the series-parallel structure
+
+
+@dataclass
+class _Parallel:
+    """Paths from one node that meet again at ``merge``: ``branches`` are lists of items (an empty list is
+    the identity)."""
+
+    branches: list
+    merge: Node
+
+    def nodes(self):
+        for branch in self.branches:
+            for item in branch:
+                yield from (item.nodes() if isinstance(item, _Parallel) else (item,))
+        yield self.merge
+
+
+class _Graph:
+    def __init__(self, nodes, by_name, output, title):
+        self.by_name = by_name
+        self.order = {n.name: i for i, n in enumerate(nodes)}
+        self.title = title
+
+    def ancestors(self, name, within=None):
+        """``name`` and every node it reads from, directly or not (inside ``within``)."""
+        seen = {name}
+        todo = [name]
+        while todo:
+            for i in self.by_name[todo.pop()].inputs:
+                if i not in seen and (within is None or i in within):
+                    seen.add(i)
+                    todo.append(i)
+        return seen
+
+    def series(self, source, sink, within):
+        """The items from ``source`` (excluded: its output is their input) to ``sink`` (included), over the
+        nodes ``within`` (the nodes on paths between them)."""
+        ordered = sorted((n for n in within if n != source), key=self.order.__getitem__)
+        # a node is on every path from source to sink where no edge jumps over it (in execution order)
+        pos = {source: 0}
+        for i, name in enumerate(ordered, 1):
+            pos[name] = i
+        reach = [0] * (len(ordered) + 1)  # the furthest position read from before each position
+        furthest = 0
+        for name in [source] + ordered:
+            p = pos[name]
+            reach[p] = furthest
+            for reader in self._readers(name, within):
+                furthest = max(furthest, pos[reader])
+        cuts = [name for name in ordered if reach[pos[name]] <= pos[name]]
+        items, before = [], source
+        for cut in cuts:
+            inside = [n for n in ordered if pos[before] < pos[n] < pos[cut]]
+            node = self.by_name[cut]
+            if not inside and set(node.inputs) <= {before}:
+                items.append(node)
+            else:
+                items.append(self.parallel(before, node, set(inside)))
+            before = cut
+        return items
+
+    def _readers(self, name, within):
+        readers = self._readers_of().get(name, ())
+        return [r for r in readers if r in within]
+
+    def _readers_of(self):
+        if not hasattr(self, "_readers_cache"):
+            cache = {}
+            for node in self.by_name.values():
+                for i in dict.fromkeys(node.inputs):
+                    cache.setdefault(i, []).append(node.name)
+            self._readers_cache = cache
+        return self._readers_cache
+
+    def parallel(self, source, merge, inside):
+        """The section from ``source`` to the merge node ``merge``, whose paths run through ``inside``."""
+        if merge.layer is None or not merge.layer.merges:
+            raise ConfigError(
+                f"{merge.name} reads several paths from {source} but is no merge (add, concat, mul): shapecalc's "
+                "blocks cannot hold it", self.title)
+        branches, taken = [], set()
+        for i in merge.inputs:
+            if i == source:
+                branches.append([])
+                continue
+            nodes = self.ancestors(i, inside)
+            shared = nodes & taken
+            if shared:
+                raise ConfigError(
+                    f"the paths into {merge.name} share {sorted(shared)[0]}: the graph is not a nest of sequences "
+                    "and parallel branches, which shapecalc's blocks need", self.title)
+            taken |= nodes
+            branches.append(self.series(source, i, nodes | {source}))
+        left = inside - taken
+        if left:
+            raise ConfigError(
+                f"{sorted(left, key=self.order.__getitem__)[0]} leaves the section from {source} to {merge.name} "
+                "without joining it: the graph is not a nest of sequences and parallel branches", self.title)
+        return _Parallel(branches, merge)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# blocks from the dotted paths
+
+
+def _scope(item):
+    """The path of the block an item belongs in: a node's parent path, a parallel section's deepest path
+    shared by all its nodes (their parents')."""
+    if not isinstance(item, _Parallel):
+        return _parent(item.name)
+    common = None
+    for node in item.nodes():
+        parts = _parent(node.name)
+        if common is None:
+            common = parts
+        else:
+            n = 0
+            while n < min(len(common), len(parts)) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+    return common
+
+
+def _parent(name):
+    return tuple(name.split("."))[:-1]
+
+
+def _group(items, prefix, title):
+    """``items`` (at block path ``prefix``, a tuple of names) as layers: consecutive items under one child
+    path become a block of that name."""
+    prefix = tuple(prefix) if prefix else ()
+    out, i = [], 0
+    while i < len(items):
+        scope = _scope(items[i])
+        if scope[:len(prefix)] != prefix:
+            scope = prefix  # (an item scoped outside this block: kept here)
+        if len(scope) > len(prefix):
+            key = scope[len(prefix)]
+            j = i
+            while j < len(items):
+                s = _scope(items[j])
+                if len(s) <= len(prefix) or s[:len(prefix)] != prefix or s[len(prefix)] != key:
+                    break
+                j += 1
+            out.append(_block(items[i:j], prefix + (key,), title))
+            i = j
+        else:
+            out.append(_item(items[i], prefix, title, flat=True))
+            i += 1
+    return out
+
+
+def _block(items, path, title):
+    """The block at ``path`` holding ``items``: the residual or branches block itself where it is one parallel
+    section followed by layers (a ResNet block and its last ReLU), else a sequence."""
+    name = path[-1]
+    if isinstance(items[0], _Parallel) and _scope(items[0]) == path and all(
+            not isinstance(it, _Parallel) and _parent(it.name) == path for it in items[1:]):
+        post = [_leaf(it) for it in items[1:]]
+        return _section(items[0], path, title, post=post, name=name)
+    return Sequential(*_group(items, path, title), name=name)
+
+
+def _item(item, prefix, title, flat):
+    if isinstance(item, _Parallel):
+        return _section(item, prefix, title, flat=flat)
+    return _leaf(item)
+
+
+def _leaf(node):
+    layer = node.layer
+    layer.name = node.name.rsplit(".", 1)[-1]
+    return layer
+
+
+def _section(par, path, title, post=(), name=None, flat=False):
+    """A parallel section as a Residual or Branches block at ``path``."""
+    merge = _leaf(par.merge)
+    parts = par.merge.name.split(".")
+    if tuple(parts[:-1]) != tuple(path):
+        # a merge written in another block's forward (DenseNet's concatenation, in the next layer's): named by
+        # its path from here, so that two such merges in one block do not share a name
+        merge.name = "_".join(parts[len(path):]) if tuple(parts[:len(path)]) == tuple(path) else parts[-1]
+    branches = [_group(b, path, title) for b in par.branches]
+    identity = [b for b in branches if not b]
+    if len(branches) == 2 and (identity or merge.kind != "concat"):
+        body, shortcut = branches
+        if not body or (shortcut and _size(par.branches[1]) > _size(par.branches[0])):
+            body, shortcut = shortcut, body
+        short = None
+        if shortcut:
+            short = shortcut[0] if len(shortcut) == 1 and isinstance(shortcut[0], Sequential) and shortcut[0].name \
+                else Sequential(*shortcut, name="shortcut")
+        return Residual(Sequential(*body), shortcut=short, post=list(post), merge=merge,
+                        flat=flat and not post and name is None, name=name)
+    named = all(len(b) == 1 and isinstance(b[0], Composite) and b[0].name for b in branches)
+    if named and len({b[0].name for b in branches}) == len(branches):
+        parts = [b[0] if isinstance(b[0], Sequential) else Sequential(b[0], name=b[0].name) for b in branches]
+        return Branches(*parts, merge=merge, post=list(post), name=name or merge.name + "_branches")
+    return Branches(*[Sequential(*b) for b in branches], merge=merge, post=list(post), flat=True,
+                    name=name or merge.name + "_branches")
+
+
+def _size(items):
+    return sum(1 for it in items for _ in (it.nodes() if isinstance(it, _Parallel) else (it,)))
