@@ -14,7 +14,7 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "summary", "compare", "sweep", "layers", "ShapecalcError", "ShapeError", "DivisibilityError",
+    "summary", "compare", "sweep", "register", "layers", "ShapecalcError", "ShapeError", "DivisibilityError",
     "ConfigError", "SpecError", "SubmissionError", "UnknownModelError", "__version__",
 ]
 
@@ -35,6 +35,13 @@ def compare(a, b, **kwargs):
     from .comparison import compare as _compare
 
     return _compare(a, b, **kwargs)
+
+
+def register(module_class, rule):
+    """Describe a PyTorch module class of your own for the importer; see :func:`shapecalc.from_torch.register`."""
+    from .from_torch import register as _register
+
+    return _register(module_class, rule)
 
 
 def sweep(model, **sizes):

@@ -366,6 +366,8 @@ class _Walker:
                 once_macs, once_adds = layer.once_per_pass(x, y)
                 macs = (macs - once_macs) * batch + once_macs
                 bias_adds = (bias_adds - once_adds) * batch + once_adds
+            if layer.shares is not None:
+                weights = biases = buffers = 0  # (counted where the model holds them)
             row.weights, row.buffers, row.macs = weights, buffers, macs
             if not self.no_bias:
                 row.biases, row.bias_adds = biases, bias_adds

@@ -274,7 +274,16 @@ def load_network(args, name=None):
         return load_spec_file(args.spec_file)
     from .spec import load_python
 
-    return load_python(args.python)
+    model = load_python(args.python)
+    from .report import _is_torch_module
+
+    if _is_torch_module(model):
+        from .from_torch import from_module
+
+        shape = _input(args)
+        numeric = shape if shape is not None and all(isinstance(d, int) for d in shape) else (224, 224, 3)
+        return from_module(model, numeric, title=args.python.rpartition(":")[2])
+    return model
 
 
 def _summary(args, network):
@@ -330,6 +339,9 @@ def run_model(args, out):
         out.write(rf_table(s, depth=args.depth, format=args.format) + "\n")
         return 0
     out.write(s.table(depth=args.depth, format=args.format, channels_first=args.channels_first) + "\n")
+    if s.partial:
+        # the table is out, and its totals say "partial"; the status says it too
+        raise ConfigError(s.partial_line(), s.model)
     return 0
 
 

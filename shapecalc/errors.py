@@ -14,6 +14,7 @@ __all__ = [
     "UnknownModelError",
     "UnknownLayerError",
     "DivisibilityError",
+    "UserCodeError",
 ]
 
 
@@ -36,6 +37,10 @@ class DivisibilityError(ShapeError):
 
 class ConfigError(ShapecalcError):
     """A layer, network or option was given arguments it cannot accept."""
+
+
+class UserCodeError(ConfigError):
+    """The user's own code (``--python``) raised: an error of theirs, reported with their file and line."""
 
 
 class UnknownModelError(ConfigError):

@@ -475,12 +475,22 @@ def from_module(module, input=(224, 224, 3), title=None):
             raise ConfigError(f"torch.fx cannot trace {title}: {type(e).__name__}: {_clip(str(e))} (write the "
                               "module that fails as a leaf with shapecalc.register)", title) from None
         _propagate(gm, _torch_input(shape), title)
-        nodes, observed = _Converter(gm, title).convert()
+        converter = _Converter(gm, title)
+        nodes, observed = converter.convert()
     finally:
         module.train(was_training)
     network = to_network(nodes, title, shape, source=f"imported from the PyTorch module {type(module).__name__}")
+    for old, new in network.renamed.items():
+        observed[new] = observed.pop(old)
+    observed["input"] = shape
     _check_shapes(network, shape, observed, title)
+    #: the user's module itself, for verify(); the output shapes the traced run gave, by row path
     network.imported_module = module
+    network.observed_shapes = observed
+    #: the rows whose parameters the module has frozen (requires_grad=False)
+    network.frozen_paths = {network.renamed.get(p, p) for p in converter.frozen}
+    #: the modules the forward calls more than once (their rows share one module's FLOP tally)
+    network.repeated_modules = {p for p, n in converter.calls.items() if n > 1}
     return network
 
 
@@ -490,8 +500,18 @@ def _clip(text, n=160):
 
 
 def _propagate(gm, size, title):
-    """Every node's value as a fake tensor (``node.meta["val"]``): the module's forward on shapes only."""
+    """Every node's value as a tensor without data (``node.meta["val"]``): the module's forward on shapes
+    only. The parameters are swapped for ``meta`` tensors for the run (the user's module is left as it was);
+    where an operation has no meta kernel, fake tensors (slower) stand in."""
     import torch
+
+    try:
+        _meta_run(gm, size)
+        return
+    except ShapecalcError:
+        raise
+    except Exception:
+        pass
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.fx.passes.fake_tensor_prop import FakeTensorProp
 
@@ -508,6 +528,49 @@ def _propagate(gm, size, title):
                           f"{_clip(str(e))}", title) from None
 
 
+def _meta_run(gm, size):
+    import itertools
+
+    import torch
+    import torch.fx
+
+    nn = torch.nn
+    # modules whose output is their input's shape: not run (BatchNorm on meta tensors goes through slow
+    # decompositions), but a BatchNorm's channels are checked as its own forward would
+    same = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.Dropout,
+            nn.Identity)
+
+    class Recorder(torch.fx.Interpreter):
+        def run_node(self, n):
+            value = super().run_node(n)
+            n.meta["val"] = value
+            return value
+
+        def call_module(self, target, args, kwargs):
+            m = self.fetch_attr(target)
+            x = args[0] if args else None
+            if type(m) in same and not kwargs and len(args) == 1:
+                return x
+            if type(m) in (nn.BatchNorm2d, nn.BatchNorm1d) and len(args) == 1 and x.dim() in (2, 4) \
+                    and x.shape[1] == m.num_features:
+                return x
+            return super().call_module(target, args, kwargs)
+
+    class Run(torch.nn.Module):
+        def __init__(self, gm):
+            super().__init__()
+            self.gm = gm
+
+        def forward(self, x):
+            return Recorder(self.gm).run(x)
+
+    runner = Run(gm)
+    state = {name: torch.empty_like(t, device="meta") for name, t in itertools.chain(
+        runner.named_parameters(remove_duplicate=False), runner.named_buffers(remove_duplicate=False))}
+    with torch.no_grad():
+        torch.func.functional_call(runner, state, (torch.empty(size, device="meta"),), tie_weights=True)
+
+
 class _Converter:
     def __init__(self, gm, title):
         self.gm = gm
@@ -520,6 +583,8 @@ class _Converter:
         self.tuples = {}  # fx node → ("chunk", parts, source) for tuple-valued calls
         self.taken = set()
         self.dependent = set()  # the fx nodes computed from the input
+        self.params_seen = {}  # id(parameter) → the row that counts it
+        self.frozen = set()  # the rows whose parameters are all frozen
         self.cats = []  # (the names of a channel concatenation's inputs, its fx node)
         self.calls = {}  # module path → times called
         self.observed = {}  # shapecalc node name → shape observed on the fake run
@@ -702,6 +767,11 @@ class _Converter:
                               f"{_clip(str(e))}", self.title) from None
         if made is None:
             made = self._unsupported(type(module).__name__, call, module)
+        owner = self._owner(module, name)
+        if owner is not None:
+            for layer in [made] if isinstance(made, Layer) else [m for _, m in made]:
+                layer.shares = owner
+        self._frozen(module, [name] if isinstance(made, Layer) else [f"{name}.{suffix}" for suffix, _ in made])
         if isinstance(made, Layer):
             self.add(name, made, inputs[:1] if not made.merges else inputs, node)
             return
@@ -734,6 +804,28 @@ class _Converter:
             return form
         return form if _shape(size, form) == x else ("last" if form == "map" else "map")
 
+    def _frozen(self, module, rows):
+        """Rows of a module whose parameters are all frozen (``requires_grad=False``)."""
+        params = list(module.parameters())
+        if params and not any(p.requires_grad for p in params):
+            self.frozen.update(rows)
+
+    def _owner(self, module, name):
+        """Where ``module``'s parameters were first counted, when they were (a module called twice, or tied
+        weights); None for the first use. Parameters shared only in part are refused: no row could say it."""
+        params = [id(p) for p in module.parameters()]
+        if not params:
+            return None
+        owners = {self.params_seen.get(p) for p in params}
+        if owners == {None}:
+            for p in params:
+                self.params_seen[p] = name
+            return None
+        if None in owners or len(owners) > 1:
+            raise ConfigError(f"{name}: shares some of its parameters with {sorted(o for o in owners if o)[0]} and "
+                              "not others; shapecalc counts a module's parameters as a whole", self.title)
+        return owners.pop()
+
     def _tuple(self, node, inputs):
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
         if node.op == "call_module":
@@ -749,6 +841,8 @@ class _Converter:
             n = self.calls.get(node.target, 0)
             self.calls[node.target] = n + 1
             path = self._unique(node.target if n == 0 else f"{node.target}_{n}")
+            layer.shares = self._owner(module, path)
+            self._frozen(module, [path])
             self.nodes.append(Node(path, layer, (self.names[inputs[0]],)))
             form = _default_form(val[0].shape, call.forms[0])
             self.tuples[node] = ("first", path, form, val[0].shape)

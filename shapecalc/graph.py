@@ -58,8 +58,16 @@ def to_network(nodes, title, input_shape, output=None, source="", description=""
         raise ConfigError(f"the graph has no node {output!r}", title)
     graph = _Graph(nodes, by_name, output, title)
     items = graph.series(nodes[0].name, output, graph.ancestors(output))
+    _RENAMED.clear()
     layers = _group(items, "", title)
-    return Network(title, layers, input_shape, description=description, source=source)
+    network = Network(title, layers, input_shape, description=description, source=source)
+    #: the nodes whose row has another path than their name (a merge named from the block it lands in)
+    network.renamed = dict(_RENAMED)
+    return network
+
+
+#: (filled while one graph is grouped) node name → row path, where they differ
+_RENAMED = {}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -247,11 +255,14 @@ def _section(par, path, title, post=(), name=None, flat=False):
         # a merge written in another block's forward (DenseNet's concatenation, in the next layer's): named by
         # its path from here, so that two such merges in one block do not share a name
         merge.name = "_".join(parts[len(path):]) if tuple(parts[:len(path)]) == tuple(path) else parts[-1]
+        _RENAMED[par.merge.name] = ".".join(tuple(path) + (merge.name,))
     branches = [_group(b, path, title) for b in par.branches]
     identity = [b for b in branches if not b]
-    if len(branches) == 2 and (identity or merge.kind != "concat"):
+    if len(branches) == 2 and (identity or merge.kind != "concat" or name is None):
+        # (two paths concatenated inside a block, Inception v3's branch3x3_2a and _2b: a flat residual block
+        # whose merge is the concatenation keeps both paths' rows where the model has them)
         body, shortcut = branches
-        if not body or (shortcut and _size(par.branches[1]) > _size(par.branches[0])):
+        if not body or (merge.kind != "concat" and shortcut and _size(par.branches[1]) > _size(par.branches[0])):
             body, shortcut = shortcut, body
         short = None
         if shortcut:

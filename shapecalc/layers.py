@@ -206,6 +206,9 @@ class Layer:
     merges = False
     #: True where shapecalc does not know the layer's arithmetic (:class:`Unsupported`)
     uncounted = False
+    #: the path of the row that holds this layer's parameters where the model uses them twice (a PyTorch
+    #: module called again, tied weights): its parameters and buffers count there, not here
+    shares = None
     #: (merges) True where an input may be broadcast over the others (a 1×1×C gate over H×W×C)
     broadcasts = False
 

@@ -20,9 +20,9 @@ __all__ = ["summary", "Summary", "resolve"]
 def resolve(model, **options):
     """A :class:`~shapecalc.layers.Network` (or layer tree) from a zoo name or an object."""
     if isinstance(model, str):
-        from . import zoo
+        from .sources import load
 
-        return zoo.get(model, **options)
+        return load(model, **options)
     if options:
         raise ConfigError(f"options {sorted(options)} apply to zoo names only", "summary")
     from .layers import Composite, Layer, Sequential
@@ -42,6 +42,27 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
     Letters in ``input`` (``("H", "W", 3)``) switch to symbolic mode. Extra keyword ``options`` go to the
     zoo network's factory (``shortcut="A"`` for the ResNets).
     """
+    input_size = options.pop("input_size", None)
+    if _is_torch_module(model):
+        # a user's own PyTorch module: read through torch.fx at a whole-number size (the given one, else its
+        # default 224×224×3), then analysed like any network, at symbolic sizes too
+        from .from_torch import input_shape
+
+        if input_size is not None:
+            if input is not None:
+                raise ConfigError("give input or torchinfo's input_size, not both", "summary")
+            input = input_size
+        if isinstance(input, str):
+            from .shapes import parse_shape
+
+            input = parse_shape(input, allow_symbols=True)
+        if input is not None:
+            input = input_shape(input)
+        numeric = input if input is not None and all(isinstance(d, int) for d in input) else None
+        model = _import_module(model, numeric, options)
+    elif input_size is not None:
+        raise ConfigError("input_size (torchinfo's (1, C, H, W)) applies to PyTorch modules; use input=(H, W, C)",
+                          "summary")
     network = resolve(model, **options)
     if input is None:
         input = getattr(network, "input_shape", None)
@@ -65,12 +86,29 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
         # work H out once for both axes); parse_shape makes two equal ints of "512x512x3"
         input = (input[0], input[0], input[2])
     rows = walk(network, input, NumericContext(strict=strict), batch=batch, no_bias=no_bias)
+    if getattr(network, "frozen_paths", None):
+        freeze_paths(rows, network.frozen_paths)
     if freeze:
         apply_freeze(rows, freeze)
     name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)
     s = Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
     s.network = network
     return s
+
+
+def _is_torch_module(model):
+    import sys
+
+    torch = sys.modules.get("torch")  # (a module object exists only where torch was imported)
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
+def _import_module(module, numeric, options):
+    from .from_torch import from_module
+
+    if options:
+        raise ConfigError(f"options {sorted(options)} apply to zoo names only", "summary")
+    return from_module(module, numeric or (224, 224, 3))
 
 
 def _check_options(input, batch, dtype, convention):
@@ -122,6 +160,33 @@ def apply_freeze(rows, name):
     for block in enclosing:
         # the blocks around the last frozen row: frozen unless the rows after it are theirs too
         block.frozen = after <= block.depth
+
+
+def freeze_paths(rows, paths):
+    """Mark the leaf rows at ``paths`` frozen (an imported module's ``requires_grad=False`` parameters), and
+    the blocks around them as :func:`apply_freeze` does: frozen where all of their layers are, else their
+    frozen parameters not trainable (``fixed``) and their row no stand-in for their layers (``plain``)."""
+    open_blocks = []
+    for row in rows + [None]:
+        while open_blocks and (row is None or row.depth <= open_blocks[-1][0].depth):
+            block, all_frozen = open_blocks.pop()
+            block.frozen = all_frozen
+            if open_blocks:
+                open_blocks[-1][1] = open_blocks[-1][1] and all_frozen
+        if row is None:
+            break
+        if not row.leaf:
+            open_blocks.append([row, True])
+            continue
+        if row.path in paths and row.params:
+            row.frozen = True
+            if row.trainable:
+                for entry in open_blocks:
+                    entry[0].fixed += row.params
+                    entry[0].plain = False
+        elif row.params:
+            for entry in open_blocks:
+                entry[1] = False
 
 
 class Summary:
@@ -235,6 +300,22 @@ class Summary:
             "activation_bytes": activations * DTYPE_BYTES[self.dtype],
         }
 
+    @property
+    def partial(self):
+        """The layers shapecalc has no rule for (an imported model's unsupported modules or ops): their MACs
+        are unknown, so every MAC total of this summary is a lower bound. ``[]`` for a complete summary."""
+        return [r for r in self.rows if r.layer.uncounted]
+
+    def partial_line(self):
+        """What a partial summary lacks, in one line (None where it is complete)."""
+        missing = self.partial
+        if not missing:
+            return None
+        what = list(dict.fromkeys(r.layer.what for r in missing))
+        return (f"partial: {len(missing)} layer(s) without a rule ({', '.join(what[:8])}"
+                f"{', …' if len(what) > 8 else ''}): their MACs are not counted, so the MAC totals are lower "
+                "bounds; describe a module with shapecalc.register (docs/importing.md)")
+
     def to_dict(self):
         """The documented JSON structure (see docs/json.md)."""
         from .conventions import get
@@ -266,6 +347,7 @@ class Summary:
             "no_bias": self.no_bias,
             "layers": layers,
             "totals": self.totals,
+            "partial": [r.path for r in self.partial],
         }
 
     def to_json(self, indent=2):
@@ -356,6 +438,9 @@ class Summary:
             f"activations: {format_int(t['activations'])} elements = {format_bytes(t['activation_bytes'])} "
             f"at {self.dtype}"
         )
+        partial = self.partial_line()
+        if partial:
+            lines.append(partial)
         return lines
 
     def title(self):
@@ -421,6 +506,10 @@ _ALIGN = ("left", "left", "right", "right", "right", "right", "left")
 def _notes(r):
     """The table's "notes" cell of a row."""
     notes = []
+    if r.leaf and r.layer.uncounted:
+        notes.append("unsupported: MACs ?")
+    if r.leaf and r.layer.shares is not None:
+        notes.append(f"weights of {r.layer.shares}")
     if r.side_head:
         notes.append("side head")
     if r.frozen:

@@ -37,7 +37,7 @@ import re
 from collections.abc import Mapping
 
 from . import layers as L
-from .errors import ConfigError, SpecError
+from .errors import ConfigError, ShapecalcError, SpecError, UserCodeError
 
 __all__ = ["parse_spec", "load_spec_file", "load_python", "export_spec", "build_structured", "KINDS"]
 
@@ -827,6 +827,7 @@ def load_python(target):
         raise ConfigError(f"expected MODULE:ATTR (e.g. mynets:small_cnn), received {target!r}", "--python")
     global ran_user_code
     ran_user_code = True
+    where = module_name
     try:
         if module_name.endswith(".py") or os.sep in module_name:
             spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(module_name))[0],
@@ -839,8 +840,16 @@ def load_python(target):
             if os.getcwd() not in sys.path and "" not in sys.path:
                 sys.path.insert(0, os.getcwd())
             module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"cannot import {module_name!r}: {exc}", "--python") from None
+    except ShapecalcError:
+        raise
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.split(".")[0] == exc.name:
+            raise ConfigError(f"cannot import {module_name!r}: {exc}", "--python") from None
+        raise _user_error(exc, where) from None
+    except BaseException as exc:  # the user's code: a SyntaxError, an exception, a recursion, a SystemExit
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise _user_error(exc, where) from None
     try:
         obj = getattr(module, attr)
     except AttributeError:
@@ -848,8 +857,21 @@ def load_python(target):
 
         raise ConfigError(f"module {module_name!r} has no attribute {attr!r}"
                           f"{closest(attr, [n for n in dir(module) if not n.startswith('_')])}", "--python") from None
-    if callable(obj) and not isinstance(obj, (L.Layer, L.Composite)) and not isinstance(obj, type):
-        obj = obj()
+    torch = sys.modules.get("torch")
+    is_module_class = torch is not None and isinstance(obj, type) and issubclass(obj, torch.nn.Module)
+    if is_module_class or (callable(obj) and not isinstance(obj, (L.Layer, L.Composite)) and not isinstance(obj, type)
+                           and not (torch is not None and isinstance(obj, torch.nn.Module))):
+        try:
+            obj = _construct(obj, torch) if is_module_class else obj()
+        except ShapecalcError:
+            raise
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise _user_error(exc, f"{where}:{attr}()") from None
+        torch = sys.modules.get("torch")
+    if torch is not None and isinstance(obj, torch.nn.Module):
+        return obj  # read by shapecalc.from_torch at the command's input size
     if isinstance(obj, L.Network):
         return obj
     if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], L.Input):
@@ -858,7 +880,39 @@ def load_python(target):
         return L.Sequential(*obj)
     if isinstance(obj, (L.Layer, L.Composite)):
         return obj
-    raise ConfigError(f"{target} is a {type(obj).__name__}, not a Network or a list of layers", "--python")
+    raise ConfigError(f"{target} is a {type(obj).__name__}, not a Network, a list of layers or a torch.nn.Module",
+                      "--python")
+
+
+def _construct(cls, torch):
+    """An instance of a module class, without arguments: on the meta device (no memory, no random
+    initialisation) where its constructor allows, else on the CPU."""
+    try:
+        with torch.device("meta"):
+            module = cls()
+        # (ours to move: --verify puts it on the device asked for)
+        module._shapecalc_constructed = True
+        return module
+    except TypeError:
+        raise
+    except Exception:
+        return cls()
+
+
+def _user_error(exc, where):
+    """An error raised by the user's own ``--python`` code: theirs to fix, reported as such (exit 2)."""
+    import traceback
+
+    text = " ".join(str(exc).split())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "/shapecalc/" not in f.filename.replace("\\", "/") and not f.filename.startswith("<frozen")]
+    at = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        at = f" at {str(exc.filename).rsplit('/', 1)[-1]}:{exc.lineno}"
+        text = exc.msg
+    if isinstance(exc, RecursionError):
+        text = "maximum recursion depth exceeded"
+    return UserCodeError(f"your code ({where}) raised {type(exc).__name__}{at}: {text[:300]}", "--python")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -233,24 +233,29 @@ class VerifyRow:
     """One leaf layer: shapecalc's figures next to PyTorch's."""
 
     __slots__ = ("path", "kind", "detail", "side_head", "shape", "torch_shape", "params", "torch_params",
-                 "trainable", "torch_trainable", "buffers", "torch_buffers", "flops", "torch_flops")
+                 "trainable", "torch_trainable", "buffers", "torch_buffers", "flops", "torch_flops", "observable")
 
     def __init__(self, **kw):
         for key in self.__slots__:
             setattr(self, key, kw.get(key))
+        if self.observable is None:
+            self.observable = True
 
     @property
     def shape_ok(self):
+        if not self.observable:
+            return True  # (nothing of PyTorch's to compare: see _verify_imported)
         return self.torch_shape is not None and tuple(self.shape) == tuple(self.torch_shape)
 
     @property
     def params_ok(self):
-        return (self.params, self.trainable, self.buffers) == (
+        # (None: a row without a module of its own, an imported model's functional call; the totals check it)
+        return self.torch_params is None or (self.params, self.trainable, self.buffers) == (
             self.torch_params, self.torch_trainable, self.torch_buffers)
 
     @property
     def flops_ok(self):
-        return self.flops == self.torch_flops
+        return self.torch_flops is None or self.flops == self.torch_flops
 
     @property
     def ok(self):
@@ -306,7 +311,12 @@ class VerifyReport:
                   "FLOPs ok"]
         body = []
         for r in self.rows:
-            theirs = "—" if r.torch_shape is None else format_shape(r.torch_shape)
+            theirs = ("(inside a module)" if not r.observable else "—") if r.torch_shape is None \
+                else format_shape(r.torch_shape)
+            if r.torch_params is None:
+                body.append([r.path, r.detail, format_shape(r.shape), theirs, mark[r.shape_ok], format_int(r.params),
+                             "— (no module)", "", ""])
+                continue
             tparams = format_int(r.torch_params)
             if r.torch_trainable != r.torch_params:
                 tparams += f" ({format_int(r.torch_params - r.torch_trainable)} fixed)"
@@ -412,6 +422,9 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
+    original = getattr(s.network, "imported_module", None)
+    if original is not None:
+        return _verify_imported(s, original, device, batch, no_bias)
     device = _device(device)
     module = _build_empty(s.all_rows, s.model, no_bias, device, s.network)
 
@@ -471,6 +484,111 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
         "torch_version": torch.__version__,
     }
     return VerifyReport(s.model, s.input_shape, batch, device, rows, totals)
+
+
+def _layouts(shape):
+    """The per-sample sizes of a shapecalc map in PyTorch's two layouts: N×C×H×W and N×H×W×C."""
+    h, w, c = shape
+    return {(c, h, w), (h, w, c)}
+
+
+def _verify_imported(s, module, device, batch, no_bias):
+    """:func:`verify` against the user's own module (an import, :mod:`shapecalc.from_torch`): one forward pass
+    on zeros, on the device its parameters are on (``meta``: shapes and FLOPs only). Each row that is a
+    module of the model is compared with it (output shape, parameters, FLOPs); a row that is a functional
+    call (an addition, a concatenation) has no module of its own: its shape comes from the traced run, and the
+    totals compare everything."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    if no_bias:
+        raise ConfigError("--no-bias changes the network; the imported module has its biases: verify without it",
+                          "--verify")
+    if s.partial:
+        raise ConfigError(f"{s.partial_line()}: nothing to verify them against", "--verify")
+    here = next((p.device for p in module.parameters()), torch.device("cpu"))
+    if here.type == "meta" and getattr(module, "_shapecalc_constructed", False) and device not in (None, "meta"):
+        # a class that --python built on the meta device: built again, empty, where it is to run
+        module = module.to_empty(device=_device(device))
+        with torch.no_grad():
+            for p in module.parameters():
+                p.zero_()
+            for name, b in module.named_buffers():
+                b.fill_(1 if name.endswith("running_var") else 0)
+        here = next((p.device for p in module.parameters()), torch.device("cpu"))
+    if device is not None and torch.device(device).type != here.type:
+        raise ConfigError(f"the module's parameters are on {here}; --verify runs it there (move the module, or "
+                          f"leave --device out), received --device {device}", "--device")
+    modules = dict(module.named_modules())
+    rows = {r.path: r for r in s.rows}
+    seen, handles = {}, []
+    for path in rows:
+        if path in modules:
+            def hook(_m, _i, output, path=path):
+                if isinstance(output, (tuple, list)):
+                    output = output[0]
+                seen.setdefault(path, tuple(output.shape))
+            handles.append(modules[path].register_forward_hook(hook))
+    x = torch.zeros((batch,) + torch_shape(s.input_shape), device=here)
+    counter = FlopCounterMode(display=False)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad(), counter:
+            module(x)
+    finally:
+        module.train(was_training)
+        for h in handles:
+            h.remove()
+    counts = counter.get_flop_counts()
+    prefix = type(module).__name__ + "."
+    observed = getattr(s.network, "observed_shapes", {})
+    repeated = getattr(s.network, "repeated_modules", set())
+    out = []
+    for r in s.rows:
+        sub = modules.get(r.path)
+        measured = seen.get(r.path)
+        observable = True
+        if measured is not None:
+            # a map may be N×C×H×W or N×H×W×C (after a permute): PyTorch's sizes in either layout
+            if len(measured) == 4 and len(r.output_shape) == 3 and tuple(measured[1:]) in _layouts(r.output_shape):
+                measured = tuple(r.output_shape)
+            else:
+                measured = shape_from_torch(measured) if len(measured) == 4 else tuple(measured[1:])
+        elif sub is None and r.path in observed and batch == 1:
+            measured = tuple(observed[r.path])
+        elif sub is None:
+            # a row inside what the model computes in one module (a patch merging's gathering): no output of
+            # its own to observe; the module's own output and the totals are compared
+            observable = False
+        fields = dict(path=r.path, kind=r.kind, detail=r.detail, side_head=r.side_head, shape=tuple(r.output_shape),
+                      torch_shape=measured, params=r.params, trainable=r.trainable_params, buffers=r.buffers,
+                      flops=r.flops, observable=observable)
+        if sub is not None and not any(p.startswith(r.path + ".") for p in rows):
+            params = list(sub.parameters())
+            buffers = [b for n, b in sub.named_buffers() if not n.endswith("num_batches_tracked")]
+            if r.layer.shares is None:
+                # (a module whose parameters another row holds: the totals compare them, once)
+                fields.update(torch_params=sum(p.numel() for p in params),
+                              torch_trainable=sum(p.numel() for p in params if p.requires_grad),
+                              torch_buffers=sum(b.numel() for b in buffers))
+            if r.path not in repeated:
+                # (a module called more than once: FlopCounterMode sums its calls; the totals compare them)
+                fields["torch_flops"] = sum(counts.get(prefix + r.path, {}).values())
+        out.append(VerifyRow(**fields))
+    all_params = list(module.parameters())
+    totals = {
+        "params": s.totals["params"],
+        "trainable_params": s.totals["trainable_params"],
+        "torch_params": sum(p.numel() for p in all_params),
+        "torch_trainable_params": sum(p.numel() for p in all_params if p.requires_grad),
+        "flops": 2 * s.totals["macs"],
+        "torch_flops": counter.get_total_flops(),
+        "side_head_flops": 0,
+        "torch_side_head_flops": 0,
+        "torch_version": torch.__version__,
+    }
+    return VerifyReport(s.model + " (the imported module itself)", s.input_shape, batch, str(here), out, totals)
 
 
 # ---------------------------------------------------------------------------------------------------------
