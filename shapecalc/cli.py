@@ -261,7 +261,8 @@ def load_network(args, name=None):
     if name is not None:
         from .report import resolve
 
-        return resolve(name, shortcut=getattr(args, "shortcut", None))
+        shortcut = getattr(args, "shortcut", None)
+        return resolve(name, **({"shortcut": shortcut} if shortcut is not None else {}))
     if getattr(args, "shortcut", None):
         raise ConfigError("--shortcut applies to zoo ResNets only", "--shortcut")
     if getattr(args, "spec", None) is not None:

@@ -22,7 +22,7 @@ nodes: shapecalc's blocks cannot hold it.
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
-from .layers import Branches, Composite, Layer, Network, Residual, Sequential
+from .layers import Branches, Composite, Concat, Layer, Network, Residual, Sequential
 
 __all__ = ["Node", "to_network"]
 
@@ -56,8 +56,18 @@ def to_network(nodes, title, input_shape, output=None, source="", description=""
     output = nodes[-1].name if output is None else output
     if output not in by_name:
         raise ConfigError(f"the graph has no node {output!r}", title)
-    graph = _Graph(nodes, by_name, output, title)
-    items = graph.series(nodes[0].name, output, graph.ancestors(output))
+    for _ in range(len(nodes)):
+        graph = _Graph(nodes, by_name, output, title)
+        try:
+            items = graph.series(nodes[0].name, output, graph.ancestors(output))
+            break
+        except _Tangled as e:
+            # a concatenation of paths that build on one another (conv1 → conv3 → conv5, all three
+            # concatenated): the same channels, in the same order, as nested concatenations
+            nodes = _nest_concat(nodes, by_name[e.merge], graph)
+            if nodes is None:
+                raise ConfigError(str(e), title) from None
+            by_name = {n.name: n for n in nodes}
     _RENAMED.clear()
     layers = _group(items, "", title)
     network = Network(title, layers, input_shape, description=description, source=source)
@@ -87,6 +97,42 @@ class _Parallel:
             for item in branch:
                 yield from (item.nodes() if isinstance(item, _Parallel) else (item,))
         yield self.merge
+
+
+class _Tangled(Exception):
+    """A section whose paths are not disjoint branches (``merge``: the node where they meet)."""
+
+    def __init__(self, merge, text, title):
+        super().__init__(text)
+        self.merge = merge
+
+
+def _nest_concat(nodes, merge, graph):
+    """``nodes`` with the concatenation ``merge`` of several inputs, where one input is computed from the one
+    before it, rewritten as nested concatenations (from the right: cat(a, cat(b, c)) where c reads b), each
+    a new node named after it; None where no input builds on its neighbour (or the merge is no concat)."""
+    inputs = list(merge.inputs)
+    if not isinstance(merge.layer, Concat) or len(inputs) < 3:
+        return None
+    nodes = list(nodes)
+    n = 0
+    for j in range(len(inputs) - 2, -1, -1):
+        if j + 1 < len(inputs) and inputs[j] in graph.ancestors(inputs[j + 1]) and len(inputs) > 2:
+            n += 1
+            name = f"{merge.name}_{n}"
+            while name in graph.by_name:
+                name += "_"
+            pair = Node(name, Concat(), (inputs[j], inputs[j + 1]))
+            # (placed right after the later of the two, so that the order stays one of execution)
+            at = max(i for i, node in enumerate(nodes) if node.name in pair.inputs) + 1
+            nodes.insert(at, pair)
+            graph.by_name[name] = pair
+            inputs[j:j + 2] = [name]
+    if n == 0:
+        return None
+    i = nodes.index(merge)
+    nodes[i] = Node(merge.name, merge.layer, tuple(inputs))
+    return nodes
 
 
 class _Graph:
@@ -160,14 +206,14 @@ class _Graph:
             nodes = self.ancestors(i, inside)
             shared = nodes & taken
             if shared:
-                raise ConfigError(
+                raise _Tangled(merge.name,
                     f"the paths into {merge.name} share {sorted(shared)[0]}: the graph is not a nest of sequences "
                     "and parallel branches, which shapecalc's blocks need", self.title)
             taken |= nodes
             branches.append(self.series(source, i, nodes | {source}))
         left = inside - taken
         if left:
-            raise ConfigError(
+            raise _Tangled(merge.name,
                 f"{sorted(left, key=self.order.__getitem__)[0]} leaves the section from {source} to {merge.name} "
                 "without joining it: the graph is not a nest of sequences and parallel branches", self.title)
         return _Parallel(branches, merge)
@@ -266,8 +312,10 @@ def _section(par, path, title, post=(), name=None, flat=False):
             body, shortcut = shortcut, body
         short = None
         if shortcut:
+            # (a block of its own names its shortcut "shortcut"; a flat one, among its parent's rows, after
+            # its merge: Keras' residual blocks all sit side by side at the top level)
             short = shortcut[0] if len(shortcut) == 1 and isinstance(shortcut[0], Sequential) and shortcut[0].name \
-                else Sequential(*shortcut, name="shortcut")
+                else Sequential(*shortcut, name="shortcut" if name else f"{merge.name}_shortcut")
         return Residual(Sequential(*body), shortcut=short, post=list(post), merge=merge,
                         flat=flat and not post and name is None, name=name)
     named = all(len(b) == 1 and isinstance(b[0], Composite) and b[0].name for b in branches)

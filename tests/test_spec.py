@@ -97,6 +97,9 @@ def test_arguments(item, expected):
 #: one example per layer kind; test_every_kind_has_an_example keeps it complete
 EXAMPLES = {
     "input": ("input 8x8x3", None),
+    "rescaling": ("rescaling 0.5 offset=-1.0", (8, 8, 3)),
+    "normalization": ("normalization", (8, 8, 3)),
+    "reshape": ("reshape [-1,3]", (8 * 8, 3)),
     "conv": ("conv 8 k3", (6, 6, 8)),
     "sparseconv": ("sparseconv [[0], [1, 2], [0, 1, 2]] k3", (6, 6, 3)),
     "maxpool": ("maxpool 2", (4, 4, 3)),
