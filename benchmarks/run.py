@@ -462,6 +462,44 @@ print(json.dumps({"import_torch": t1 - t0, "build": t2 - t1, "import_tool": t3 -
 """
 
 
+_IMPORT = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import torch, torchvision, torchinfo
+import shapecalc
+out = {}
+for name in sys.argv[1:]:
+    model = torchvision.models.get_model(name).eval()  # the same CPU module for both, built once
+    ours, theirs = [], []
+    for _ in range(3):  # interleaved: each pair measured side by side
+        s = time.perf_counter(); shapecalc.summary(model); ours.append(time.perf_counter() - s)
+        s = time.perf_counter(); torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0)
+        theirs.append(time.perf_counter() - s)
+    out[name] = {"shapecalc": min(ours), "torchinfo": min(theirs), "ratio": min(ours) / min(theirs)}
+print(json.dumps(out))
+"""
+
+#: the networks of the import benchmark (the issue's three), and its target: shapecalc's import and analysis
+#: of a torchvision module at most this fraction of torchinfo.summary's time on the same module
+IMPORT_NETWORKS = ("resnet50", "vit_b_16", "efficientnet_b0")
+TARGETS["import_ratio"] = 0.5
+
+
+def imports():
+    """``shapecalc.summary(module)`` (fx trace, meta run, analysis) against ``torchinfo.summary`` on the same
+    torchvision module, in one process (wall time, min of 3 interleaved pairs)."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "torchvision", "torchinfo") if importlib.util.find_spec(m) is None]
+    if missing:
+        return {"skipped": f"needs {', '.join(missing)}"}
+    proc = subprocess.run([sys.executable, "-c", _IMPORT, *IMPORT_NETWORKS], capture_output=True, text=True,
+                          env=_env(), cwd=ROOT)
+    if proc.returncode:
+        return {"skipped": f"failed: {proc.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def competitors(process=None):
     name = "torchvision.resnet50"
     try:
@@ -525,6 +563,7 @@ def measure(repeat=30, sizes=(1_000, 10_000, 100_000), quick=False):
     results["scan"] = scan()
     process = results["startup"].get("python -m shapecalc torchvision.resnet50 --table", {}).get("min")
     results["competitors"] = {"skipped": "--quick"} if quick else competitors(process)
+    results["imports"] = {"skipped": "--quick"} if quick else imports()
     results["targets"] = targets(results)
     return results
 
@@ -552,6 +591,10 @@ def targets(r):
     if tv:
         out[f"every torchvision network's table < {TARGETS['zoo_table_seconds'] * 1000:g} ms in process"] = (
             max(tv) < TARGETS["zoo_table_seconds"])
+    for name, i in r.get("imports", {}).items():
+        if isinstance(i, dict) and "ratio" in i:
+            out[f"summary(torchvision {name} module) ≤ {TARGETS['import_ratio']:g}× torchinfo.summary"] = (
+                i["ratio"] <= TARGETS["import_ratio"])
     if "extra_mib" in r["memory"]:
         out[f"peak RSS ≤ bare + {TARGETS['rss_extra_mib']:g} MiB"] = r["memory"]["extra_mib"] <= TARGETS["rss_extra_mib"]
     return out
@@ -643,6 +686,15 @@ def render(r):
                 lines.append(f"  {tool:10s}  analysis {_ms(t['analysis']):>10s} (×{t['analysis_ratio']:,.0f})   "
                              f"whole process {_ms(t['process']):>10s} (×{t['process_ratio']:,.0f}; import torch "
                              f"{_ms(t['import_torch'])})")
+    lines += ["", "your own PyTorch module: shapecalc.summary(module) against torchinfo.summary(module), same CPU "
+                  "module, one process, wall time, min of 3 interleaved pairs"]
+    i = r.get("imports", {})
+    if "skipped" in i:
+        lines.append(f"  skipped: {i['skipped']}")
+    for name, t in i.items():
+        if isinstance(t, dict):
+            lines.append(f"  {name:16s} shapecalc {_ms(t['shapecalc']):>10s}   torchinfo {_ms(t['torchinfo']):>10s}   "
+                         f"(×{t['ratio']:.2f})")
     lines += ["", "targets"]
     lines.extend(f"  {'✓' if ok else '✗'} {text}" for text, ok in r["targets"].items())
     return "\n".join(lines)

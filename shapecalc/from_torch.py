@@ -33,10 +33,6 @@ from .shapes import format_shape
 __all__ = ["from_module", "register", "input_shape"]
 
 
-class ImportError_(ShapecalcError):
-    """(internal name) an import that cannot be done: ConfigError is what users catch"""
-
-
 # ---------------------------------------------------------------------------------------------------------
 # what a module or a call is, by its class or function name
 
@@ -430,26 +426,36 @@ def _torch_input(shape):
     return (1,) + tuple(shape)
 
 
+class _Traced:
+    """A traced forward: the module and the graph (no GraphModule: its generated code is not needed)."""
+
+    def __init__(self, root, graph):
+        self.root, self.graph = root, graph
+
+    def named_modules(self):
+        return self.root.named_modules()
+
+    def graph_module(self):
+        import torch.fx
+
+        return torch.fx.GraphModule(self.root, self.graph)
+
+
 class _Tracer:
     """fx tracing with shapecalc's known modules as leaves."""
 
     def __init__(self):
         import torch.fx
 
-        known = self
-
         class Tracer(torch.fx.Tracer):
             def is_leaf_module(self, m, qualname):
                 return _module_rule(m) is not None or super().is_leaf_module(m, qualname)
 
         self.tracer = Tracer()
-        del known
 
     def trace(self, module):
-        import torch.fx
-
         graph = self.tracer.trace(module)
-        return torch.fx.GraphModule(self.tracer.root, graph)
+        return _Traced(self.tracer.root, graph)
 
 
 def from_module(module, input=(224, 224, 3), title=None):
@@ -465,7 +471,8 @@ def from_module(module, input=(224, 224, 3), title=None):
                           "(analyse the imported network symbolically afterwards)", "input")
     title = title or type(module).__name__
     was_training = module.training
-    module.eval()
+    if was_training:
+        module.eval()
     try:
         try:
             gm = _Tracer().trace(module)
@@ -478,7 +485,8 @@ def from_module(module, input=(224, 224, 3), title=None):
         converter = _Converter(gm, title)
         nodes, observed = converter.convert()
     finally:
-        module.train(was_training)
+        if was_training:
+            module.train()
     network = to_network(nodes, title, shape, source=f"imported from the PyTorch module {type(module).__name__}")
     for old, new in network.renamed.items():
         observed[new] = observed.pop(old)
@@ -515,7 +523,8 @@ def _propagate(gm, size, title):
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.fx.passes.fake_tensor_prop import FakeTensorProp
 
-    device = next((p.device for p in gm.parameters()), torch.device("cpu"))
+    device = next((p.device for p in gm.root.parameters()), torch.device("cpu"))
+    gm = gm.graph_module()
     mode = FakeTensorMode(allow_non_fake_inputs=True)
     with mode:
         x = torch.empty(size, device=device)
@@ -540,11 +549,22 @@ def _meta_run(gm, size):
     same = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.Dropout,
             nn.Identity)
 
+    binary = {operator.add, operator.mul, operator.iadd, operator.imul, torch.add, torch.mul}
+
     class Recorder(torch.fx.Interpreter):
         def run_node(self, n):
             value = super().run_node(n)
             n.meta["val"] = value
             return value
+
+        def call_function(self, target, args, kwargs):
+            # an element-wise sum or product of two tensors: the broadcast of their shapes (meta tensors'
+            # element-wise kernels go through Python reference implementations, slowly)
+            if target in binary and len(args) == 2 and not kwargs and all(isinstance(a, torch.Tensor) for a in args):
+                a, b = args
+                if a.dtype == b.dtype and a.device == b.device:
+                    return torch.empty(torch.broadcast_shapes(a.shape, b.shape), dtype=a.dtype, device=a.device)
+            return super().call_function(target, args, kwargs)
 
         def call_module(self, target, args, kwargs):
             m = self.fetch_attr(target)
@@ -557,14 +577,15 @@ def _meta_run(gm, size):
             return super().call_module(target, args, kwargs)
 
     class Run(torch.nn.Module):
-        def __init__(self, gm):
+        def __init__(self, root, graph):
             super().__init__()
-            self.gm = gm
+            self.root = root
+            self.graph = graph
 
         def forward(self, x):
-            return Recorder(self.gm).run(x)
+            return Recorder(self.root, graph=self.graph).run(x)
 
-    runner = Run(gm)
+    runner = Run(gm.root, gm.graph)
     state = {name: torch.empty_like(t, device="meta") for name, t in itertools.chain(
         runner.named_parameters(remove_duplicate=False), runner.named_buffers(remove_duplicate=False))}
     with torch.no_grad():
@@ -767,11 +788,12 @@ class _Converter:
                               f"{_clip(str(e))}", self.title) from None
         if made is None:
             made = self._unsupported(type(module).__name__, call, module)
-        owner = self._owner(module, name)
+        params = list(module.parameters())
+        owner = self._owner(params, name)
         if owner is not None:
             for layer in [made] if isinstance(made, Layer) else [m for _, m in made]:
                 layer.shares = owner
-        self._frozen(module, [name] if isinstance(made, Layer) else [f"{name}.{suffix}" for suffix, _ in made])
+        self._frozen(params, [name] if isinstance(made, Layer) else [f"{name}.{suffix}" for suffix, _ in made])
         if isinstance(made, Layer):
             self.add(name, made, inputs[:1] if not made.merges else inputs, node)
             return
@@ -804,16 +826,16 @@ class _Converter:
             return form
         return form if _shape(size, form) == x else ("last" if form == "map" else "map")
 
-    def _frozen(self, module, rows):
-        """Rows of a module whose parameters are all frozen (``requires_grad=False``)."""
-        params = list(module.parameters())
+    def _frozen(self, params, rows):
+        """Rows of a module whose parameters (``params``) are all frozen (``requires_grad=False``)."""
         if params and not any(p.requires_grad for p in params):
             self.frozen.update(rows)
 
-    def _owner(self, module, name):
-        """Where ``module``'s parameters were first counted, when they were (a module called twice, or tied
-        weights); None for the first use. Parameters shared only in part are refused: no row could say it."""
-        params = [id(p) for p in module.parameters()]
+    def _owner(self, params, name):
+        """Where a module's parameters (``params``) were first counted, when they were (a module called twice,
+        or tied weights); None for the first use. Parameters shared only in part are refused: no row could say
+        it."""
+        params = [id(p) for p in params]
         if not params:
             return None
         owners = {self.params_seen.get(p) for p in params}
@@ -841,8 +863,9 @@ class _Converter:
             n = self.calls.get(node.target, 0)
             self.calls[node.target] = n + 1
             path = self._unique(node.target if n == 0 else f"{node.target}_{n}")
-            layer.shares = self._owner(module, path)
-            self._frozen(module, [path])
+            params = list(module.parameters())
+            layer.shares = self._owner(params, path)
+            self._frozen(params, [path])
             self.nodes.append(Node(path, layer, (self.names[inputs[0]],)))
             form = _default_form(val[0].shape, call.forms[0])
             self.tuples[node] = ("first", path, form, val[0].shape)

@@ -91,6 +91,8 @@ class _Parallel:
 
     branches: list
     merge: Node
+    #: (worked out once, by _scope) the deepest block path shared by all its nodes
+    scope: tuple = None
 
     def nodes(self):
         for branch in self.branches:
@@ -228,6 +230,8 @@ def _scope(item):
     shared by all its nodes (their parents')."""
     if not isinstance(item, _Parallel):
         return _parent(item.name)
+    if item.scope is not None:
+        return item.scope
     common = None
     for node in item.nodes():
         parts = _parent(node.name)
@@ -238,6 +242,7 @@ def _scope(item):
             while n < min(len(common), len(parts)) and common[n] == parts[n]:
                 n += 1
             common = common[:n]
+    item.scope = common
     return common
 
 
