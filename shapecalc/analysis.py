@@ -373,8 +373,8 @@ class _Walker:
                 row.biases, row.bias_adds = biases, bias_adds
         if rf is not None and not passes:
             step = layer.window(x)
-            if layer.uncounted:
-                # a layer without rules (an import's unsupported module): its field is unknown from here on
+            if not layer.known_field:
+                # (an upsampling, a layer without rules: the field is unknown from here on)
                 rf = None
             elif step is not None:
                 rf = rf_after(rf, step, y)

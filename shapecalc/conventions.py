@@ -106,6 +106,11 @@ def out_numel(row):
     return row.activations
 
 
+def upsample_fvcore(row):
+    # fvcore: 1 per output element for nearest upsampling, 4 for bilinear
+    return (4 if row.layer.mode == "bilinear" else 1) * row.activations
+
+
 def twice_in(row):
     # a hook and a patched functional, one count each per input element
     return 2 * in_numel(row)

@@ -25,8 +25,8 @@ from .layers import (
     Conv2d, CosineWindowAttention, Departition, Dropout, Flatten, GELU, GlobalAvgPool, GroupNorm, Hardsigmoid,
     Hardswish, Identity, Layer, LayerNorm, LayerScale, Linear, LocalResponseNorm, MaxPool2d, MultiheadAttention,
     Multiply, Partition, Permute, PointwiseLinear, PositionEmbedding, RelativeAttention, ReLU, ReLU6, SelectToken,
-    Sigmoid, SiLU, Softmax, SpaceToDepth, StochasticDepth, SwapAxes, Tanh, Tokens, Unsupported, WindowAttention,
-    ZeroPad2d,
+    Sigmoid, SiLU, Softmax, SpaceToDepth, StochasticDepth, SwapAxes, Tanh, Tokens, Unsupported, Upsample,
+    WindowAttention, ZeroPad2d,
 )
 from .shapes import format_shape
 
@@ -213,6 +213,26 @@ def _softmax(m, call):
 @_modules("torch.nn.modules.dropout.Dropout", "torch.nn.modules.dropout.Dropout2d")
 def _dropout(m, call):
     return Dropout(m.p)
+
+
+def _upsample(call, mode, align_corners):
+    """Upsampling by whole factors (read off the sizes), nearest or bilinear without align_corners."""
+    if mode not in ("nearest", "bilinear") or align_corners or call.forms[0] != "map":
+        return None
+    (h, w, c), (oh, ow, oc) = call.inputs[0], call.shape
+    if oc != c or oh % h or ow % w:
+        return None
+    return Upsample((oh // h, ow // w), mode)
+
+
+@_modules("torch.nn.modules.upsampling.Upsample")
+def _upsample_module(m, call):
+    return _upsample(call, m.mode, m.align_corners)
+
+
+@_calls("interpolate", "upsample")
+def _f_interpolate(call):
+    return _upsample(call, call.arg(3, "mode", "nearest"), call.arg(4, "align_corners"))
 
 
 @_modules("torch.nn.modules.channelshuffle.ChannelShuffle")
@@ -947,8 +967,9 @@ class _Converter:
             call = self._make_call(node, None, tensors)
             return self.add(name, Unsupported(f"cat(dim={dim})", call.shape, at=call.inputs[0]), tensors, node)
         others = [a for a in node.args if not hasattr(a, "op")]
-        if len(inputs) >= 2:
-            return self.add(name, Add() if op == "add" else Multiply(), inputs, node)
+        operands = [a for a in node.args if a in self.names]  # (x + x: the same tensor twice)
+        if len(operands) >= 2:
+            return self.add(name, Add() if op == "add" else Multiply(), operands, node)
         form = self.forms[inputs[0]]
         if consts:
             numel = self.consts[consts[0]]
@@ -960,7 +981,7 @@ class _Converter:
             call = self._make_call(node, None, inputs)
             return self.add(name, Unsupported(f"{op} of a parameter", call.shape, numel, at=call.inputs[0]), inputs,
                             node)
-        if all(isinstance(a, (int, float)) for a in others):
+        if others and all(isinstance(a, (int, float)) for a in others):
             # arithmetic with a plain number: no parameters, no multiply-accumulate, no row
             return self.alias(node, inputs[0])
         call = self._make_call(node, None, inputs)

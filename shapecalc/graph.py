@@ -174,7 +174,7 @@ class _Graph:
         for cut in cuts:
             inside = [n for n in ordered if pos[before] < pos[n] < pos[cut]]
             node = self.by_name[cut]
-            if not inside and set(node.inputs) <= {before}:
+            if not inside and set(node.inputs) <= {before} and (node.layer is None or not node.layer.merges):
                 items.append(node)
             else:
                 items.append(self.parallel(before, node, set(inside)))

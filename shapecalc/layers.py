@@ -206,6 +206,10 @@ class Layer:
     merges = False
     #: True where shapecalc does not know the layer's arithmetic (:class:`Unsupported`)
     uncounted = False
+    #: False where the receptive field cannot be followed through the layer in whole input positions (an
+    #: upsampling moves a fraction of a position per output position; a layer without rules): the walk then
+    #: reports the field as unknown from there on, never a guess
+    known_field = True
     #: the path of the row that holds this layer's parameters where the model uses them twice (a PyTorch
     #: module called again, tied weights): its parameters and buffers count there, not here
     shares = None
@@ -2508,6 +2512,50 @@ def _mul_mismatch(first, x, i):
             f"input {i} is {format_shape(x)}")
 
 
+class Upsample(Layer):
+    """Upsampling by whole factors: H×W×C → (s_h·H)×(s_w·W)×C, ``mode`` "nearest" (each value repeated) or
+    "bilinear" (``align_corners=False``). No parameters; its interpolation is not multiply-accumulate (0
+    MACs). PyTorch's nn.Upsample / F.interpolate with ``scale_factor``.
+
+    Its receptive field is not followed: an output position moves by 1/s of an input position, which no
+    whole-number field describes; the fields are reported unknown from here on."""
+
+    kind = "upsample"
+    fields = ("scale", "mode")
+    example = "input 9x7x8 | conv 4 k3 | upsample 2"
+    known_field = False
+    # ptflops counts each output element twice (nn.Upsample's hook and the patched F.interpolate); fvcore 1
+    # per output element for nearest and 4 for bilinear (interpolation, not multiply-adds); torchinfo counts
+    # no parameter-free module
+    tools = {"fvcore": C.upsample_fvcore, "ptflops": C.twice_out, "torchinfo": C.ZERO}
+
+    def __init__(self, scale=2, mode="nearest", name=None):
+        super().__init__(name)
+        self.scale = _pair(scale, "scale", name)
+        if mode not in ("nearest", "bilinear"):
+            raise ConfigError(f"mode must be 'nearest' or 'bilinear', received {mode!r}", name)
+        self.mode = mode
+
+    def config(self):
+        out = Layer.config(self)
+        if "scale" in out and out["scale"][0] == out["scale"][1]:
+            out["scale"] = out["scale"][0]
+        return out
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        # (s_h · H, s_w · W, C)
+        return (x[0] * self.scale[0], x[1] * self.scale[1], x[2])
+
+    def to_torch(self, x, no_bias, T):
+        return T.nn.Upsample(scale_factor=tuple(float(s) for s in self.scale), mode=self.mode)
+
+    def describe(self):
+        s = self.scale
+        times = f"×{s[0]}" if s[0] == s[1] else f"×{s[0]}×{s[1]}"
+        return f"upsample {times}" + ("" if self.mode == "nearest" else f" {self.mode}")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # a layer of an imported model that no kind describes
 
@@ -2526,6 +2574,7 @@ class Unsupported(Layer):
 
     #: True for the rows whose arithmetic shapecalc does not know (read by Summary.partial)
     uncounted = True
+    known_field = False
     tools = C.NONE
 
     def __init__(self, what, shape=None, weights=0, buffers=0, at=None, name=None):

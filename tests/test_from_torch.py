@@ -117,23 +117,23 @@ def _odd():
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(3, 4, 3)
-            self.up = nn.Upsample(scale_factor=2)
-            self.proj = nn.Conv2d(4, 2, 1)
+            self.shuffle = nn.PixelShuffle(2)
+            self.proj = nn.Conv2d(1, 2, 1)
 
         def forward(self, x):
-            return self.proj(self.up(self.conv(x)))
+            return self.proj(self.shuffle(self.conv(x)))
 
     return Odd()
 
 
 def test_an_unsupported_module_is_named_never_zero():
     s = shapecalc.summary(_odd(), input=(10, 10, 3))
-    assert [r.path for r in s.partial] == ["up"]
-    assert s["up"].output_shape == (16, 16, 4)  # observed: (10 − 3 + 1) · 2
-    assert "unsupported" in s.table() and "partial: 1 layer(s) without a rule (Upsample)" in s.table()
-    assert s.to_dict()["partial"] == ["up"]
+    assert [r.path for r in s.partial] == ["shuffle"]
+    assert s["shuffle"].output_shape == (16, 16, 1)  # observed: (10 − 3 + 1) · 2, 4 channels / 2²
+    assert "unsupported" in s.table() and "partial: 1 layer(s) without a rule (PixelShuffle)" in s.table()
+    assert s.to_dict()["partial"] == ["shuffle"]
     # its output is known only at the traced size: elsewhere, a clear error naming it
-    with pytest.raises(shapecalc.ShapeError, match="Upsample.*known only at input 8×8×4"):
+    with pytest.raises(shapecalc.ShapeError, match="PixelShuffle.*known only at input 8×8×4"):
         shapecalc.summary(s.network, input=(12, 12, 3))
 
 
@@ -234,7 +234,7 @@ def test_python_option_takes_an_instance_a_class_or_a_function(tmp_path):
         class Odd(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.up = nn.Upsample(scale_factor=2)
+                self.up = nn.PixelShuffle(2)
             def forward(self, x):
                 return self.up(x)
         def broken():
@@ -250,9 +250,9 @@ def test_python_option_takes_an_instance_a_class_or_a_function(tmp_path):
     r = _cli("--python", "mynets.py:Cls", "--input", "224x224x3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "params: 1,248,424" in r.stdout  # SqueezeNet() is version 1.0: 1,248,424 (torchvision metadata)
-    r = _cli("--python", "mynets.py:Odd", "--input", "4x4x3", cwd=tmp_path)
+    r = _cli("--python", "mynets.py:Odd", "--input", "4x4x12", cwd=tmp_path)
     assert r.returncode == 2 and "8×8×3" in r.stdout
-    assert r.stderr.count("\n") == 1 and "partial: 1 layer(s) without a rule (Upsample)" in r.stderr
+    assert r.stderr.count("\n") == 1 and "partial: 1 layer(s) without a rule (PixelShuffle)" in r.stderr
     r = _cli("--python", "mynets.py:broken", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "your code (mynets.py:broken()) raised ZeroDivisionError at mynets.py:16" in r.stderr

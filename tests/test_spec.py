@@ -100,6 +100,7 @@ EXAMPLES = {
     "rescaling": ("rescaling 0.5 offset=-1.0", (8, 8, 3)),
     "normalization": ("normalization", (8, 8, 3)),
     "reshape": ("reshape [-1,3]", (8 * 8, 3)),
+    "upsample": ("upsample 2", (16, 16, 3)),
     "conv": ("conv 8 k3", (6, 6, 8)),
     "sparseconv": ("sparseconv [[0], [1, 2], [0, 1, 2]] k3", (6, 6, 3)),
     "maxpool": ("maxpool 2", (4, 4, 3)),
