@@ -10,7 +10,7 @@ import gc
 
 from . import formulas as F
 from .errors import ConfigError, DivisibilityError, ShapeError
-from .layers import Branches, Composite, Input, Residual, Sequential, SideHead
+from .layers import Branches, Composite, Graph, Input, Residual, Sequential, SideHead
 from .shapes import format_shape
 
 __all__ = ["NumericContext", "Row", "walk", "rf_after"]
@@ -466,6 +466,24 @@ class _Walker:
             y, rf = self.sequence(node.post, prefix, depth, y, rf, post_names)
         return y, rf
 
+    def graph(self, node, prefix, depth, x, rf):
+        """A graph block's rows, among its parent's: each step on the outputs it reads (a merge's field is
+        the widest of its inputs')."""
+        names = _child_names(node.layers, prefix)
+        outs, fields = [], []
+        for name, (layer, inputs) in zip(names, node.steps):
+            xs = [x if i < 0 else outs[i] for i in inputs]
+            rs = [rf if i < 0 else fields[i] for i in inputs]
+            if layer.merges:
+                known = all(r is not None for r in rs)
+                y = self._merge(layer, prefix + name, depth, xs, _widest(rs) if known else None)
+                r = self.rows[-1].rf
+            else:
+                y, r = self.leaf(layer, prefix + name, depth, xs[0], rs[0])
+            outs.append(y)
+            fields.append(r)
+        return outs[-1], fields[-1]
+
     def _merge(self, merge, path, depth, inputs, rf):
         row = Row(path, depth, merge, True)
         y = merge.merge(inputs, self.ctx, path)
@@ -523,6 +541,9 @@ class _Walker:
                     # a flat residual block: its rows are this sequence's own
                     flat = True
                     x, rf = self.residual(child, prefix, depth, x, rf)
+                elif isinstance(child, Graph):
+                    flat = True
+                    x, rf = self.graph(child, prefix, depth, x, rf)
                 else:
                     x, rf = self.composite(child, prefix + name, depth, x, rf)
             else:

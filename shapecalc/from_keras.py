@@ -44,8 +44,8 @@ from . import layers as L
 from .errors import ConfigError, SpecError
 from .graph import Node, to_network
 from .layers import (
-    Add, AvgPool2d, BatchNorm, Concat, Conv2d, DepthwiseConv2d, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
-    GroupNorm, Identity, LayerNorm, LayerScale, Linear, MaxPool2d, Multiply, Normalization, PointwiseLinear, ReLU,
+    Add, AvgPool2d, BatchNorm, Concat, Conv2d, Crop2d, DepthwiseConv2d, Dropout, Flatten, GlobalAvgPool,
+    GlobalMaxPool, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MaxPool2d, Multiply, Normalization, PointwiseLinear, ReLU,
     ReLU6, Rescaling, Reshape, SeparableConv2d, Softmax, StochasticDepth, Unsupported, ZeroPad2d,
 )
 
@@ -538,6 +538,11 @@ def _flatten(call):
 @_rule("ZeroPadding2D")
 def _zeropad(call):
     return ZeroPad2d(_sides(call.get("padding", 1)))
+
+
+@_rule("Cropping2D")
+def _crop(call):
+    return Crop2d(_sides(call.get("cropping", 1)))
 
 
 def _sides(value):

@@ -22,7 +22,7 @@ from .errors import ConfigError, ShapecalcError
 from .graph import Node, to_network
 from .layers import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, ClassToken, Concat,
-    Conv2d, CosineWindowAttention, Departition, Dropout, Flatten, GELU, GlobalAvgPool, GroupNorm, Hardsigmoid,
+    Conv2d, CosineWindowAttention, Crop2d, Departition, Dropout, Flatten, GELU, GlobalAvgPool, GroupNorm, Hardsigmoid,
     Hardswish, Identity, Layer, LayerNorm, LayerScale, Linear, LocalResponseNorm, MaxPool2d, MultiheadAttention,
     Multiply, Partition, Permute, PointwiseLinear, PositionEmbedding, RelativeAttention, ReLU, ReLU6, SelectToken,
     Sigmoid, SiLU, Softmax, SpaceToDepth, StochasticDepth, SwapAxes, Tanh, Tokens, Unsupported, Upsample,
@@ -182,7 +182,12 @@ def _adaptive_max(m, call):
 @_modules("torch.nn.modules.padding.ZeroPad2d")
 def _zeropad(m, call):
     left, right, top, bottom = m.padding
-    return ZeroPad2d(((top, bottom), (left, right)))
+    sides = (left, right, top, bottom)
+    if all(p >= 0 for p in sides):
+        return ZeroPad2d(((top, bottom), (left, right)))
+    if all(p <= 0 for p in sides):
+        return Crop2d(((-top, -bottom), (-left, -right)))  # (negative padding crops)
+    return None
 
 
 @_modules("torch.nn.modules.flatten.Flatten")

@@ -15,14 +15,17 @@ that name (``layer1`` → ``0`` → ``conv1``), so that the table reads as the m
 that is one residual section and the layers after it *is* that residual block (torchvision's Bottleneck),
 as the zoo writes it by hand.
 
-A graph that is not series-parallel (a path that leaves one block and joins another) is refused, naming the
-nodes: shapecalc's blocks cannot hold it.
+Where paths cross, no nest of blocks holds them. A concatenation whose inputs build on one another
+(conv1 → conv3 → conv5, all concatenated) is rewritten as nested concatenations — the same channels in the
+same order. Any other crossing section (NASNet's cells read the cell before last as well as the last) becomes
+a :class:`~shapecalc.layers.Graph` block: its layers wired by their inputs, rows among their parent's, the
+receptive field following every path.
 """
 
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
-from .layers import Branches, Composite, Concat, Layer, Network, Residual, Sequential
+from .layers import Branches, Composite, Concat, Graph, Layer, Network, Residual, Sequential
 
 __all__ = ["Node", "to_network"]
 
@@ -56,17 +59,16 @@ def to_network(nodes, title, input_shape, output=None, source="", description=""
     output = nodes[-1].name if output is None else output
     if output not in by_name:
         raise ConfigError(f"the graph has no node {output!r}", title)
-    for _ in range(len(nodes)):
+    while True:
         graph = _Graph(nodes, by_name, output, title)
         try:
             items = graph.series(nodes[0].name, output, graph.ancestors(output))
             break
         except _Tangled as e:
             # a concatenation of paths that build on one another (conv1 → conv3 → conv5, all three
-            # concatenated): the same channels, in the same order, as nested concatenations
+            # concatenated): the same channels, in the same order, as nested concatenations (each rewrite
+            # leaves fewer inputs to that concatenation: this ends)
             nodes = _nest_concat(nodes, by_name[e.merge], graph)
-            if nodes is None:
-                raise ConfigError(str(e), title) from None
             by_name = {n.name: n for n in nodes}
     _RENAMED.clear()
     layers = _group(items, "", title)
@@ -99,6 +101,27 @@ class _Parallel:
             for item in branch:
                 yield from (item.nodes() if isinstance(item, _Parallel) else (item,))
         yield self.merge
+
+
+@dataclass
+class _Dag:
+    """A section whose paths cross (no nest of blocks holds it): its nodes in execution order, the last its
+    merge, read from ``source``."""
+
+    source: str
+    members: list
+    scope: tuple = None
+
+    def nodes(self):
+        return iter(self.members)
+
+
+def _nestable(merge, graph):
+    """Whether :func:`_nest_concat` can rewrite ``merge``: a concatenation of three inputs or more, one of
+    them computed from the one before it."""
+    inputs = merge.inputs
+    return isinstance(merge.layer, Concat) and len(inputs) >= 3 and any(
+        inputs[j] in graph.ancestors(inputs[j + 1]) for j in range(len(inputs) - 1))
 
 
 class _Tangled(Exception):
@@ -177,7 +200,13 @@ class _Graph:
             if not inside and set(node.inputs) <= {before} and (node.layer is None or not node.layer.merges):
                 items.append(node)
             else:
-                items.append(self.parallel(before, node, set(inside)))
+                try:
+                    items.append(self.parallel(before, node, set(inside)))
+                except _Tangled as e:
+                    if _nestable(self.by_name[e.merge], self):
+                        raise  # (to_network nests the concatenation, and starts again)
+                    # paths that no nest of blocks holds (NASNet's cells): the section as a graph block
+                    items.append(_Dag(before, [self.by_name[n] for n in inside] + [node]))
             before = cut
         return items
 
@@ -228,7 +257,7 @@ class _Graph:
 def _scope(item):
     """The path of the block an item belongs in: a node's parent path, a parallel section's deepest path
     shared by all its nodes (their parents')."""
-    if not isinstance(item, _Parallel):
+    if not isinstance(item, (_Parallel, _Dag)):
         return _parent(item.name)
     if item.scope is not None:
         return item.scope
@@ -289,7 +318,26 @@ def _block(items, path, title):
 def _item(item, prefix, title, flat):
     if isinstance(item, _Parallel):
         return _section(item, prefix, title, flat=flat)
+    if isinstance(item, _Dag):
+        return _graph_block(item, prefix)
     return _leaf(item)
+
+
+def _graph_block(dag, path):
+    """A crossing section as a :class:`~shapecalc.layers.Graph` block among the rows at ``path``: each node
+    named by its path from there (dots as underscores, to stay one name)."""
+    index = {dag.source: -1}
+    steps = []
+    for i, node in enumerate(dag.members):
+        parts = node.name.split(".")
+        layer = node.layer
+        inner = parts[len(path):] if tuple(parts[:len(path)]) == tuple(path) else parts[-1:]
+        layer.name = "_".join(inner)
+        if len(inner) > 1:
+            _RENAMED[node.name] = ".".join(tuple(path) + (layer.name,))
+        steps.append((layer, tuple(index[n] for n in node.inputs)))
+        index[node.name] = i
+    return Graph(steps)
 
 
 def _leaf(node):
@@ -332,4 +380,4 @@ def _section(par, path, title, post=(), name=None, flat=False):
 
 
 def _size(items):
-    return sum(1 for it in items for _ in (it.nodes() if isinstance(it, _Parallel) else (it,)))
+    return sum(1 for it in items for _ in (it.nodes() if isinstance(it, (_Parallel, _Dag)) else (it,)))

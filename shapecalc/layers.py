@@ -1318,6 +1318,48 @@ class ZeroPad2d(Layer):
         return f"zeropad {_pad_text(self.padding)}"
 
 
+class Crop2d(Layer):
+    """Rows and columns cut off the map's borders, asymmetric if need be: ``Crop2d(((top, bottom), (left,
+    right)))``, or ``P`` / ``(P_h, P_w)`` (Keras' Cropping2D; NASNet aligns its cells so). No parameters."""
+
+    kind = "crop"
+    example = "input 9x7x8 | crop [[0,1],[2,1]]"
+    fields = ("cropping",)
+    tools = C.NONE
+
+    def __init__(self, cropping=1, name=None):
+        super().__init__(name)
+        self.cropping = _sides(cropping, name)
+
+    def config(self):
+        (t, b), (l, r) = self.cropping
+        return {"cropping": t if t == b == l == r else (t, l) if (t, l) == (b, r) else self.cropping}
+
+    def infer(self, x, ctx, path):
+        _require_map(x, path, self.kind)
+        (t, b), (l, r) = self.cropping
+        ctx.positive(x[0] - t - b, _crop_message, path, "H", x[0], t, b)
+        ctx.positive(x[1] - l - r, _crop_message, path, "W", x[1], l, r)
+        # H − top − bottom, W − left − right
+        return (x[0] - t - b, x[1] - l - r, x[2])
+
+    def window(self, x):
+        # a 1×1 window whose first position is the first row and column kept
+        return ((1, 1, -self.cropping[0][0]), (1, 1, -self.cropping[1][0]))
+
+    def to_torch(self, x, no_bias, T):
+        # PyTorch pads by negative amounts by cropping
+        (t, b), (l, r) = self.cropping
+        return T.nn.ZeroPad2d((-l, -r, -t, -b))
+
+    def describe(self):
+        return f"crop {_pad_text(self.cropping)}"
+
+
+def _crop_message(axis, size, before, after):
+    return f"cropping {before} + {after} from {axis} = {size} leaves nothing"
+
+
 class ReLU6(_Activation):
     """min(max(x, 0), 6) (MobileNets). Its kind is a word without the final digit (unnamed layers are
     numbered after their kind); the spec also reads ``relu6``."""
@@ -2748,6 +2790,43 @@ class Residual(Composite):
         if self.merge.kind == "concat":
             return "dense (concat)"
         return "residual" + (" (projection)" if self.shortcut is not None else "")
+
+
+class Graph(Composite):
+    """Layers wired as a directed acyclic graph, for what no nest of sequences and branches holds (NASNet's
+    cells read the cell before last as well as the last one): ``steps`` lists ``(layer, inputs)`` in
+    execution order, ``inputs`` the indices of the earlier steps it reads (``-1``: the block's input); a
+    step with several inputs is a merge layer (add, concat, mul); the last step is the output. Its layers
+    are rows of the enclosing block (no row of its own), and receptive fields follow every path (a merge
+    takes the widest). Imports make one where a model's graph needs it; it has no spec syntax and no
+    PyTorch realisation of its own (verify an imported model against the model itself)."""
+
+    kind = "graph"
+
+    def __init__(self, steps, name=None):
+        super().__init__(name)
+        self.flat = True
+        self.steps = []
+        for i, step in enumerate(steps):
+            if not (isinstance(step, (tuple, list)) and len(step) == 2 and isinstance(step[0], Layer)):
+                raise ConfigError(f"step {i} must be (layer, inputs), received {step!r}", name)
+            layer, inputs = step
+            inputs = tuple(inputs)
+            if not inputs or any(isinstance(j, bool) or not isinstance(j, int) or not -1 <= j < i for j in inputs):
+                raise ConfigError(f"step {i} ({layer.kind}) must read earlier steps (or -1, the input), received "
+                                  f"{inputs!r}", name)
+            if len(inputs) > 1 and not layer.merges:
+                raise ConfigError(f"step {i} reads {len(inputs)} tensors but {layer.kind} is no merge", name)
+            self.steps.append((layer, inputs))
+        if not self.steps:
+            raise ConfigError("a graph block needs at least one step", name)
+
+    @property
+    def layers(self):
+        return [layer for layer, _ in self.steps]
+
+    def describe(self):
+        return f"graph of {len(self.steps)} layers"
 
 
 class SideHead(Composite):

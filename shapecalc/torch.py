@@ -82,9 +82,32 @@ def _leaf(row, no_bias):
 # composites
 
 
+def _refuse_graphs(node, title):
+    """A graph block (an import's crossing paths) has no realisation here: its model is verified itself."""
+    from .layers import Branches, Composite, Graph, Residual, SideHead
+
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Graph):
+            raise ConfigError("a graph block (paths that cross, as an import makes them) has no PyTorch realisation "
+                              "of its own: verify the imported model itself (summary(module), --python)", title)
+        if isinstance(node, Residual):
+            todo += [node.body, *node.post] + ([node.shortcut] if node.shortcut is not None else [])
+        elif isinstance(node, Branches):
+            todo += [*node.branches, *node.post]
+        elif isinstance(node, SideHead):
+            todo.append(node.body)
+        elif isinstance(node, Composite):
+            todo += list(node.layers)
+
+
 def _build(rows, title, no_bias, network=None):
     """The module tree of analysed ``rows`` (``Summary.all_rows``) of ``network``."""
     from .layers import Branches, Residual, SideHead
+
+    if network is not None:
+        _refuse_graphs(network, title)
 
     K = _classes()
     # the rows of a flat residual block stand among their parent's: each goes with its block

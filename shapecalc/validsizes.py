@@ -17,7 +17,7 @@ found before a merge are kept per candidate, so the answer is the numeric mode's
 """
 
 from .errors import ConfigError, ShapeError
-from .layers import Branches, Composite, Input, Layer, Residual, Sequential, SideHead, _Windowed
+from .layers import Branches, Composite, Graph, Input, Layer, Residual, Sequential, SideHead, _Windowed
 
 __all__ = ["NumpyContext", "scan_axis", "ScanResult", "valid_inputs", "valid_inputs_command", "parse_range"]
 
@@ -165,7 +165,8 @@ class _Scan:
 
         for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
             # (a flat residual block routes under its parent's path)
-            x = self.node(child, path if isinstance(child, Residual) and child.flat else prefix + name, x, main)
+            flat = (isinstance(child, Residual) and child.flat) or isinstance(child, Graph)
+            x = self.node(child, path if flat else prefix + name, x, main)
             if main:
                 x = self.compress(x)
         return x
@@ -205,6 +206,15 @@ class _Scan:
                 node.shortcut.layers, prefix + short_name, x, False)
             y = node.merge.merge([body, short], self.ctx, prefix + merge_name)
             return self.sequence(node.post, path, y, False, post_names) if node.post else y
+        if isinstance(node, Graph):
+            from .analysis import _child_names
+
+            outs = []
+            for name, (layer, inputs) in zip(_child_names(node.layers, prefix), node.steps):
+                xs = [x if i < 0 else outs[i] for i in inputs]
+                outs.append(layer.merge(xs, self.ctx, prefix + name) if layer.merges else self.node(layer, prefix + name,
+                                                                                                      xs[0], False))
+            return outs[-1]
         if isinstance(node, SideHead):
             was, self.ctx.side = self.ctx.side, True
             self.sequence(node.body.layers, path, x, False)

@@ -72,18 +72,37 @@ def test_parallel_branches_become_a_branches_block():
     assert s["inc.branch2.conv"].params == 3 * 3 * 6 * 4 + 4
 
 
-def test_a_graph_that_is_not_series_parallel_is_refused_by_name():
-    # b feeds both the merge m1 and, skipping it, the final merge m2: no nest of blocks holds that
+def test_paths_that_cross_become_a_graph_block():
+    # b feeds both the merge m1 and, skipping it, the final merge m2 (the Wheatstone bridge that no nest of
+    # sequences and branches holds, as NASNet's cells read the cell before last): a graph block
     nodes = [
         Node("input", None),
-        Node("a", ReLU(), ("input",)),
-        Node("b", ReLU(), ("input",)),
+        Node("a", Conv2d(4, 3, padding=1), ("input",)),
+        Node("b", Conv2d(4, 1), ("input",)),
         Node("m1", Add(), ("a", "b")),
-        Node("c", ReLU(), ("m1",)),
+        Node("c", Conv2d(4, 3, padding=1), ("m1",)),
         Node("m2", Add(), ("c", "b")),
+        Node("head", GlobalAvgPool(), ("m2",)),
     ]
-    with pytest.raises(ConfigError, match="not a nest"):
-        to_network(nodes, "tangle", (4, 4, 2))
+    net = to_network(nodes, "bridge", (8, 8, 2))
+    s = shapecalc.summary(net)
+    assert [r.path for r in s.rows] == ["input", "a", "b", "m1", "c", "m2", "head"]
+    # a: 3·3·2·4 + 4, b: 1·1·2·4 + 4, c: 3·3·4·4 + 4
+    assert s.totals["params"] == (3 * 3 * 2 * 4 + 4) + (1 * 1 * 2 * 4 + 4) + (3 * 3 * 4 * 4 + 4)
+    # the widest path: a (3) then c (3): 5×5; m1 takes a's 3×3 over b's 1×1
+    assert s["m1"].receptive_field == (3, 3) and s["m2"].receptive_field == (5, 5)
+    # every view walks it: symbolic sizes, and the valid-size scan
+    from shapecalc.symbolic import substitute
+    from shapecalc.validsizes import scan_axis
+
+    sym = shapecalc.summary(net, input=("H", "W", 2))
+    assert substitute(sym, "H=8,W=8").totals["macs"] == s.totals["macs"]
+    scan = scan_axis(net, "h", 1, 12)
+    assert scan.runs.all()  # padded 3×3 and 1×1 convolutions run at every size
+    with pytest.raises(ConfigError, match="cannot write Graph as a spec"):
+        from shapecalc.spec import export_spec
+
+        export_spec(net)
 
 
 @pytest.mark.parametrize("nodes, match", [

@@ -101,6 +101,7 @@ EXAMPLES = {
     "normalization": ("normalization", (8, 8, 3)),
     "reshape": ("reshape [-1,3]", (8 * 8, 3)),
     "upsample": ("upsample 2", (16, 16, 3)),
+    "crop": ("crop [[0,1],[2,1]]", (7, 5, 3)),
     "conv": ("conv 8 k3", (6, 6, 8)),
     "sparseconv": ("sparseconv [[0], [1, 2], [0, 1, 2]] k3", (6, 6, 3)),
     "maxpool": ("maxpool 2", (4, 4, 3)),
