@@ -390,11 +390,6 @@ def _f_mean(call):
     return None
 
 
-@_calls("layer_norm")
-def _f_layer_norm(call):
-    return None  # (torchvision's LayerNorm2d is read as a module)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # layouts: shapecalc's shapes from the traced tensors' sizes
 
@@ -632,6 +627,7 @@ class _Converter:
         self.params_seen = {}  # id(parameter) → the row that counts it
         self.frozen = set()  # the rows whose parameters are all frozen
         self.cats = []  # (the names of a channel concatenation's inputs, its fx node)
+        self.origins = {}  # fx node half-way through a layout pattern → where the pattern started
         self.calls = {}  # module path → times called
         self.observed = {}  # shapecalc node name → shape observed on the fake run
 
@@ -999,6 +995,8 @@ class _Converter:
         before = tuple(self._val(src).shape)
         after = tuple(self._val(node).shape)
         name_of = self._func_name
+        # (layouts half-way through a known pattern: "flat_spatial", N×C×(H·W) before a transpose makes
+        # tokens; "shuffle_split" and "shuffled", a channel shuffle's view and transpose before its last view)
         if op == "permute":
             dims = tuple(d % len(before) for d in (node.args[1:] if len(node.args) > 2 or not isinstance(
                 node.args[1], (tuple, list)) else node.args[1]))
@@ -1007,11 +1005,11 @@ class _Converter:
             if form == "last" and dims == (0, 3, 1, 2):
                 return self.add(name_of(node), Permute(dims), [src], node, form="map")
             if form == "flat_spatial" and dims == (0, 2, 1):
-                return self.add(name_of(node), Tokens(), [self._origin(src)], node, form="tokens")
+                return self.add(name_of(node), Tokens(), [self.origins[src]], node, form="tokens")
         if op in ("transpose", "swapaxes"):
             a, b = sorted(d % len(before) for d in node.args[1:3])
             if form == "flat_spatial" and (a, b) == (1, 2):
-                return self.add(name_of(node), Tokens(), [self._origin(src)], node, form="tokens")
+                return self.add(name_of(node), Tokens(), [self.origins[src]], node, form="tokens")
             if form == "shuffle_split" and (a, b) == (1, 2):
                 self.alias(node, src, form="shuffled")
                 self.origins[node] = self.origins[src]
@@ -1036,15 +1034,6 @@ class _Converter:
         call = self._make_call(node, None, inputs)
         layer = Unsupported(f"{op} {tuple(before[1:])} → {tuple(after[1:])}", call.shape, at=call.inputs[0])
         return self.add(name_of(node), layer, [src], node, form=_default_form(after, form) or "vector")
-
-    @property
-    def origins(self):
-        if not hasattr(self, "_origins"):
-            self._origins = {}
-        return self._origins
-
-    def _origin(self, node):
-        return self.origins[node]
 
 
 def _check_shapes(network, shape, observed, title):
