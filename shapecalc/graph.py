@@ -93,6 +93,8 @@ class _Parallel:
 
     branches: list
     merge: Node
+    #: the node whose output the paths start from
+    source: str = None
     #: (worked out once, by _scope) the deepest block path shared by all its nodes
     scope: tuple = None
 
@@ -247,7 +249,7 @@ class _Graph:
             raise _Tangled(merge.name,
                 f"{sorted(left, key=self.order.__getitem__)[0]} leaves the section from {source} to {merge.name} "
                 "without joining it: the graph is not a nest of sequences and parallel branches", self.title)
-        return _Parallel(branches, merge)
+        return _Parallel(branches, merge, source)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -333,6 +335,7 @@ def _graph_block(dag, path):
         layer = node.layer
         inner = parts[len(path):] if tuple(parts[:len(path)]) == tuple(path) else parts[-1:]
         layer.name = "_".join(inner)
+        _RENAMED.pop(node.name, None)  # (a name given while the section was tried as blocks)
         if len(inner) > 1:
             _RENAMED[node.name] = ".".join(tuple(path) + (layer.name,))
         steps.append((layer, tuple(index[n] for n in node.inputs)))
@@ -365,18 +368,28 @@ def _section(par, path, title, post=(), name=None, flat=False):
             body, shortcut = shortcut, body
         short = None
         if shortcut:
-            # (a block of its own names its shortcut "shortcut"; a flat one, among its parent's rows, after
-            # its merge: Keras' residual blocks all sit side by side at the top level)
-            short = shortcut[0] if len(shortcut) == 1 and isinstance(shortcut[0], Sequential) and shortcut[0].name \
-                else Sequential(*shortcut, name="shortcut" if name else f"{merge.name}_shortcut")
+            if not (len(shortcut) == 1 and isinstance(shortcut[0], Sequential) and shortcut[0].name):
+                # a shortcut of several layers of this block (Keras' projections, SqueezeNet's expand3x3 and
+                # its activation): a residual block would put them under a "shortcut" of its own; a graph
+                # block keeps every row where the model has it
+                return _as_graph(par, path, post, name)
+            short = shortcut[0]
         return Residual(Sequential(*body), shortcut=short, post=list(post), merge=merge,
                         flat=flat and not post and name is None, name=name)
+    if name is None:
+        # (branches inside a block's forward, no block of their own: the same)
+        return _as_graph(par, path, post, name)
     named = all(len(b) == 1 and isinstance(b[0], Composite) and b[0].name for b in branches)
     if named and len({b[0].name for b in branches}) == len(branches):
         parts = [b[0] if isinstance(b[0], Sequential) else Sequential(b[0], name=b[0].name) for b in branches]
-        return Branches(*parts, merge=merge, post=list(post), name=name or merge.name + "_branches")
-    return Branches(*[Sequential(*b) for b in branches], merge=merge, post=list(post), flat=True,
-                    name=name or merge.name + "_branches")
+        return Branches(*parts, merge=merge, post=list(post), name=name)
+    return Branches(*[Sequential(*b) for b in branches], merge=merge, post=list(post), flat=True, name=name)
+
+
+def _as_graph(par, path, post, name):
+    """A parallel section as a graph block (and the layers after it, in a block ``name`` where it is one)."""
+    graph = _graph_block(_Dag(par.source, list(par.nodes())), path)
+    return Sequential(graph, *post, name=name) if name is not None else graph
 
 
 def _size(items):

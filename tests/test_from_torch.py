@@ -37,13 +37,17 @@ def test_every_torchvision_network_imports_as_its_zoo_twin(name):
     assert s.partial == []
     for key in ("params", "trainable_params", "buffers", "macs"):
         assert s.totals[key] == twin.totals[key], key
-    assert s.totals["params"] == sum(p.numel() for p in module.parameters())
+    # the auxiliary classifiers of GoogLeNet and Inception v3 do not run in eval mode: the import does not see
+    # them, the twin reports them apart
+    everything = s.totals["params"] + twin.totals["side_head_params"]
+    assert everything == sum(p.numel() for p in module.parameters())
     published = {w["num_params"] for w in tvreal.weights(name)}
-    assert s.totals["params"] in published
-    # the rows are the module paths the user knows
+    assert s.totals["params"] in published or everything in published
+    # the rows with parameters are the model's own modules, at the paths the user knows
     modules = dict(module.named_modules())
     leaves = [r.path for r in s.rows if r.params]
-    assert leaves and all(p in modules or p.rsplit(".", 1)[0] in modules for p in leaves)
+    assert leaves and all(p in modules or p.rpartition(".")[0] in modules for p in leaves), \
+        [p for p in leaves if p not in modules and p.rpartition(".")[0] not in modules]
 
 
 @pytest.mark.parametrize("name", ["resnet18", "densenet121", "inception_v3", "shufflenet_v2_x0_5", "vit_b_16",
