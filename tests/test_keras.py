@@ -438,7 +438,8 @@ def test_keras_applications(name, tmp_path):
     parameters are Keras'; the output is (1000,)."""
     keras = _keras()
     if name == "NASNetMobile" and keras.backend.backend() == "torch":
-        pytest.skip("Keras does not build NASNetMobile with the torch backend")
+        pytest.skip("Keras does not build NASNetMobile with the torch backend: "
+                    "test_nasnet_mobile_written_by_the_jax_backend reads its JSON as the JAX backend wrote it")
     import math
 
     keras.utils.clear_session()
@@ -463,3 +464,19 @@ def test_keras_applications(name, tmp_path):
         if all(d is not None for d in shape):
             assert tuple(row.output_shape) == shape, layer.name
         assert int(row.params + row.buffers) == layer.count_params(), layer.name
+
+
+def test_nasnet_mobile_written_by_the_jax_backend(tmp_path):
+    """NASNetMobile does not build on Keras' torch backend; its model.to_json() was written with
+    KERAS_BACKEND=jax (Keras 3.15.1, weights=None) and gzipped: Keras reported count_params() 5,326,716
+    (trainable 5,289,978, non-trainable 36,738). Zoph et al. 2018 (arXiv:1707.07012), Table 3, NASNet-A
+    (4 @ 1056): 5.3 M parameters, 564 M multiply-adds. Its cells read the cell before last: graph blocks."""
+    import gzip
+
+    path = tmp_path / "nasnet_mobile.json"
+    with open(_path("nasnet_mobile_jax.json.gz"), "rb") as f:
+        path.write_bytes(gzip.decompress(f.read()))
+    s = shapecalc.summary(read_keras(str(path)))
+    assert keras_totals(s) == {"params": 5_326_716, "trainable": 5_289_978, "non_trainable": 36_738}
+    assert s.partial == [] and s.rows[-1].output_shape == (1000,)
+    assert round(s.totals["macs"] / 1e6) == 564
