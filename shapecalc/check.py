@@ -1166,7 +1166,10 @@ def _check_folder(network, folder, args, tolerance, input_shape, out):
         with open(summary_path, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
-            writer.writerows(results)
+            from .report import spreadsheet_safe
+
+            # (file names and error texts are the students' text)
+            writer.writerows({k: spreadsheet_safe(v) for k, v in r.items() if k in fields} for r in results)
     except OSError as exc:
         raise ConfigError(f"cannot write the summary: {exc.strerror}", summary_path) from None
     if args.format == "json":

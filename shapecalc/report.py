@@ -454,6 +454,11 @@ class Summary:
             return self.to_json()
         if format == "csv":
             return to_csv(*self.table_data(depth, channels_first, raw=True))
+        if format == "tsv":
+            # data for a spreadsheet, as CSV: the table alone (no title or totals lines around it)
+            from .tables import tabulate_table
+
+            return tabulate_table(*self.table_data(depth, channels_first), "tsv", align=_ALIGN)
         header, body = self.table_data(depth, channels_first)
         if format == "text":
             grid = plain_table(header, body, align=_ALIGN)
@@ -560,12 +565,26 @@ def plain_table(header, body, align=None):
     return "\n".join(lines)
 
 
+#: what a spreadsheet evaluates at the start of a cell (a formula, or a DDE call after a tab or a return)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell):
+    """A text cell that a spreadsheet would evaluate (``=HYPERLINK(…)``, ``@SUM(…)``, ``-2+3``) with a ``'``
+    before it, so that it shows as the text it is; numbers and other cells unchanged. Every CSV and TSV
+    shapecalc writes passes its cells through this: layer names, submitted labels and file names are the
+    user's text, and teachers open these files in spreadsheets."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def to_csv(header, body):
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(body)
+    writer.writerow([spreadsheet_safe(c) for c in header])
+    writer.writerows([spreadsheet_safe(c) for c in row] for row in body)
     return buffer.getvalue()

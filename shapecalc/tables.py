@@ -22,4 +22,10 @@ def tabulate_table(header, body, fmt, align=None):
             f"unknown table format {fmt!r}{closest(fmt, ['text', 'json', 'csv'] + list(tabulate_formats))}",
             "--format",
         )
+    if fmt == "tsv":
+        # (a TSV opens in a spreadsheet as a CSV does)
+        from .report import spreadsheet_safe
+
+        header = [spreadsheet_safe(c) for c in header]
+        body = [[spreadsheet_safe(c) for c in row] for row in body]
     return tabulate(body, headers=header, tablefmt=fmt, colalign=align, disable_numparse=True)
