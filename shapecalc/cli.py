@@ -294,6 +294,18 @@ def _summary(args, network):
                    freeze=getattr(args, "freeze", None), dtype=args.dtype, convention=args.convention)
 
 
+def _require(module, what, install):
+    """An optional dependency that an option needs: one clear line where it is missing."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(f"{what}, which is not installed: {install}", what.split()[0])
+
+
 def _check_pairs(args):
     """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
     for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
@@ -312,6 +324,7 @@ def run_model(args, out):
         out.write(export_spec(network) + "\n")
         return 0
     if args.verify:
+        _require("torch", "--verify runs the network in PyTorch", "pip install torch")
         from .torch import verify
 
         report = verify(network, input=_input(args), device=args.device, batch=args.batch, no_bias=args.no_bias)
@@ -392,25 +405,66 @@ def run_check(args, out):
     return check_command(args, out)
 
 
+class _Discard:
+    """Where messages go when stderr is closed."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def _safe_write(stream, text):
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+#: the errors of writing the output that are the environment's, not a bug: no space (a full disk, /dev/full),
+#: a bad or closed descriptor, a quota, an I/O error
+_OUTPUT_ERRNOS = {28, 9, 122, 5, 27}
+
+
 def main(argv=None, out=None, err=None):
     """Run the command line; returns the exit status (0 fine, 1 a check failed, 2 a user error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
-    err = err or sys.stderr
+    # (a closed stderr, `2>&-`: the status still says what happened)
+    err = err or sys.stderr or _Discard()
     debug = "--debug" in argv
     thresholds = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     try:
+        if out is None:
+            raise ConfigError("cannot write the output: standard output is closed", "shapecalc")
         if argv and argv[0] in SUBCOMMANDS:
             command = argv[0]
             args = parse_args(command, argv[1:])
-            return {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
-        args = parse_args("", argv)
-        # "is None": an empty --spec "" is an error to report, not a request for the help text
-        if all(v is None for v in (args.name, args.spec, args.spec_file, args.python)):
-            build_parser().print_help(out)
+            status = {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
+        else:
+            args = parse_args("", argv)
+            # "is None": an empty --spec "" is an error to report, not a request for the help text
+            if all(v is None for v in (args.name, args.spec, args.spec_file, args.python)):
+                build_parser().print_help(out)
+                return 2
+            status = run_model(args, out)
+        # (a full disk or a closed descriptor shows when the output is flushed: here, not at exit)
+        out.flush()
+        return status
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        if not isinstance(exc, (BrokenPipeError, FileNotFoundError, PermissionError)) and exc.errno in _OUTPUT_ERRNOS:
+            _safe_write(err, f"shapecalc: error: cannot write the output: {exc.strerror or exc}\n")
             return 2
-        return run_model(args, out)
+        if debug:
+            raise
+        _safe_write(err, f"shapecalc: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                    "(a bug in shapecalc, please report it; --debug shows the traceback)\n")
+        return 3
     except ShapecalcError as exc:
         if debug:
             raise
@@ -421,8 +475,6 @@ def main(argv=None, out=None, err=None):
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
     except Exception as exc:  # noqa: BLE001 - the last guard: a bug still prints one line, never a traceback
         if debug:
             raise
@@ -480,12 +532,17 @@ def end(status, before):
     the network (benchmarks/README.md). The output is flushed first; a reader that has gone away (``| head``)
     loses what it did not read either way."""
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
         try:
             stream.flush()
-        except BrokenPipeError:
-            pass
-        except Exception:  # noqa: BLE001 - a full disk, no stream at all: the shutdown reports it, as ever
-            sys.exit(status)
+        except Exception:  # noqa: BLE001 - a reader gone, a full disk (main has said so): what is left goes
+            # nowhere, so that the interpreter's own last flush neither fails nor changes the status
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+            except (OSError, ValueError):
+                pass
     if shutdown_needed(before):
         sys.exit(status)
     os._exit(status)

@@ -147,7 +147,7 @@ def _import_matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ConfigError("plotting needs matplotlib: pip install 'shapecalc[plot]'", "plot") from None
+        raise ConfigError("plotting needs matplotlib: pip install matplotlib", "plot") from None
 
 
 def _log2_axis(ax, values):
