@@ -7,6 +7,7 @@ mode and the size scan supply their own contexts with the same three methods.
 """
 
 import gc
+import sys
 
 from . import formulas as F
 from .errors import ConfigError, DivisibilityError, ShapeError
@@ -573,6 +574,11 @@ def walk(network, input_shape, ctx=None, batch=1, no_bias=False):
     gc.disable()
     try:
         walker.sequence(layers, "", 0, tuple(input_shape), rf_initial(tuple(input_shape)))
+    except RecursionError:
+        # (each level of blocks is a level of the walk's recursion: a few hundred are far beyond any network)
+        raise ConfigError("the network nests blocks inside blocks more deeply than shapecalc follows (Python's "
+                          f"recursion limit, {sys.getrecursionlimit()}): flatten the nesting",
+                          getattr(network, "title", None) or "network") from None
     finally:
         if collecting:
             _promote(len(walker.rows))

@@ -98,6 +98,10 @@ def _md_cells(line):
             for c in cells]
 
 
+#: the largest submission file read
+MAX_SUBMISSION_BYTES = 16 * 1024 * 1024
+
+
 def read_submission(path, text=None):
     """Read a CSV, TSV or Markdown table (the first table in the file). Raises SubmissionError."""
     import csv
@@ -105,9 +109,13 @@ def read_submission(path, text=None):
     if text is None:
         try:
             with open(path, "rb") as f:
-                raw = f.read()
+                # (a size cap: a submission table is kilobytes; /dev/zero would be read until memory runs out)
+                raw = f.read(MAX_SUBMISSION_BYTES + 1)
         except OSError as exc:
             raise SubmissionError(f"cannot read the submission: {exc.strerror}", str(path)) from None
+        if len(raw) > MAX_SUBMISSION_BYTES:
+            raise SubmissionError(f"the submission is larger than {MAX_SUBMISSION_BYTES:,} bytes: no table of a "
+                                  "network's layers is that long", str(path))
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -405,6 +405,32 @@ def run_check(args, out):
     return check_command(args, out)
 
 
+#: the longest error message printed, and the width of a spec excerpt around its caret
+MAX_MESSAGE = 1000
+EXCERPT_WIDTH = 120
+
+
+def _clip(text, n):
+    """``text`` cut to ``n`` characters, with … where it was cut (a message echoes the user's input, which
+    may be megabytes long)."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _window(lines):
+    """A spec excerpt (the text, and a caret line under the offending token) cut to a window around the
+    caret, the same columns from both lines."""
+    if len(lines) != 2 or len(lines[0]) <= EXCERPT_WIDTH:
+        return [_clip(line, EXCERPT_WIDTH) for line in lines]
+    text, marks = lines
+    at = len(marks) - len(marks.lstrip())
+    start = max(0, min(at - EXCERPT_WIDTH // 3, len(text) - EXCERPT_WIDTH))
+    end = start + EXCERPT_WIDTH
+    left = "…" if start else ""
+    right = "…" if end < len(text) else ""
+    marks = marks[start:end]
+    return [left + text[start:end] + right, " " * len(left) + marks.rstrip()]
+
+
 class _Discard:
     """Where messages go when stderr is closed."""
 
@@ -468,8 +494,8 @@ def main(argv=None, out=None, err=None):
     except ShapecalcError as exc:
         if debug:
             raise
-        err.write(f"shapecalc: error: {' '.join(str(exc).split())}\n")
-        for line in getattr(exc, "excerpt", ()):
+        err.write(f"shapecalc: error: {_clip(' '.join(str(exc).split()), MAX_MESSAGE)}\n")
+        for line in _window(list(getattr(exc, "excerpt", ()))):
             # a spec error shows the offending text and a caret under the token
             err.write(f"  {line}\n")
         return 2

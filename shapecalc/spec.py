@@ -223,18 +223,29 @@ def _value(tok, src):
     if tok.type == "list":
         try:
             data = json.loads(tok.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise src.error(f"cannot read the list {tok.text}: expected numbers such as [[0, 1, 2], [1, 2, 3]]",
                             tok) from None
-        return _tuples(data)
+        try:
+            return _tuples(data)
+        except SpecError as exc:
+            raise src.error(str(exc).split(": ", 1)[-1], tok) from None
     if tok.type != "word":
         raise src.error(f"expected a value, found {_shown(tok)}", tok)
     return _word_value(tok.text)
 
 
-def _tuples(data):
+#: how deeply a list value may nest (a sparse connection table nests 2 levels)
+MAX_LIST_NESTING = 16
+
+
+def _tuples(data, depth=0):
+    """JSON lists as tuples, nested at most MAX_LIST_NESTING levels."""
     if isinstance(data, list):
-        return tuple(_tuples(d) for d in data)
+        if depth >= MAX_LIST_NESTING:
+            raise SpecError(f"a list nested more than {MAX_LIST_NESTING} levels deep: no layer argument is",
+                            "spec")
+        return tuple(_tuples(d, depth + 1) for d in data)
     return data
 
 
@@ -634,6 +645,10 @@ def parse_spec(text, origin="--spec", title=None):
 # files: text, TOML, JSON
 
 
+#: the longest spec file read (a hand-written spec of the largest zoo network is under 100,000 characters)
+MAX_SPEC_CHARS = 16 * 1024 * 1024
+
+
 def load_spec_file(path):
     """A network from a file: ``.toml`` and ``.json`` hold the structured form, anything else the text spec.
 
@@ -643,7 +658,11 @@ def load_spec_file(path):
 
     try:
         with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
+            # (a size cap: /dev/zero, or a file that is no spec, would be read until memory runs out)
+            text = f.read(MAX_SPEC_CHARS + 1)
+        if len(text) > MAX_SPEC_CHARS:
+            raise SpecError(f"the spec file is larger than {MAX_SPEC_CHARS:,} characters: no network spec is that "
+                            "long", str(path))
     except OSError as exc:
         raise SpecError(f"cannot read the spec file: {exc.strerror}", str(path)) from None
     except UnicodeDecodeError:
