@@ -116,10 +116,17 @@ def read_submission(path, text=None):
         if len(raw) > MAX_SUBMISSION_BYTES:
             raise SubmissionError(f"the submission is larger than {MAX_SUBMISSION_BYTES:,} bytes: no table of a "
                                   "network's layers is that long", str(path))
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 with its byte-order mark: Excel's "Unicode text"
+            try:
+                text = raw.decode("utf-16")
+            except UnicodeDecodeError:
+                raise SubmissionError("the submission starts as UTF-16 text but is not", str(path)) from None
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
     lines = text.splitlines()
     header, rows, fmt = None, [], None
     for k in range(1, len(lines)):

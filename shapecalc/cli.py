@@ -306,6 +306,24 @@ def _require(module, what, install):
         raise ConfigError(f"{what}, which is not installed: {install}", what.split()[0])
 
 
+def _check_paths(args):
+    """Options naming a layer or a file: an empty one, or a plot path that is a folder, is refused (it did
+    nothing, or wrote a hidden ``./.png``)."""
+    freeze = getattr(args, "freeze", None)
+    if freeze is not None and not freeze.strip():
+        raise ConfigError("--freeze needs a layer name such as conv3, received an empty one", "--freeze")
+    plot = getattr(args, "plot", None)
+    if plot is not None:
+        if not plot.strip():
+            raise ConfigError("--plot needs a file name such as net.png, received an empty one", "--plot")
+        stem = os.path.basename(os.path.normpath(plot)) if plot not in (".", "..") else ""
+        if os.path.isdir(plot) or plot.endswith(("/", os.sep)) or not stem:
+            raise ConfigError(f"--plot needs a file name such as net.png, received {plot!r} (a folder)", "--plot")
+        if stem.startswith(".") and os.path.splitext(stem)[0] == stem:
+            raise ConfigError(f"--plot needs a file name such as net.png, received {plot!r} (an extension alone: "
+                              "a hidden file)", "--plot")
+
+
 def _check_pairs(args):
     """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
     for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
@@ -317,6 +335,7 @@ def _check_pairs(args):
 
 def run_model(args, out):
     _check_pairs(args)
+    _check_paths(args)
     network = load_network(args, args.name)
     if args.export_spec:
         from .spec import export_spec
@@ -390,6 +409,7 @@ def run_list(args, out):
 def run_compare(args, out):
     from .comparison import compare
 
+    _check_paths(args)
     a, b = load_network(args, args.a), load_network(args, args.b)
     c = compare(a, b, input=_input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
                 dtype=args.dtype, convention=args.convention)

@@ -737,7 +737,16 @@ def _input_value(value, origin):
 
     try:
         if isinstance(value, (list, tuple)):
+            # a size is a whole number or a name such as "H": true, 31.5 or null are no sizes (str(True) would
+            # make a symbolic size named True)
+            for v in value:
+                if isinstance(v, bool) or not isinstance(v, (int, str)):
+                    raise SpecError(f"an input size must be a whole number or a name such as \"H\", received "
+                                    f"{json.dumps(v)}", f"{origin}: input")
             value = "x".join(str(v) for v in value)
+        elif not isinstance(value, str):
+            raise SpecError(f"input must be a shape such as \"39x31x1\" or [39, 31, 1], received {json.dumps(value)}",
+                            f"{origin}: input")
         return parse_shape(str(value), allow_symbols=True, what="input")
     except ConfigError as exc:
         raise SpecError(exc.detail, f"{origin}: input") from None

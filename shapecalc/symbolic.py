@@ -511,16 +511,28 @@ def parse_values(text, symbols):
                 raise ConfigError(f"expected NAME=VALUE pairs such as H=224,W=224, received {part.strip()!r}", "--subs")
             key, value = part.split("=", 1)
             items.append((key.strip(), value.strip()))
+    import re
+
+    from .shapes import MAX_SIZE
+
     values = {}
     for key, value in items:
         if key not in symbols:
             raise ConfigError(f"no symbol {key!r} in the input (symbols: {', '.join(symbols) or 'none'})", "--subs")
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} must be a whole number, received {value!r}", "--subs") from None
+        if symbols[key] in values:
+            raise ConfigError(f"{key} is given twice: give each size once", "--subs")
+        # the typo guards of --input: ASCII digits only (int() also reads "٣٩" and "３９"), no bool, and at most
+        # the size limit
+        if isinstance(value, bool) or not (isinstance(value, int) or (
+                isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value))):
+            raise ConfigError(f"{key} must be a whole number, received {value!r}", "--subs")
+        if isinstance(value, str) and len(value.lstrip("+-")) > len(str(MAX_SIZE)):
+            raise ConfigError(f"{key} = {value} is larger than the limit {MAX_SIZE:,}", "--subs")
+        number = int(value)
         if number < 1:
             raise ConfigError(f"{key} must be at least 1, received {number}", "--subs")
+        if number > MAX_SIZE:
+            raise ConfigError(f"{key} = {number} is larger than the limit {MAX_SIZE:,}", "--subs")
         values[symbols[key]] = number
     missing = [name for name, sym in symbols.items() if sym not in values]
     if missing:

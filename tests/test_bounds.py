@@ -58,3 +58,49 @@ def test_deep_nesting_from_python_code_is_exit_2(tmp_path, capsys):
                                          "for _ in range(3000):\n    net = Sequential(net)\n")
     status, out, err = _run(["--python", f"{tmp_path / 'deepnet.py'}:net", "--input", "8x8x3"], capsys)
     assert status == 2 and "nests blocks inside blocks" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# what was silently accepted
+
+
+@pytest.mark.parametrize("subs, fragment", [
+    ("H=٣٩,W=31", "H must be a whole number, received '٣٩'"),          # Arabic-Indic digits
+    ("H=３９,W=31", "H must be a whole number"),                         # full-width digits
+    ("H=39,H=40,W=31", "H is given twice"),
+    ("W=100000000000000000000000000,H=39", "is larger than the limit 1,000,000,000,000"),
+    ("W=10^26,H=39", "W must be a whole number"),
+])
+def test_subs_has_the_typo_guards_of_input(subs, fragment, capsys):
+    status, out, err = _run(["cnn-39x31", "--input", "HxWx1", "--subs", subs], capsys)
+    assert status == 2 and fragment in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["alexnet", "--freeze", ""], "--freeze needs a layer name"),
+    (["alexnet", "--plot", ""], "--plot needs a file name"),
+    (["alexnet", "--plot", "."], "(a folder)"),
+    (["alexnet", "--plot", ".png"], "(an extension alone: a hidden file)"),
+    (["compare", "alexnet", "vgg16", "--plot", "."], "(a folder)"),
+])
+def test_empty_or_folder_options_are_refused(argv, fragment, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = _run(argv, capsys)
+    assert status == 2 and fragment in err
+    assert not list(tmp_path.iterdir())  # nothing written, no hidden ./.png
+
+
+@pytest.mark.parametrize("value", ["[true, 31, 1]", "[39.5, 31, 1]", "[null, 31, 1]", "17"])
+def test_json_input_sizes_are_numbers_or_names(value, tmp_path, capsys):
+    spec = tmp_path / "net.json"
+    spec.write_text('{"input": %s, "layers": [{"kind": "conv", "filters": 4, "kernel": 3}]}' % value)
+    status, out, err = _run(["--spec-file", str(spec)], capsys)
+    assert status == 2 and "input" in err and "True" not in out
+
+
+def test_a_utf16_submission_is_read(tmp_path, capsys):
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
+    sub = tmp_path / "s.txt"
+    sub.write_bytes("layer\toutput\tparams\r\nconv1\t36x28x20\t340\r\n".encode("utf-16"))
+    status, out, err = _run(["check", str(sub), "--model", "cnn-39x31"], capsys)
+    assert "2/2 cells right (100%)" in out, err  # (the exit status says the table is incomplete)
