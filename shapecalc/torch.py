@@ -449,6 +449,7 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
     if original is not None:
         return _verify_imported(s, original, device, batch, no_bias)
     device = _device(device)
+    _check_memory(s, device)
     module = _build_empty(s.all_rows, s.model, no_bias, device, s.network)
 
     leaves = {r.path: r for r in s.all_rows if r.leaf}
@@ -507,6 +508,50 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
         "torch_version": torch.__version__,
     }
     return VerifyReport(s.model, s.input_shape, batch, device, rows, totals)
+
+
+def _numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def available_memory(device):
+    """Bytes that a run on ``device`` may allocate: CUDA's free memory, or Linux's MemAvailable (None where
+    neither is known)."""
+    if device == "meta":
+        return None
+    if str(device).startswith("cuda"):
+        import torch
+
+        return torch.cuda.mem_get_info(torch.device(device))[0]
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _check_memory(s, device):
+    """Refuse, before allocating anything, a run that cannot fit: at the least, the parameters and buffers,
+    and one layer's input and output at once (float32, the whole batch)."""
+    free = available_memory(device)
+    if free is None:
+        return
+    held = s.totals["params_with_side_heads"] + s.totals["buffers"]
+    widest = max((_numel(r.input_shape) + _numel(r.output_shape) for r in s.rows), default=0) * s.batch
+    need = 4 * (held + widest)
+    if need > free:
+        from .report import format_bytes
+
+        raise ConfigError(f"--verify on {format_shape(s.input_shape)} would need at least {format_bytes(need)} on "
+                          f"{device} (parameters and the largest layer's input and output), and "
+                          f"{format_bytes(free)} is available: --device meta checks shapes and FLOPs without memory",
+                          "--verify")
 
 
 def _layouts(shape):

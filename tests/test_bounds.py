@@ -104,3 +104,22 @@ def test_a_utf16_submission_is_read(tmp_path, capsys):
     sub.write_bytes("layer\toutput\tparams\r\nconv1\t36x28x20\t340\r\n".encode("utf-16"))
     status, out, err = _run(["check", str(sub), "--model", "cnn-39x31"], capsys)
     assert "2/2 cells right (100%)" in out, err  # (the exit status says the table is incomplete)
+
+
+def test_verify_refuses_a_run_that_cannot_fit_before_allocating(capsys):
+    pytest.importorskip("torch")
+    # AlexNet at 20000×20000: fc6 alone is a 4,096 × 99,361,024 matrix, 407 G parameters, 1.6 TB of float32
+    status, out, err = _run(["alexnet", "--verify", "--input", "20000x20000x3", "--device", "cpu"], capsys)
+    assert status == 2 and "would need at least" in err and "--device meta" in err
+
+
+def test_verify_memory_bound_is_exact_arithmetic(monkeypatch):
+    pytest.importorskip("torch")
+    import shapecalc.torch as T
+
+    monkeypatch.setattr(T, "available_memory", lambda device: 1000)
+    # cnn-39x31: 64,620 params; the largest input + output, pool1's 36·28·20 + 18·14·20 (conv1's is
+    # 39·31·1 + 36·28·20); 4 bytes each
+    need = 4 * (64_620 + 36 * 28 * 20 + 18 * 14 * 20)
+    with pytest.raises(shapecalc.ConfigError, match=f"at least {need:,} B"):
+        T.verify("cnn-39x31", device="cpu")
