@@ -259,6 +259,14 @@ class ScanResult:
     def sizes(self, exact=False):
         return self._sizes(self.exact if exact else self.runs)
 
+    def count(self, exact=False):
+        """How many sizes (without listing them)."""
+        return int((self.exact if exact else self.runs).sum())
+
+    def compact(self, exact=False):
+        """:func:`compact` of the sizes, worked out from the flags without listing every size."""
+        return compact_mask(self.exact if exact else self.runs, self.lo)
+
 
 def _input_shape(network, input=None):
     shape = input if input is not None else getattr(network, "input_shape", None)
@@ -286,16 +294,32 @@ def scan_axis(network, axis, lo, hi, input=None):
     if not (_is_plain(lo) and _is_plain(hi)) or lo < 1 or hi < lo:
         raise ConfigError(f"expected a range 1 ≤ LO ≤ HI, received {lo}:{hi}", "--range")
     shape = _input_shape(network, input)
-    narrow = hi < 2**30 and max(shape) < 2**30
-    sizes = np.arange(lo, hi + 1, dtype=np.int32 if narrow else np.int64)
-    x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
-    scan = _Scan(narrow)
-    scan.sequence(_layers(network), "", x, True)
-    n = sizes.size
-    fail, side, inexact, side_inexact = (np.broadcast_to(np.asarray(m, dtype=bool), (n,)) for m in scan.finish())
-    runs = ~fail
-    exact = runs & ~inexact
-    return ScanResult(axis, lo, hi, runs, runs & ~side, exact, exact & ~side & ~side_inexact)
+    layers = _layers(network)
+    n = hi - lo + 1
+    # four flags a size, filled chunk by chunk: the scan's own arrays are a chunk's, whatever the range
+    runs = np.empty(n, dtype=bool)
+    runs_side = np.empty(n, dtype=bool)
+    exact = np.empty(n, dtype=bool)
+    exact_side = np.empty(n, dtype=bool)
+    for start in range(lo, hi + 1, CHUNK):
+        stop = min(hi, start + CHUNK - 1)
+        narrow = stop < 2**30 and max(shape) < 2**30
+        sizes = np.arange(start, stop + 1, dtype=np.int32 if narrow else np.int64)
+        x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
+        scan = _Scan(narrow)
+        scan.sequence(layers, "", x, True)
+        m = sizes.size
+        fail, side, inexact, side_inexact = (np.broadcast_to(np.asarray(f, dtype=bool), (m,)) for f in scan.finish())
+        at = slice(start - lo, start - lo + m)
+        np.logical_not(fail, out=runs[at])
+        runs_side[at] = runs[at] & ~side
+        exact[at] = runs[at] & ~inexact
+        exact_side[at] = exact[at] & ~side & ~side_inexact
+    return ScanResult(axis, lo, hi, runs, runs_side, exact, exact_side)
+
+
+#: sizes scanned at once: the scan's working arrays are this long whatever the range (about 100 MB)
+CHUNK = 1 << 22
 
 
 def valid_inputs(network, lo=None, hi=None, input=None):
@@ -341,6 +365,36 @@ def compact(sizes):
     return ", ".join(parts)
 
 
+def compact_mask(mask, lo):
+    """:func:`compact` of the sizes ``lo + i`` where ``mask[i]``: runs of consecutive sizes found with numpy;
+    the lone sizes between them grouped into progressions as :func:`compact` does."""
+    import numpy as np
+
+    flags = np.concatenate(([False], np.asarray(mask, dtype=bool), [False])).view(np.int8)
+    edges = np.diff(flags)
+    starts = np.flatnonzero(edges == 1) + lo
+    ends = np.flatnonzero(edges == -1) + lo - 1
+    if not starts.size:
+        return "none"
+    # the runs as items: a run of 2 or more is "a–b"; lone sizes go through compact() together, so that
+    # 7, 11, 15 reads "7–15 step 4"
+    parts, lone = [], []
+    long_run = ends > starts
+    if not long_run.any():
+        return compact(starts.tolist())
+    for a, b, is_run in zip(starts.tolist(), ends.tolist(), long_run.tolist()):
+        if is_run:
+            if lone:
+                parts.append(compact(lone))
+                lone = []
+            parts.append(f"{a}–{b}")
+        else:
+            lone.append(a)
+    if lone:
+        parts.append(compact(lone))
+    return ", ".join(parts)
+
+
 def valid_inputs_command(network, args):
     """The text (or JSON) of ``shapecalc NAME --valid-inputs [--range LO:HI] [--exact]``."""
     lo, hi = parse_range(getattr(args, "range", None))
@@ -375,6 +429,5 @@ def valid_inputs_command(network, args):
                      f", smallest exact {r.smallest_exact if r.smallest_exact is not None else 'none'}"
                      + (f", smallest with side heads (training) {r.smallest_with_side_heads}"
                         if r.smallest_with_side_heads != r.smallest else ""))
-        sizes = r.sizes(exact)
-        lines.append(f"   {len(sizes):,} sizes: {compact(sizes)}")
+        lines.append(f"   {r.count(exact):,} sizes: {r.compact(exact)}")
     return "\n".join(lines)

@@ -182,3 +182,36 @@ def test_compact():
     assert compact([1, 2, 3, 7, 11, 15]) == "1–3, 7–15 step 4"
     assert compact([]) == "none"
     assert compact([5]) == "5"
+
+
+def test_the_scan_in_chunks_is_the_scan_in_one_pass(monkeypatch):
+    """The scan works through the range in chunks (its memory is a chunk's, whatever the range): chunks of 7
+    sizes give the very flags of one pass, across every chunk boundary."""
+    import numpy as np
+
+    import shapecalc.validsizes as V
+    from shapecalc import zoo
+
+    net = zoo.get("cnn-39x31")
+    whole = V.scan_axis(net, "h", 1, 500)
+    monkeypatch.setattr(V, "CHUNK", 7)
+    chunked = V.scan_axis(net, "h", 1, 500)
+    for flag in ("runs", "runs_with_side_heads", "exact", "exact_with_side_heads"):
+        assert np.array_equal(getattr(whole, flag), getattr(chunked, flag)), flag
+
+
+@pytest.mark.parametrize("sizes, text", [
+    ([], "none"),
+    ([5], "5"),
+    ([1, 2, 3, 7, 11, 15], "1–3, 7–15 step 4"),
+    ([31, 39, 47, 55], "31–55 step 8"),
+    ([2, 3, 4, 10, 11, 20], "2–4, 10–11, 20"),
+])
+def test_compact_from_the_flags(sizes, text):
+    import numpy as np
+
+    from shapecalc.validsizes import compact_mask
+
+    mask = np.zeros(60, dtype=bool)
+    mask[[s - 1 for s in sizes]] = True
+    assert compact_mask(mask, 1) == text
