@@ -65,13 +65,16 @@ COMMANDS = {
     "": ("shapecalc",
          "Exact shapes, parameters, MACs, activation memory and receptive fields of CNNs. "
          "Subcommands: `shapecalc list`, `shapecalc compare A B`, `shapecalc check FILE --model NAME`.",
-         [(None, [_option("name", nargs="?", help="a network from `shapecalc list`")]),
+         [(None, [_option("name", nargs="?", help="a network from `shapecalc list`, or a model file (.onnx, .keras, "
+                                                 ".h5, .json) or a spec file"),
+                  _option("--version", action="store_true", help="print shapecalc's version and exit")]),
           ("network source (instead of NAME)", [
               _option("--spec", metavar="TEXT", help='a network as text: "input 39x31x1 | conv 20 k4 | maxpool 2 | ..."'),
               _option("--spec-file", metavar="FILE", help="a network spec file (.txt, .toml or .json); read as data"),
               _option("--python", metavar="MODULE:ATTR",
-                      help="IMPORTS AND RUNS Python module MODULE and takes its attribute ATTR (a Network or list "
-                           "of layers): the only option that executes user code"),
+                      help="IMPORTS AND RUNS Python module MODULE and takes its attribute ATTR (a Network, a list "
+                           "of layers, or a torch.nn.Module instance, class or function returning one): the only "
+                           "option that executes user code"),
           ]),
           ("views", [
               _option("--table", action="store_true", help="the per-layer table (the default view)"),
@@ -492,6 +495,11 @@ def main(argv=None, out=None, err=None):
             status = {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
         else:
             args = parse_args("", argv)
+            if args.version:
+                from . import __version__
+
+                out.write(f"shapecalc {__version__}\n")
+                return 0
             # "is None": an empty --spec "" is an error to report, not a request for the help text
             if all(v is None for v in (args.name, args.spec, args.spec_file, args.python)):
                 build_parser().print_help(out)

@@ -213,7 +213,18 @@ class Summary:
         """The leaf rows (every layer, side heads included), in execution order."""
         return [r for r in self.all_rows if r.leaf]
 
+    def __contains__(self, name):
+        """``"conv1" in s``: a layer or block of that path (or of that name, where one has it)."""
+        if not isinstance(name, str):
+            return False
+        return any(r.path == name or r.name == name for r in self.all_rows)
+
     def __getitem__(self, name):
+        if isinstance(name, int) and not isinstance(name, bool):
+            # s[i]: the i-th layer, as s.rows[i] (len(s) and iteration count layers too)
+            return self.rows[name]
+        if isinstance(name, slice):
+            return self.rows[name]
         for row in self.all_rows:
             if row.path == name:
                 return row

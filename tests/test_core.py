@@ -436,10 +436,10 @@ def test_passing_kinds_skip_infer_and_window():
     """Kinds with the default infer and window pass the shape and field through; a user's kind that
     overrides either one is asked."""
 
-    class Crop(Layer):
+    class Trim(Layer):
         """A user's kind: drops the last row and column."""
 
-        kind = "crop"
+        kind = "trim"
 
         def infer(self, x, ctx, path):
             return (x[0] - 1, x[1] - 1, x[2])
@@ -452,7 +452,7 @@ def test_passing_kinds_skip_infer_and_window():
         def window(self, x):
             return ((3, 1, 1), (3, 1, 1))
 
-    s = summary(net(Crop(name="c"), Blur(name="b"), input=(5, 4, 3)))
+    s = summary(net(Trim(name="c"), Blur(name="b"), input=(5, 4, 3)))
     assert s["c"].output_shape == (4, 3, 3)
     assert s["b"].output_shape == (4, 3, 3) and s["b"].receptive_field == (1 + (3 - 1), 1 + (3 - 1))
 

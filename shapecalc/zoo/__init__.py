@@ -250,6 +250,13 @@ def names():
 def entry(name):
     """The registry entry of ``name`` (or of the network an alias points to)."""
     key = ALIASES.get(name, name)
+    if key not in ENTRIES and isinstance(name, str):
+        # names are case-insensitive: ResNet50, VGG16 and Alexnet are resnet50, vgg16 and alexnet
+        folded = name.lower()
+        key = ALIASES.get(folded, folded)
+        if key not in ENTRIES:
+            key = next((k for k in list(ENTRIES) + list(ALIASES) if k.lower() == folded), key)
+            key = ALIASES.get(key, key)
     try:
         return key, ENTRIES[key]
     except KeyError:

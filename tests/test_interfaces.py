@@ -1,0 +1,38 @@
+"""Interfaces as a user meets them: network names in any case, --version, a summary as a sequence and a
+mapping, the py.typed marker."""
+
+import pathlib
+
+import pytest
+
+import shapecalc
+from shapecalc.cli import main
+
+
+@pytest.mark.parametrize("typed, canonical", [("ResNet50", "resnet50"), ("VGG16", "vgg-d"), ("Alexnet", "alexnet"),
+                                              ("TorchVision.ResNet18", "torchvision.resnet18")])
+def test_names_are_case_insensitive(typed, canonical):
+    assert shapecalc.summary(typed).model == canonical
+
+
+def test_an_unknown_name_still_suggests():
+    with pytest.raises(shapecalc.UnknownModelError, match="unknown network"):
+        shapecalc.summary("ResNet-5O")
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"shapecalc {shapecalc.__version__}\n"
+
+
+def test_a_summary_is_a_sequence_of_layers_and_a_mapping_of_names():
+    s = shapecalc.summary("cnn-39x31")
+    assert "conv1" in s and "pool1" in s and "nothing" not in s and 3 not in s
+    assert s[1] is s["conv1"] and s[-1] is s.rows[-1] and len(s) == len(list(s))
+    assert [r.path for r in s[1:3]] == ["conv1", "pool1"]
+    with pytest.raises(IndexError):
+        s[len(s)]
+
+
+def test_the_package_is_typed():
+    assert (pathlib.Path(shapecalc.__file__).parent / "py.typed").exists()
