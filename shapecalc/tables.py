@@ -10,18 +10,23 @@ def table_formats():
     return ["text", "json", "csv"] + list(tabulate_formats)
 
 
+#: other names of tabulate formats
+FORMAT_ALIASES = {"markdown": "github", "md": "github"}
+
+
 def tabulate_table(header, body, fmt, align=None):
     from tabulate import tabulate, tabulate_formats
 
     from .errors import ConfigError
 
+    # the names a user types for Markdown: GitHub's pipe tables
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt not in tabulate_formats:
         from .suggest import closest
 
-        raise ConfigError(
-            f"unknown table format {fmt!r}{closest(fmt, ['text', 'json', 'csv'] + list(tabulate_formats))}",
-            "--format",
-        )
+        names = ["text", "json", "csv", *FORMAT_ALIASES, *tabulate_formats]
+        raise ConfigError(f"unknown table format {fmt!r}{closest(fmt, names)} (formats: {', '.join(names)})",
+                          "--format")
     if fmt == "tsv":
         # (a TSV opens in a spreadsheet as a CSV does)
         from .report import spreadsheet_safe

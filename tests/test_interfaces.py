@@ -36,3 +36,14 @@ def test_a_summary_is_a_sequence_of_layers_and_a_mapping_of_names():
 
 def test_the_package_is_typed():
     assert (pathlib.Path(shapecalc.__file__).parent / "py.typed").exists()
+
+
+@pytest.mark.parametrize("name", ["markdown", "md"])
+def test_markdown_is_a_format_name(name):
+    assert shapecalc.summary("cnn-39x31").table(format=name) == shapecalc.summary("cnn-39x31").table(format="github")
+
+
+def test_an_unknown_format_lists_the_valid_names(capsys):
+    assert main(["cnn-39x31", "--format", "markdwn"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean markdown?" in err and "formats: text, json, csv, markdown, md," in err and "latex" in err
