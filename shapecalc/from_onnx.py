@@ -227,16 +227,67 @@ def _clean(text):
 # reading the file
 
 
-def _require_onnx():
-    try:
-        import onnx
-    except ImportError:
-        raise ConfigError("reading an ONNX model needs the onnx package: pip install onnx", "onnx") from None
-    return onnx
+#: TensorProto.DataType → (numpy dtype name, the typed field holding the values when there is no raw_data)
+_DTYPES = {1: ("float32", "float_data"), 2: ("uint8", "int32_data"), 3: ("int8", "int32_data"),
+           4: ("uint16", "int32_data"), 5: ("int16", "int32_data"), 6: ("int32", "int32_data"),
+           7: ("int64", "int64_data"), 9: ("bool", "int32_data"), 11: ("float64", "double_data"),
+           12: ("uint32", "uint64_data"), 13: ("uint64", "uint64_data")}
+
+
+def _to_array(proto):
+    """A tensor's values as a numpy array, for the common element types (onnx.numpy_helper.to_array, which
+    imports the whole onnx package, for the others)."""
+    import numpy as np
+
+    known = _DTYPES.get(proto.data_type)
+    if known is None or proto.data_location == 1:
+        from onnx import numpy_helper
+
+        return numpy_helper.to_array(proto)
+    dtype, field = known
+    shape = tuple(proto.dims)
+    if proto.raw_data:
+        return np.frombuffer(proto.raw_data, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype).reshape(shape)
+    return np.asarray(list(getattr(proto, field)), dtype=dtype).reshape(shape)
+
+
+def _model_proto():
+    """The onnx package's ModelProto class. Importing the whole package costs about a second (it imports
+    numpy, its helpers, its reference checkers); reading a file needs only the protobuf classes, so where
+    the package is not imported yet its generated module ``onnx.onnx_ml_pb2`` is loaded alone, under its
+    own name (a later ``import onnx`` then finds it, and registers nothing twice)."""
+    import importlib.util
+    import sys
+
+    if "onnx" in sys.modules and sys.modules["onnx"] is None:
+        # (an import of onnx blocked, as Python marks it)
+        raise ConfigError("reading an ONNX model needs the onnx package: pip install onnx", "onnx")
+    if sys.modules.get("onnx") is not None:
+        return sys.modules["onnx"].ModelProto
+    module = sys.modules.get("onnx.onnx_ml_pb2")
+    if module is None:
+        try:
+            spec = importlib.util.find_spec("onnx")  # (a top-level name: found, not imported)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
+            raise ConfigError("reading an ONNX model needs the onnx package: pip install onnx", "onnx")
+        path = pathlib.Path(list(spec.submodule_search_locations)[0]) / "onnx_ml_pb2.py"
+        try:
+            generated = importlib.util.spec_from_file_location("onnx.onnx_ml_pb2", path)
+            module = importlib.util.module_from_spec(generated)
+            sys.modules["onnx.onnx_ml_pb2"] = module
+            generated.loader.exec_module(module)
+        except Exception:  # another layout of the package: the package itself
+            sys.modules.pop("onnx.onnx_ml_pb2", None)
+            import onnx
+
+            return onnx.ModelProto
+    return module.ModelProto
 
 
 def _load(path, max_bytes):
-    onnx = _require_onnx()
+    model_proto = _model_proto()
     p = pathlib.Path(path)
     if not p.is_file():
         raise ConfigError(f"no ONNX file {str(path)!r}", "onnx")
@@ -246,7 +297,9 @@ def _load(path, max_bytes):
                           "(save its weights as external data: onnx.save_model(model, path, "
                           "save_as_external_data=True); only the graph is read)", "onnx")
     try:
-        model = onnx.load(str(p), load_external_data=False)
+        # (onnx.load with load_external_data=False: the file's bytes parsed, external weights not opened)
+        model = model_proto()
+        model.ParseFromString(p.read_bytes())
     except Exception as e:  # DecodeError, or whatever the protobuf runtime raises on garbage
         raise ConfigError(f"{p.name} is not a readable ONNX model: {type(e).__name__}: {_clip(e)}", "onnx") from None
     if not model.HasField("graph") or not model.graph.node:
@@ -458,14 +511,12 @@ class _Reader:
         return t.value
 
     def _init_value(self, proto):
-        from onnx import numpy_helper
-
         try:
             if proto.data_location == 1:  # external data
                 from onnx.external_data_helper import load_external_data_for_tensor
 
                 load_external_data_for_tensor(proto, str(self.base_dir))
-            return numpy_helper.to_array(proto)
+            return _to_array(proto)
         except Exception:
             return None
 
@@ -1635,12 +1686,23 @@ def _is_departition(first, second, sc):
 # attributes, sizes and values of the ONNX operators
 
 
-def _attrs(node):
-    from onnx import helper
+#: AttributeProto.AttributeType → the field holding the value (onnx.helper.get_attribute_value's table)
+_ATTRIBUTE_FIELDS = {1: "f", 2: "i", 3: "s", 4: "t", 5: "g", 6: "floats", 7: "ints", 8: "strings", 9: "tensors",
+                     10: "graphs", 11: "sparse_tensor", 12: "sparse_tensors", 13: "tp", 14: "type_protos"}
 
+
+def _attribute_value(a):
+    field = _ATTRIBUTE_FIELDS.get(a.type)
+    if field is None:
+        raise ConfigError(f"attribute {a.name!r} has an unknown type {a.type}", "onnx")
+    value = getattr(a, field)
+    return list(value) if a.type in (6, 7, 8, 9, 10, 12, 14) else value
+
+
+def _attrs(node):
     out = {}
     for a in node.attribute:
-        v = helper.get_attribute_value(a)
+        v = _attribute_value(a)
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         out[a.name] = v
@@ -1959,10 +2021,9 @@ def _einsum_dims(equation, dims):
 
 def _constant(node, a):
     import numpy as np
-    from onnx import numpy_helper
 
     if "value" in a:
-        return numpy_helper.to_array(a["value"])
+        return _to_array(a["value"])
     if "value_float" in a:
         return np.array(a["value_float"], dtype=np.float32)
     if "value_floats" in a:
@@ -2144,9 +2205,7 @@ def _needs_value(op, k):
 
 
 def _tensor(proto):
-    from onnx import numpy_helper
-
-    return numpy_helper.to_array(proto)
+    return _to_array(proto)
 
 
 def _array(values):

@@ -609,7 +609,7 @@ def _meta_run(gm, size):
     state = {name: torch.empty_like(t, device="meta") for name, t in itertools.chain(
         runner.named_parameters(remove_duplicate=False), runner.named_buffers(remove_duplicate=False))}
     with torch.no_grad():
-        torch.func.functional_call(runner, state, (torch.empty(size, device="meta"),), tie_weights=True)
+        torch.func.functional_call(runner, state, (torch.empty(size, device="meta"),), tie_weights=False)
 
 
 class _Converter:
