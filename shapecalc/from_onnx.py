@@ -1896,9 +1896,7 @@ def _dims(reader, op, node, ins, a):
         return [[s if k != axis else sizes[j] for k, s in enumerate(x)] for j in range(n)]
     if op == "Slice":
         if "starts" in a:
-            starts, ends = list(a["starts"]), list(a["ends"])
-            axes = list(a.get("axes", range(len(starts))))
-            steps = [1] * len(starts)
+            starts, ends, axes, steps = _slice_attributes(a)
         else:
             starts, ends, axes, steps = v(1), v(2), v(3), v(4)
             if starts is None or ends is None:
@@ -2019,6 +2017,12 @@ def _einsum_dims(equation, dims):
     return [sizes[letter] for letter in rhs]
 
 
+def _slice_attributes(a):
+    """A Slice of opset < 10, its bounds in attributes: (starts, ends, axes, steps)."""
+    starts, ends = list(a["starts"]), list(a["ends"])
+    return starts, ends, list(a.get("axes", range(len(starts)))), [1] * len(starts)
+
+
 def _constant(node, a):
     import numpy as np
 
@@ -2126,9 +2130,7 @@ def _values(reader, op, node, ins, a, dims):
         return [np.concatenate(parts, axis=int(a["axis"]))]
     if op == "Slice":
         if "starts" in a:
-            starts, ends = list(a["starts"]), list(a["ends"])
-            axes = list(a.get("axes", range(len(starts))))
-            steps = [1] * len(starts)
+            starts, ends, axes, steps = _slice_attributes(a)
         else:
             starts, ends = [_plain(e) for e in vals[1]], [_plain(e) for e in vals[2]]
             axes = [int(e) for e in vals[3]] if len(vals) > 3 and vals[3] is not None else list(range(len(starts)))

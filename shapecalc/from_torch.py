@@ -83,20 +83,21 @@ def _module_rule(module):
     return None
 
 
-def _modules(*names):
+def _rule_of(table, *names):
+    """A decorator that files its function in ``table`` under each of ``names``."""
     def add(rule):
         for name in names:
-            MODULES[name] = rule
+            table[name] = rule
         return rule
     return add
+
+
+def _modules(*names):
+    return _rule_of(MODULES, *names)
 
 
 def _calls(*names):
-    def add(rule):
-        for name in names:
-            CALLS[name] = rule
-        return rule
-    return add
+    return _rule_of(CALLS, *names)
 
 
 def _pair(v):

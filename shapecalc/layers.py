@@ -1284,6 +1284,12 @@ def _sides(value, name):
     return ((h, h), (w, w))
 
 
+def _sides_config(sides):
+    """The shortest form of ``((top, bottom), (left, right))``: ``P``, ``(P_h, P_w)`` or itself."""
+    (t, b), (l, r) = sides
+    return t if t == b == l == r else (t, l) if (t, l) == (b, r) else sides
+
+
 class ZeroPad2d(Layer):
     """Explicit zero padding, asymmetric if need be: ``ZeroPad2d(((top, bottom), (left, right)))``, or
     ``P`` / ``(P_h, P_w)`` for the same on both sides (Keras' ZeroPadding2D, PyTorch's ZeroPad2d)."""
@@ -1298,8 +1304,7 @@ class ZeroPad2d(Layer):
         self.padding = _sides(padding, name)
 
     def config(self):
-        (t, b), (l, r) = self.padding
-        return {"padding": t if t == b == l == r else (t, l) if (t, l) == (b, r) else self.padding}
+        return {"padding": _sides_config(self.padding)}
 
     def infer(self, x, ctx, path):
         _require_map(x, path, self.kind)
@@ -1332,8 +1337,7 @@ class Crop2d(Layer):
         self.cropping = _sides(cropping, name)
 
     def config(self):
-        (t, b), (l, r) = self.cropping
-        return {"cropping": t if t == b == l == r else (t, l) if (t, l) == (b, r) else self.cropping}
+        return {"cropping": _sides_config(self.cropping)}
 
     def infer(self, x, ctx, path):
         _require_map(x, path, self.kind)
