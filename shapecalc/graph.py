@@ -70,16 +70,13 @@ def to_network(nodes, title, input_shape, output=None, source="", description=""
             # leaves fewer inputs to that concatenation: this ends)
             nodes = _nest_concat(nodes, by_name[e.merge], graph)
             by_name = {n.name: n for n in nodes}
-    _RENAMED.clear()
-    layers = _group(items, "", title)
+    renamed = {}
+    layers = _group(items, "", renamed)
     network = Network(title, layers, input_shape, description=description, source=source)
-    #: the nodes whose row has another path than their name (a merge named from the block it lands in)
-    network.renamed = dict(_RENAMED)
+    #: the nodes whose row has another path than their name (a merge named from the block it lands in, a
+    #: graph block's node deeper than the block)
+    network.renamed = renamed
     return network
-
-
-#: (filled while one graph is grouped) node name → row path, where they differ
-_RENAMED = {}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -281,7 +278,7 @@ def _parent(name):
     return tuple(name.split("."))[:-1]
 
 
-def _group(items, prefix, title):
+def _group(items, prefix, renamed):
     """``items`` (at block path ``prefix``, a tuple of names) as layers: consecutive items under one child
     path become a block of that name."""
     prefix = tuple(prefix) if prefix else ()
@@ -298,34 +295,34 @@ def _group(items, prefix, title):
                 if len(s) <= len(prefix) or s[:len(prefix)] != prefix or s[len(prefix)] != key:
                     break
                 j += 1
-            out.append(_block(items[i:j], prefix + (key,), title))
+            out.append(_block(items[i:j], prefix + (key,), renamed))
             i = j
         else:
-            out.append(_item(items[i], prefix, title, flat=True))
+            out.append(_item(items[i], prefix, renamed, flat=True))
             i += 1
     return out
 
 
-def _block(items, path, title):
+def _block(items, path, renamed):
     """The block at ``path`` holding ``items``: the residual or branches block itself where it is one parallel
     section followed by layers (a ResNet block and its last ReLU), else a sequence."""
     name = path[-1]
     if isinstance(items[0], _Parallel) and _scope(items[0]) == path and all(
             not isinstance(it, _Parallel) and _parent(it.name) == path for it in items[1:]):
         post = [_leaf(it) for it in items[1:]]
-        return _section(items[0], path, title, post=post, name=name)
-    return Sequential(*_group(items, path, title), name=name)
+        return _section(items[0], path, renamed, post=post, name=name)
+    return Sequential(*_group(items, path, renamed), name=name)
 
 
-def _item(item, prefix, title, flat):
+def _item(item, prefix, renamed, flat):
     if isinstance(item, _Parallel):
-        return _section(item, prefix, title, flat=flat)
+        return _section(item, prefix, renamed, flat=flat)
     if isinstance(item, _Dag):
-        return _graph_block(item, prefix)
+        return _graph_block(item, prefix, renamed)
     return _leaf(item)
 
 
-def _graph_block(dag, path):
+def _graph_block(dag, path, renamed):
     """A crossing section as a :class:`~shapecalc.layers.Graph` block among the rows at ``path``: each node
     named by its path from there (dots as underscores, to stay one name)."""
     index = {dag.source: -1}
@@ -335,9 +332,9 @@ def _graph_block(dag, path):
         layer = node.layer
         inner = parts[len(path):] if tuple(parts[:len(path)]) == tuple(path) else parts[-1:]
         layer.name = "_".join(inner)
-        _RENAMED.pop(node.name, None)  # (a name given while the section was tried as blocks)
+        renamed.pop(node.name, None)  # (a name given while the section was tried as blocks)
         if len(inner) > 1:
-            _RENAMED[node.name] = ".".join(tuple(path) + (layer.name,))
+            renamed[node.name] = ".".join(tuple(path) + (layer.name,))
         steps.append((layer, tuple(index[n] for n in node.inputs)))
         index[node.name] = i
     return Graph(steps)
@@ -349,7 +346,7 @@ def _leaf(node):
     return layer
 
 
-def _section(par, path, title, post=(), name=None, flat=False):
+def _section(par, path, renamed, post=(), name=None, flat=False):
     """A parallel section as a Residual or Branches block at ``path``."""
     merge = _leaf(par.merge)
     parts = par.merge.name.split(".")
@@ -357,8 +354,8 @@ def _section(par, path, title, post=(), name=None, flat=False):
         # a merge written in another block's forward (DenseNet's concatenation, in the next layer's): named by
         # its path from here, so that two such merges in one block do not share a name
         merge.name = "_".join(parts[len(path):]) if tuple(parts[:len(path)]) == tuple(path) else parts[-1]
-        _RENAMED[par.merge.name] = ".".join(tuple(path) + (merge.name,))
-    branches = [_group(b, path, title) for b in par.branches]
+        renamed[par.merge.name] = ".".join(tuple(path) + (merge.name,))
+    branches = [_group(b, path, renamed) for b in par.branches]
     identity = [b for b in branches if not b]
     if len(branches) == 2 and (identity or merge.kind != "concat" or name is None):
         # (two paths concatenated inside a block, Inception v3's branch3x3_2a and _2b: a flat residual block
@@ -372,13 +369,13 @@ def _section(par, path, title, post=(), name=None, flat=False):
                 # a shortcut of several layers of this block (Keras' projections, SqueezeNet's expand3x3 and
                 # its activation): a residual block would put them under a "shortcut" of its own; a graph
                 # block keeps every row where the model has it
-                return _as_graph(par, path, post, name)
+                return _as_graph(par, path, renamed, post, name)
             short = shortcut[0]
         return Residual(Sequential(*body), shortcut=short, post=list(post), merge=merge,
                         flat=flat and not post and name is None, name=name)
     if name is None:
         # (branches inside a block's forward, no block of their own: the same)
-        return _as_graph(par, path, post, name)
+        return _as_graph(par, path, renamed, post, name)
     named = all(len(b) == 1 and isinstance(b[0], Composite) and b[0].name for b in branches)
     if named and len({b[0].name for b in branches}) == len(branches):
         parts = [b[0] if isinstance(b[0], Sequential) else Sequential(b[0], name=b[0].name) for b in branches]
@@ -386,9 +383,9 @@ def _section(par, path, title, post=(), name=None, flat=False):
     return Branches(*[Sequential(*b) for b in branches], merge=merge, post=list(post), flat=True, name=name)
 
 
-def _as_graph(par, path, post, name):
+def _as_graph(par, path, renamed, post, name):
     """A parallel section as a graph block (and the layers after it, in a block ``name`` where it is one)."""
-    graph = _graph_block(_Dag(par.source, list(par.nodes())), path)
+    graph = _graph_block(_Dag(par.source, list(par.nodes())), path, renamed)
     return Sequential(graph, *post, name=name) if name is not None else graph
 
 
