@@ -185,7 +185,10 @@ def test_process_prints_all_of_it(format):
 # runs it, the fast exit does not. It writes shutdown_needed()'s reason on stderr first. argv: setup code to
 # run first, and the exit status.
 _WITNESS = """
-import os, sys
+import atexit, os, sys
+# (a clean slate: a site .pth hook or sitecustomize may have registered callbacks before this line; end()'s
+# decision is tested on the state each case sets up)
+atexit._clear()
 import shapecalc.cli as cli
 class Witness:
     def __del__(self, write=os.write):
