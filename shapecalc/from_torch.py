@@ -502,6 +502,10 @@ def from_module(module, input=(224, 224, 3), title=None):
         except Exception as e:  # torch.fx's TraceError, or the user's forward failing on a Proxy
             raise ConfigError(f"torch.fx cannot trace {title}: {type(e).__name__}: {_clip(str(e))} (write the "
                               "module that fails as a leaf with shapecalc.register)", title) from None
+        inputs = [n for n in gm.graph.nodes if n.op == "placeholder" and not n.args]
+        if len(inputs) > 1:
+            raise ConfigError(f"{title}'s forward takes {len(inputs)} inputs ({', '.join(n.target for n in inputs)}): "
+                              "shapecalc analyses a network of one input", title)
         _propagate(gm, _torch_input(shape), title)
         converter = _Converter(gm, title)
         nodes, observed = converter.convert()

@@ -893,6 +893,12 @@ def load_python(target):
             obj = _construct(obj, torch) if is_module_class else obj()
         except ShapecalcError:
             raise
+        except TypeError as exc:
+            if is_module_class and "required positional argument" in str(exc):
+                raise UserCodeError(f"{obj.__name__}() needs arguments ({exc}): give an instance (net = "
+                                    f"{obj.__name__}(…)) or a function of no arguments that returns one",
+                                    "--python") from None
+            raise _user_error(exc, f"{where}:{attr}()") from None
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
