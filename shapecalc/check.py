@@ -380,39 +380,101 @@ def _pair_score(label, claims, row):
     return score
 
 
+#: the alignment's scores, in tenths (whole numbers: the sums are exact, and so are the ties it breaks):
+#: a submitted row left unmatched, a layer left out (a trivial one: an activation, a dropout), and "cannot be"
+_SKIP_SUB, _SKIP_TRIVIAL, _SKIP_LAYER, _NEVER = -30, -2, -15, -(10 ** 12)
+
+
+def _scores(sub, rows, feats):
+    """``_pair_score`` of one submitted row against every layer, in tenths, as a numpy vector (``_NEVER``
+    where it cannot be that layer): the same rules, on whole columns at once."""
+    import numpy as np
+
+    label, claims = sub
+    names, kinds_of, params_of, shape_index, shapes, zero, dense_like, batchnorm = feats
+    m = len(rows)
+    score = np.full(m, 10, dtype=np.int64)
+    name_hit = np.zeros(m, dtype=bool)
+    if label:
+        first = _norm(label.split()[0].rstrip(":"))
+        for key in {_norm(label), first}:
+            for j in names.get(key, ()):
+                name_hit[j] = True
+        score[name_hit] += 100
+    kinds = _label_kinds(label)
+    params = claims.get("params")
+    never = np.zeros(m, dtype=bool)
+    if kinds and kinds <= _ACTIVATIONS and params:
+        never |= zero  # "softmax" with parameters is the dense layer it belongs to, not the softmax itself
+    if kinds:
+        in_kinds = np.isin(kinds_of, list(kinds))
+        other = ~name_hit
+        score[other & in_kinds] += 40
+        if kinds <= _ACTIVATIONS and params:
+            score[other & ~in_kinds & dense_like] += 20
+            never |= other & ~in_kinds & ~dense_like
+        else:
+            never |= other & ~in_kinds
+    output = claims.get("output")
+    if output is not None:
+        fits = np.array([_shape_matches(output, shape)[0] for shape in shapes], dtype=bool)
+        score[fits[shape_index]] += 30
+    if params is not None:
+        score[~zero & (params_of == params)] += 20
+    if params:
+        score[zero & ~batchnorm] -= 20
+    score[never] = _NEVER
+    return score
+
+
 def _align(subs, expected):
-    """Order-preserving best match of submitted rows to layer rows (dynamic programming)."""
+    """Order-preserving best match of submitted rows to layer rows: dynamic programming over the rows, each
+    row of the table worked out with numpy (a running maximum for the layers left out), so that 2,000 rows
+    against ResNet-152 take a fraction of a second."""
+    import numpy as np
+
     n, m = len(subs), len(expected)
-    skip_sub = -3.0
-    skip_exp = [-0.2 if _trivial(r) else -1.5 for r in expected]
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    move = [[None] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            options = []
-            if i > 0:
-                options.append((best[i - 1][j] + skip_sub, "sub"))
-            if j > 0:
-                options.append((best[i][j - 1] + skip_exp[j - 1], "exp"))
-            if i > 0 and j > 0:
-                s = _pair_score(subs[i - 1][0], subs[i - 1][1], expected[j - 1])
-                if s is not None:
-                    options.append((best[i - 1][j - 1] + s, "match"))
-            best[i][j], move[i][j] = max(options, key=lambda o: o[0])
+    names = {}
+    for j, r in enumerate(expected):
+        for key in {_norm(r.path), _norm(r.name)}:
+            names.setdefault(key, []).append(j)
+    shapes = list(dict.fromkeys(tuple(r.output_shape) for r in expected))
+    where = {shape: k for k, shape in enumerate(shapes)}
+    feats = (
+        names,
+        np.array([r.kind for r in expected], dtype=object),
+        np.array([r.params for r in expected], dtype=object),
+        np.array([where[tuple(r.output_shape)] for r in expected], dtype=np.int64),
+        shapes,
+        np.array([not r.params for r in expected], dtype=bool),
+        np.array([r.kind in ("dense", "conv", "rbf") for r in expected], dtype=bool),
+        np.array([r.kind == "batchnorm" for r in expected], dtype=bool),
+    )
+    skip = np.array([_SKIP_TRIVIAL if _trivial(r) else _SKIP_LAYER for r in expected], dtype=np.int64)
+    # P[j]: leaving out layers 0 … j−1
+    prefix = np.concatenate(([0], np.cumsum(skip)))
+    best = np.empty((n + 1, m + 1), dtype=np.int64)
+    best[0] = prefix
+    scores = []
+    for i in range(1, n + 1):
+        s = _scores(subs[i - 1][:2], expected, feats)
+        scores.append(s)
+        cand = best[i - 1] + _SKIP_SUB
+        cand[1:] = np.maximum(cand[1:], best[i - 1][:-1] + s)
+        # the layers left out before j: best[i][j] = max over k ≤ j of cand[k] + skips k … j−1
+        best[i] = prefix + np.maximum.accumulate(cand - prefix)
     pairs, i, j = [], n, m
     while i > 0 or j > 0:
-        step = move[i][j]
-        if step == "match":
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif step == "sub":
+        # (the first of "sub", "exp", "match" that gives the best, as max() over them in that order chose)
+        if i > 0 and best[i, j] == best[i - 1, j] + _SKIP_SUB:
             pairs.append((i - 1, None))
             i -= 1
-        else:
+        elif j > 0 and best[i, j] == best[i, j - 1] + skip[j - 1]:
             pairs.append((None, j - 1))
             j -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
     return pairs[::-1]
 
 
