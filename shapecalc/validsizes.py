@@ -226,12 +226,31 @@ class _Scan:
 class ScanResult:
     """The outcome of scanning one axis over ``lo … hi``: boolean arrays indexed by ``size − lo``."""
 
-    def __init__(self, axis, lo, hi, runs, runs_with_side_heads, exact, exact_with_side_heads):
+    #: the bits of ``flags``: the main path gives an output (inference); … and every side head too
+    #: (training); the main path runs and every division on it is exact; … side heads included (the
+    #: numeric mode's warnings)
+    RUNS, RUNS_WITH_SIDE_HEADS, EXACT, EXACT_WITH_SIDE_HEADS = 1, 2, 4, 8
+
+    def __init__(self, axis, lo, hi, flags):
         self.axis, self.lo, self.hi = axis, lo, hi
-        self.runs = runs                       # the main path gives an output (inference)
-        self.runs_with_side_heads = runs_with_side_heads  # … and every side head too (training)
-        self.exact = exact                     # the main path runs and every division on it is exact
-        self.exact_with_side_heads = exact_with_side_heads  # … side heads included (the numeric mode's warnings)
+        # one byte a size for the four answers (10^8 sizes: 100 MB, not 400)
+        self.flags = flags
+
+    @property
+    def runs(self):
+        return (self.flags & self.RUNS) != 0
+
+    @property
+    def runs_with_side_heads(self):
+        return (self.flags & self.RUNS_WITH_SIDE_HEADS) != 0
+
+    @property
+    def exact(self):
+        return (self.flags & self.EXACT) != 0
+
+    @property
+    def exact_with_side_heads(self):
+        return (self.flags & self.EXACT_WITH_SIDE_HEADS) != 0
 
     def _sizes(self, mask):
         import numpy as np
@@ -241,8 +260,9 @@ class ScanResult:
     def _first(self, mask):
         import numpy as np
 
-        hits = np.flatnonzero(mask)
-        return int(hits[0]) + self.lo if hits.size else None
+        # (argmax: the first True, without listing every valid size)
+        first = int(np.argmax(mask))
+        return first + self.lo if mask.size and mask[first] else None
 
     @property
     def smallest(self):
@@ -296,11 +316,9 @@ def scan_axis(network, axis, lo, hi, input=None):
     shape = _input_shape(network, input)
     layers = _layers(network)
     n = hi - lo + 1
-    # four flags a size, filled chunk by chunk: the scan's own arrays are a chunk's, whatever the range
-    runs = np.empty(n, dtype=bool)
-    runs_side = np.empty(n, dtype=bool)
-    exact = np.empty(n, dtype=bool)
-    exact_side = np.empty(n, dtype=bool)
+    # four answers a size, in one byte, filled chunk by chunk: the scan's own arrays are a chunk's, whatever
+    # the range
+    flags = np.empty(n, dtype=np.uint8)
     for start in range(lo, hi + 1, CHUNK):
         stop = min(hi, start + CHUNK - 1)
         narrow = stop < 2**30 and max(shape) < 2**30
@@ -310,12 +328,12 @@ def scan_axis(network, axis, lo, hi, input=None):
         scan.sequence(layers, "", x, True)
         m = sizes.size
         fail, side, inexact, side_inexact = (np.broadcast_to(np.asarray(f, dtype=bool), (m,)) for f in scan.finish())
-        at = slice(start - lo, start - lo + m)
-        np.logical_not(fail, out=runs[at])
-        runs_side[at] = runs[at] & ~side
-        exact[at] = runs[at] & ~inexact
-        exact_side[at] = exact[at] & ~side & ~side_inexact
-    return ScanResult(axis, lo, hi, runs, runs_side, exact, exact_side)
+        runs = ~fail
+        exact = runs & ~inexact
+        flags[start - lo:start - lo + m] = (runs * ScanResult.RUNS + (runs & ~side) * ScanResult.RUNS_WITH_SIDE_HEADS
+                                            + exact * ScanResult.EXACT
+                                            + (exact & ~side & ~side_inexact) * ScanResult.EXACT_WITH_SIDE_HEADS)
+    return ScanResult(axis, lo, hi, flags)
 
 
 #: sizes scanned at once: the scan's working arrays are this long whatever the range (about 100 MB)
@@ -366,32 +384,50 @@ def compact(sizes):
 
 
 def compact_mask(mask, lo):
-    """:func:`compact` of the sizes ``lo + i`` where ``mask[i]``: runs of consecutive sizes found with numpy;
-    the lone sizes between them grouped into progressions as :func:`compact` does."""
+    """:func:`compact` of the sizes ``lo + i`` where ``mask[i]``, worked out with numpy without listing every
+    size: runs of consecutive sizes, and the lone sizes between them as progressions (``31–295 step 8``)."""
     import numpy as np
 
-    flags = np.concatenate(([False], np.asarray(mask, dtype=bool), [False])).view(np.int8)
-    edges = np.diff(flags)
-    starts = np.flatnonzero(edges == 1) + lo
-    ends = np.flatnonzero(edges == -1) + lo - 1
-    if not starts.size:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
         return "none"
-    # the runs as items: a run of 2 or more is "a–b"; lone sizes go through compact() together, so that
-    # 7, 11, 15 reads "7–15 step 4"
-    parts, lone = [], []
-    long_run = ends > starts
-    if not long_run.any():
-        return compact(starts.tolist())
-    for a, b, is_run in zip(starts.tolist(), ends.tolist(), long_run.tolist()):
-        if is_run:
-            if lone:
-                parts.append(compact(lone))
-                lone = []
-            parts.append(f"{a}–{b}")
-        else:
-            lone.append(a)
-    if lone:
-        parts.append(compact(lone))
+    # where runs start (a size valid after one that is not) and end
+    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    starts = np.concatenate(([0] if mask[0] else [], change[mask[change]])).astype(np.int64) + lo
+    ends = np.concatenate((change[~mask[change]] - 1, [mask.size - 1] if mask[-1] else [])).astype(np.int64) + lo
+    long_run = np.flatnonzero(ends > starts)
+    parts, done = [], 0
+    for k in long_run.tolist():
+        if k > done:
+            parts.append(_progressions(starts[done:k]))
+        parts.append(f"{starts[k]}–{ends[k]}")
+        done = k + 1
+    if done < starts.size:
+        parts.append(_progressions(starts[done:]))
+    return ", ".join(parts)
+
+
+def _progressions(sizes):
+    """:func:`compact` of sorted lone sizes (a numpy array), the same greedy reading, a step at a time over
+    the stretches of equal differences rather than a size at a time."""
+    import numpy as np
+
+    n = sizes.size
+    gaps = np.diff(sizes)
+    # for each gap, the last gap of the stretch of equal gaps it belongs to
+    breaks = np.flatnonzero(gaps[1:] != gaps[:-1])
+    last = np.concatenate((breaks, [gaps.size - 1])) if gaps.size else np.array([], dtype=np.int64)
+    parts, i = [], 0
+    while i < n:
+        if i + 1 < n:
+            j = int(last[np.searchsorted(last, i)]) + 1  # the last size of the progression from i
+            step = int(gaps[i])
+            if j - i >= 2 or (j > i and step == 1):
+                parts.append(f"{sizes[i]}–{sizes[j]}" + (f" step {step}" if step != 1 else ""))
+                i = j + 1
+                continue
+        parts.append(str(sizes[i]))
+        i += 1
     return ", ".join(parts)
 
 
@@ -404,14 +440,15 @@ def valid_inputs_command(network, args):
 
         input = parse_shape(args.input, what="--input")
     exact = bool(getattr(args, "exact", False))
-    results = valid_inputs(network, lo, hi, input)
+    # one axis at a time: each result's flags are 4 bytes a size, and the next axis does not need them
+    results = ((axis, scan_axis(network, axis, lo, hi, input)) for axis in ("h", "w"))
     name = getattr(network, "title", None) or getattr(args, "name", None) or "network"
     fmt = getattr(args, "format", "text") or "text"
     if fmt == "json":
         import json
 
         axes = {}
-        for axis, r in results.items():
+        for axis, r in results:
             axes[axis] = {
                 "smallest": r.smallest,
                 "smallest_exact": r.smallest_exact,
@@ -423,7 +460,7 @@ def valid_inputs_command(network, args):
     shape = _input_shape(network, input)
     lines = [f"{name} — input sizes {lo}…{hi} that {'divide exactly' if exact else 'give an output'} "
              f"(the other axis at its default, input {shape[0]}×{shape[1]}×{shape[2]})"]
-    for axis, r in results.items():
+    for axis, r in results:
         label = axis.upper()
         lines.append(f"{label}: smallest {r.smallest if r.smallest is not None else 'none'}"
                      f", smallest exact {r.smallest_exact if r.smallest_exact is not None else 'none'}"

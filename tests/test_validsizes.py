@@ -215,3 +215,18 @@ def test_compact_from_the_flags(sizes, text):
     mask = np.zeros(60, dtype=bool)
     mask[[s - 1 for s in sizes]] = True
     assert compact_mask(mask, 1) == text
+
+
+def test_progressions_read_as_compact_reads_them():
+    """The numpy reading of lone sizes gives compact()'s very text, on random sets of sizes."""
+    import random
+
+    import numpy as np
+
+    from shapecalc.validsizes import _progressions, compact
+
+    rng = random.Random(5)
+    for _ in range(300):
+        sizes = sorted(rng.sample(range(1, 80), rng.randint(1, 30)))
+        sizes = [s for k, s in enumerate(sizes)]
+        assert _progressions(np.array(sizes)) == compact(sizes), sizes
