@@ -732,6 +732,19 @@ def build_structured(data, origin="spec", title="spec"):
                      tuple(notes) if isinstance(notes, (list, tuple)) else (str(notes),))
 
 
+def _shown_value(value):
+    """A value as the user wrote it: JSON for JSON's own (true, null), Python's repr for the rest (a TOML
+    date, bytes from the API)."""
+    try:
+        return _clip_text(json.dumps(value))
+    except (TypeError, ValueError):
+        return _clip_text(repr(value))
+
+
+def _clip_text(text, n=80):
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _input_value(value, origin):
     from .shapes import parse_shape
 
@@ -742,11 +755,11 @@ def _input_value(value, origin):
             for v in value:
                 if isinstance(v, bool) or not isinstance(v, (int, str)):
                     raise SpecError(f"an input size must be a whole number or a name such as \"H\", received "
-                                    f"{json.dumps(v)}", f"{origin}: input")
+                                    f"{_shown_value(v)}", f"{origin}: input")
             value = "x".join(str(v) for v in value)
         elif not isinstance(value, str):
-            raise SpecError(f"input must be a shape such as \"39x31x1\" or [39, 31, 1], received {json.dumps(value)}",
-                            f"{origin}: input")
+            raise SpecError(f"input must be a shape such as \"39x31x1\" or [39, 31, 1], received "
+                            f"{_shown_value(value)}", f"{origin}: input")
         return parse_shape(str(value), allow_symbols=True, what="input")
     except ConfigError as exc:
         raise SpecError(exc.detail, f"{origin}: input") from None

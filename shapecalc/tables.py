@@ -19,6 +19,8 @@ def tabulate_table(header, body, fmt, align=None):
 
     from .errors import ConfigError
 
+    if not isinstance(fmt, str):
+        raise ConfigError(f"format must be a name such as 'github', received {fmt!r}", "--format")
     # the names a user types for Markdown: GitHub's pipe tables
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt not in tabulate_formats:
