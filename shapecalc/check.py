@@ -148,7 +148,11 @@ def read_submission(path, text=None):
         first = body[0][1]
         delimiter = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","
         fmt = {"\t": "tsv", ";": "csv", ",": "csv"}[delimiter]
-        parsed = list(csv.reader([ln for _, ln in body], delimiter=delimiter))
+        try:
+            parsed = list(csv.reader([ln for _, ln in body], delimiter=delimiter))
+        except csv.Error as exc:
+            # (a cell longer than the csv module's limit of 131,072 characters, a stray quote at the end)
+            raise SubmissionError(f"cannot read the table: {exc}", str(path)) from None
         header = [c.strip() for c in parsed[0]]
         rows = [(n, [c.strip() for c in cells]) for (n, _), cells in zip(body[1:], parsed[1:]) if any(cells)]
     columns = {}

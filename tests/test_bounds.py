@@ -123,3 +123,19 @@ def test_verify_memory_bound_is_exact_arithmetic(monkeypatch):
     need = 4 * (64_620 + 36 * 28 * 20 + 18 * 14 * 20)
     with pytest.raises(shapecalc.ConfigError, match=f"at least {need:,} B"):
         T.verify("cnn-39x31", device="cpu")
+
+
+def test_a_csv_cell_beyond_the_csv_limit(tmp_path, capsys):
+    # the csv module refuses fields over 131,072 characters: a submission error, not an internal one
+    sub = tmp_path / "s.csv"
+    sub.write_text("layer,output,params\nconv1," + "x" * 200_000 + ",340\n")
+    status, out, err = _run(["check", str(sub), "--model", "cnn-39x31"], capsys)
+    assert status == 2 and "field larger than field limit (131072)" in err and err.count("\n") == 1
+
+
+def test_a_json_list_nested_500_deep(tmp_path, capsys):
+    spec = tmp_path / "deep.json"
+    spec.write_text('{"input": [8, 8, 3], "layers": [{"kind": "sparseconv", "kernel": 3, "table": '
+                    + "[" * 500 + "0" + "]" * 500 + "}]}")
+    status, out, err = _run(["--spec-file", str(spec)], capsys)
+    assert status == 2 and "nested more than 16 levels" in err and err.count("\n") == 1
