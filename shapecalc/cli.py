@@ -79,8 +79,10 @@ COMMANDS = {
           ("views", [
               _option("--table", action="store_true", help="the per-layer table (the default view)"),
               _option("--depth", type=int, metavar="N", help="fold the rows below depth N into their blocks"),
+              _option("--quiet", action="store_true", help="leave the warnings' lines out of the table (its ⚠ marks "
+                                                           "stay; --strict makes them errors)"),
               _option("--channels-first", action="store_true",
-                      help="print shapes as C×H×W (PyTorch) instead of H×W×C"),
+                      help="shapes as C×H×W (PyTorch) instead of H×W×C: the table's and --input's"),
               _option("--freeze", metavar="NAME", help="mark every layer up to and including NAME as frozen"),
               _option("--rf", action="store_true", help="receptive field, jump and input region per layer"),
               _option("--export-spec", action="store_true", help="print the network as a text spec"),
@@ -248,7 +250,11 @@ def _input(args):
         return None
     from .shapes import parse_shape
 
-    return parse_shape(args.input, allow_symbols=True, what="--input")
+    shape = parse_shape(args.input, allow_symbols=True, what="--input")
+    if getattr(args, "channels_first", False) and len(shape) == 3:
+        # --channels-first: the shapes are C×H×W, --input's too
+        shape = (shape[1], shape[2], shape[0])
+    return shape
 
 
 def load_network(args, name=None):
@@ -327,6 +333,26 @@ def _check_paths(args):
                               "a hidden file)", "--plot")
 
 
+#: the views of the main command: one at a time (the table is the default)
+_VIEWS = (("--table", "table"), ("--rf", "rf"), ("--export-spec", "export_spec"), ("--verify", "verify"),
+          ("--valid-inputs", "valid_inputs"), ("--constraints", "constraints"))
+
+
+def _check_views(args):
+    """One view at a time; --depth and --quiet where they change something: refused, not ignored."""
+    chosen = [flag for flag, key in _VIEWS if getattr(args, key, False)]
+    if len(chosen) > 1:
+        raise ConfigError(f"{' and '.join(chosen)} are different views: choose one", chosen[1])
+    view = chosen[0] if chosen else "--table"
+    if args.depth is not None and view not in ("--table", "--rf"):
+        raise ConfigError(f"--depth folds a table's rows; {view} has none to fold", "--depth")
+    if args.depth is not None and args.format == "json":
+        raise ConfigError("--depth folds a table's rows; --format json lists every layer (its blocks apart, in "
+                          "'layers' with their paths): leave --depth out", "--depth")
+    if getattr(args, "quiet", False) and view not in ("--table",):
+        raise ConfigError(f"--quiet leaves the table's warnings out; {view} prints none", "--quiet")
+
+
 def _check_pairs(args):
     """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
     for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
@@ -337,6 +363,7 @@ def _check_pairs(args):
 
 
 def run_model(args, out):
+    _check_views(args)
     _check_pairs(args)
     _check_paths(args)
     network = load_network(args, args.name)
@@ -374,7 +401,8 @@ def run_model(args, out):
 
         out.write(rf_table(s, depth=args.depth, format=args.format) + "\n")
         return 0
-    out.write(s.table(depth=args.depth, format=args.format, channels_first=args.channels_first) + "\n")
+    out.write(s.table(depth=args.depth, format=args.format, channels_first=args.channels_first,
+                      warnings=not args.quiet) + "\n")
     if s.partial:
         # the table is out, and its totals say "partial"; the status says it too
         raise ConfigError(s.partial_line(), s.model)

@@ -454,13 +454,14 @@ class Summary:
             lines.append(partial)
         return lines
 
-    def title(self):
+    def title(self, channels_first=False):
         bias = ", biases not counted" if self.no_bias else ""
-        return f"{self.model} — input {format_shape(self.input_shape)}, batch {self.batch}{bias}"
+        return f"{self.model} — input {format_shape(self.input_shape, channels_first)}, batch {self.batch}{bias}"
 
-    def table(self, depth=None, format="text", channels_first=False):
+    def table(self, depth=None, format="text", channels_first=False, warnings=True):
         """The per-layer table with its totals. ``format``: "text" (default), "json", "csv", or any
-        tabulate format name ("github", "grid", "latex", …)."""
+        tabulate format name ("github", "grid", "latex", …); ``warnings=False`` leaves the warnings' lines
+        out (the table's ⚠ marks stay)."""
         if format == "json":
             return self.to_json()
         if format == "csv":
@@ -477,11 +478,11 @@ class Summary:
             from .tables import tabulate_table
 
             grid = tabulate_table(header, body, format, align=_ALIGN)
-        parts = [self.title(), grid, ""] + self.totals_lines()
-        warnings = self.warnings
-        if warnings:
-            parts.append(f"warnings ({len(warnings)}; --strict makes them errors):")
-            parts.extend(f"  ⚠ {path}: {text}" for path, text in warnings)
+        parts = [self.title(channels_first), grid, ""] + self.totals_lines()
+        found = self.warnings if warnings else ()
+        if found:
+            parts.append(f"warnings ({len(found)}; --strict makes them errors):")
+            parts.extend(f"  ⚠ {path}: {text}" for path, text in found)
         return "\n".join(parts)
 
     def __str__(self):

@@ -409,8 +409,8 @@ class SymbolicSummary(Summary):
         self.checked = checked
         self.network = network
 
-    def title(self):
-        return super().title() + " (symbolic)"
+    def title(self, channels_first=False):
+        return super().title(channels_first) + " (symbolic)"
 
     def table_data(self, depth=None, channels_first=False, raw=False):
         header, body = super().table_data(depth, channels_first, raw=True)

@@ -47,3 +47,33 @@ def test_an_unknown_format_lists_the_valid_names(capsys):
     assert main(["cnn-39x31", "--format", "markdwn"]) == 2
     err = capsys.readouterr().err
     assert "did you mean markdown?" in err and "formats: text, json, csv, markdown, md," in err and "latex" in err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["alexnet", "--table", "--rf"], "--table and --rf are different views: choose one"),
+    (["alexnet", "--rf", "--export-spec"], "--rf and --export-spec are different views"),
+    (["alexnet", "--depth", "1", "--format", "json"], "--format json lists every layer"),
+    (["alexnet", "--depth", "1", "--export-spec"], "--export-spec has none to fold"),
+    (["alexnet", "--quiet", "--rf"], "--quiet leaves the table's warnings out; --rf prints none"),
+])
+def test_options_that_would_be_ignored_are_refused(argv, fragment, capsys):
+    assert main(argv) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_quiet_leaves_the_warnings_lines_out(capsys):
+    assert main(["resnet18"]) == 0
+    loud = capsys.readouterr().out
+    assert main(["resnet18", "--quiet"]) == 0
+    quiet = capsys.readouterr().out
+    assert "warnings (16; --strict makes them errors):" in loud and "warnings (" not in quiet
+    # the rows' ⚠ marks stay: the table is the same
+    assert quiet == loud[:loud.index("warnings (")].rstrip("\n") + "\n"
+
+
+def test_channels_first_reads_the_input_as_it_prints_it(capsys):
+    assert main(["cnn-39x31", "--channels-first", "--input", "1x39x31"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("cnn-39x31 — input 1×39×31, batch 1")
+    # conv1: 20 maps of (39 − 4 + 1) × (31 − 4 + 1), as C×H×W
+    assert "20×36×28" in out
