@@ -83,7 +83,12 @@ COMMANDS = {
                                                            "stay; --strict makes them errors)"),
               _option("--channels-first", action="store_true",
                       help="shapes as C×H×W (PyTorch) instead of H×W×C: the table's and --input's"),
-              _option("--freeze", metavar="NAME", help="mark every layer up to and including NAME as frozen"),
+              _option("--freeze", metavar="NAME", action="append",
+                      help="mark frozen every layer up to and including NAME, or the layers a pattern such as "
+                           "'layer1.*' matches (repeat for several)"),
+              _option("--trainable", metavar="NAME", action="append",
+                      help="with --freeze: the layer or block NAME, or a pattern's layers, stay trainable "
+                           "(repeat for several)"),
               _option("--rf", action="store_true", help="receptive field, jump and input region per layer"),
               _option("--export-spec", action="store_true", help="print the network as a text spec"),
           ]),
@@ -186,7 +191,8 @@ def _read_plain(command, argv):
     for _, group in COMMANDS[command][2]:
         for flags, kwargs in group:
             if set(kwargs) - {"action", "type", "default", "choices", "metavar", "help", "nargs"} or \
-                    kwargs.get("action", "store") not in ("store", "store_true") or kwargs.get("type", str) not in (str, int):
+                    kwargs.get("action", "store") not in ("store", "store_true", "append") or \
+                    kwargs.get("type", str) not in (str, int):
                 return None  # an option this reader does not know how to read: argparse's job
             if flags[0].startswith("-"):
                 dest = flags[0].lstrip("-").replace("-", "_")
@@ -225,7 +231,8 @@ def _read_plain(command, argv):
                 return None
         if "choices" in kwargs and value not in kwargs["choices"]:
             return None
-        values[dest] = value
+        # (an "append" option, --freeze: every occurrence, in order, as argparse gathers them)
+        values[dest] = (values[dest] or []) + [value] if kwargs.get("action") == "append" else value
     required = [name for name, kwargs in positionals if kwargs.get("nargs") != "?"]
     if len(given) < len(required) or len(given) > len(positionals):
         return None
@@ -300,7 +307,8 @@ def _summary(args, network):
     from .report import summary
 
     return summary(network, _input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
-                   freeze=getattr(args, "freeze", None), dtype=args.dtype, convention=args.convention)
+                   freeze=getattr(args, "freeze", None), trainable=getattr(args, "trainable", None), dtype=args.dtype,
+                   convention=args.convention)
 
 
 def _require(module, what, install):
@@ -318,9 +326,11 @@ def _require(module, what, install):
 def _check_paths(args):
     """Options naming a layer or a file: an empty one, or a plot path that is a folder, is refused (it did
     nothing, or wrote a hidden ``./.png``)."""
-    freeze = getattr(args, "freeze", None)
-    if freeze is not None and not freeze.strip():
-        raise ConfigError("--freeze needs a layer name such as conv3, received an empty one", "--freeze")
+    for option in ("freeze", "trainable"):
+        for value in getattr(args, option, None) or ():
+            if not value.strip():
+                raise ConfigError(f"--{option} needs a layer name such as conv3, received an empty one",
+                                  f"--{option}")
     plot = getattr(args, "plot", None)
     if plot is not None:
         if not plot.strip():

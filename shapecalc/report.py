@@ -35,7 +35,7 @@ def resolve(model, **options):
 
 
 def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None, dtype="float32",
-            convention="macs", **options):
+            convention="macs", trainable=None, **options):
     """Analyse ``model`` (a zoo name such as ``"alexnet"``, a :class:`~shapecalc.layers.Network`, a layer
     or a list of layers) on ``input`` (``(H, W, C)`` or ``(N,)``; default: the network's own).
 
@@ -79,7 +79,7 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
         from .symbolic import symbolic_summary
 
         return symbolic_summary(network, input, batch=batch, no_bias=no_bias, freeze=freeze, dtype=dtype,
-                                convention=convention)
+                                convention=convention, trainable=trainable)
     _check_options(input, batch, dtype, convention)
     if len(input) == 3 and input[1] == input[0]:
         # a square input as one size object: the walk recognises a square map by identity (the layers then
@@ -89,7 +89,10 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
     if getattr(network, "frozen_paths", None):
         freeze_paths(rows, network.frozen_paths)
     if freeze:
-        apply_freeze(rows, freeze)
+        apply_freeze(rows, freeze, trainable)
+    elif trainable:
+        raise ConfigError("trainable patterns make layers that freeze froze trainable again: give freeze too",
+                          "--trainable")
     name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)
     s = Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
     s.network = network
@@ -130,42 +133,58 @@ def _check_options(input, batch, dtype, convention):
     get(convention)
 
 
-def apply_freeze(rows, name):
-    """Mark every leaf up to and including layer ``name`` (a leaf or a block) as frozen. A block is frozen
-    when all of it is; one that is frozen in part counts its frozen layers' parameters as not trainable
-    (``fixed``), and its row no longer stands for its layers in the totals (``plain``)."""
-    if not isinstance(name, str):
-        raise ConfigError(f"freeze expects a layer name such as 'conv3', received {name!r}", "--freeze")
-    last = None
-    for i, row in enumerate(rows):
-        if row.path == name or row.path.startswith(name + "."):
-            last = i
-    if last is None:
-        from .suggest import closest
+def apply_freeze(rows, freeze, trainable=None):
+    """Mark frozen the layers ``freeze`` names, then trainable again those ``trainable`` names (see
+    :func:`frozen_paths`), and the blocks around them (:func:`freeze_paths`)."""
+    paths = frozen_paths(rows, freeze)
+    if trainable:
+        paths -= frozen_paths(rows, trainable, what="--trainable", up_to=False)
+    freeze_paths(rows, paths)
 
-        raise ConfigError(f"no layer named {name!r}{closest(name, [r.path for r in rows])}", "--freeze")
-    enclosing = []  # the blocks around the current row, outermost first
-    for row in rows[: last + 1]:
-        while enclosing and enclosing[-1].depth >= row.depth:
-            enclosing.pop().frozen = True  # it ends before the last frozen row: all of it is frozen
-        if not row.leaf:
-            enclosing.append(row)
+
+#: the characters that make a --freeze pattern a glob
+_GLOB = set("*?[")
+
+
+def frozen_paths(rows, patterns, what="--freeze", up_to=True):
+    """The leaf paths that ``patterns`` name: one pattern or several (a list, a set). A glob (``layer1.*``,
+    ``*.bn?``) names the layers whose path it matches and every layer inside a block whose path it matches;
+    a plain name names, for --freeze, every layer up to and including that layer or block (the transfer
+    learner's "freeze the backbone up to conv3"), for --trainable that layer or block alone."""
+    import fnmatch
+
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, (list, tuple, set, frozenset)) or not patterns:
+        raise ConfigError(f"{what.lstrip('-')} expects a layer name such as 'conv3', a pattern such as 'layer1.*', "
+                          f"or a list of them, received {patterns!r}", what)
+    paths = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ConfigError(f"{what.lstrip('-')} expects a layer name such as 'conv3' or a pattern such as "
+                              f"'layer1.*', received {pattern!r}", what)
+        glob = bool(_GLOB & set(pattern))
+        hits = [i for i, r in enumerate(rows) if (fnmatch.fnmatchcase(r.path, pattern) if glob else
+                                                   r.path == pattern or r.path.startswith(pattern + "."))]
+        if not hits:
+            from .suggest import closest
+
+            raise ConfigError(f"no layer {'matches' if glob else 'named'} {pattern!r}"
+                              f"{closest(pattern, [r.path for r in rows])}", what)
+        if up_to and not glob:
+            paths.update(r.path for r in rows[: hits[-1] + 1] if r.leaf)
             continue
-        row.frozen = True
-        if row.trainable:
-            for block in enclosing:
-                block.fixed += row.params
-                block.plain = False
-    after = rows[last + 1].depth if last + 1 < len(rows) else 0
-    for block in enclosing:
-        # the blocks around the last frozen row: frozen unless the rows after it are theirs too
-        block.frozen = after <= block.depth
+        chosen = {rows[i].path for i in hits}
+        paths.update(r.path for r in rows if r.leaf and (r.path in chosen or any(
+            r.path.startswith(c + ".") for c in chosen)))
+    return paths
 
 
 def freeze_paths(rows, paths):
-    """Mark the leaf rows at ``paths`` frozen (an imported module's ``requires_grad=False`` parameters), and
-    the blocks around them as :func:`apply_freeze` does: frozen where all of their layers are, else their
-    frozen parameters not trainable (``fixed``) and their row no stand-in for their layers (``plain``)."""
+    """Mark the leaf rows at ``paths`` frozen (--freeze, --trainable; an imported module's
+    ``requires_grad=False`` parameters), and the blocks around them: frozen where all of their layers are,
+    else their frozen parameters not trainable (``fixed``) and their row no stand-in for their layers
+    (``plain``)."""
     open_blocks = []
     for row in rows + [None]:
         while open_blocks and (row is None or row.depth <= open_blocks[-1][0].depth):
@@ -178,13 +197,13 @@ def freeze_paths(rows, paths):
         if not row.leaf:
             open_blocks.append([row, True])
             continue
-        if row.path in paths and row.params:
+        if row.path in paths:
             row.frozen = True
-            if row.trainable:
+            if row.trainable and row.params:
                 for entry in open_blocks:
                     entry[0].fixed += row.params
                     entry[0].plain = False
-        elif row.params:
+        else:
             for entry in open_blocks:
                 entry[1] = False
 

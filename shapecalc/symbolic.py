@@ -476,7 +476,8 @@ def _symbols_for(input):
     return tuple(shape), table
 
 
-def symbolic_summary(network, input, batch=1, no_bias=False, freeze=None, dtype="float32", convention="macs"):
+def symbolic_summary(network, input, batch=1, no_bias=False, freeze=None, dtype="float32", convention="macs",
+                     trainable=None):
     """Walk ``network`` on ``input`` with letters as sympy symbols (``("H", "W", 3)``)."""
     from .report import _check_options
 
@@ -485,7 +486,7 @@ def symbolic_summary(network, input, batch=1, no_bias=False, freeze=None, dtype=
     ctx = SymbolicContext()
     rows = walk(network, shape, ctx, batch=batch, no_bias=no_bias)
     if freeze:
-        apply_freeze(rows, freeze)
+        apply_freeze(rows, freeze, trainable)
     side = {r.path for r in rows if r.side_head}
     for c in ctx.constraints:
         c.side = c.path in side

@@ -233,7 +233,7 @@ API = {
     "convention-unknown": (_summary("cnn-39x31", convention="gops"), ConfigError, "unknown convention 'gops'"),
     "convention-list": (_summary("cnn-39x31", convention=["macs"]), ConfigError, "received ['macs']"),
     "freeze-unknown": (_summary("cnn-39x31", freeze="convv1"), ConfigError, "no layer named 'convv1'; did you mean conv1"),
-    "freeze-number": (_summary("cnn-39x31", freeze=3), ConfigError, "freeze expects a layer name such as 'conv3', received 3"),
+    "freeze-number": (_summary("cnn-39x31", freeze=3), ConfigError, "freeze expects a layer name such as 'conv3', a pattern such as 'layer1.*', or a list of them, received 3"),
     "depth-zero": (lambda: shapecalc.summary("cnn-39x31").table(depth=0), ConfigError,
                    "depth must be a whole number ≥ 1, received 0"),
     "format-unknown": (lambda: shapecalc.summary("cnn-39x31").table(format="nope"), ConfigError,

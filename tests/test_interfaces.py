@@ -77,3 +77,35 @@ def test_channels_first_reads_the_input_as_it_prints_it(capsys):
     assert out.startswith("cnn-39x31 — input 1×39×31, batch 1")
     # conv1: 20 maps of (39 − 4 + 1) × (31 − 4 + 1), as C×H×W
     assert "20×36×28" in out
+
+
+def test_freeze_takes_several_names_and_patterns_and_trainable_ones():
+    # resnet18: layer1.0 holds 2 · 3·3·64·64 conv weights and 2 · 2·64 BatchNorm γ, β = 73,984
+    block = 2 * 3 * 3 * 64 * 64 + 2 * 2 * 64
+    s = shapecalc.summary("torchvision.resnet18", freeze=["layer1.*"], trainable=["layer1.1"])
+    assert s.totals["non_trainable_params"] == block
+    assert s["layer1.0.conv1"].frozen and not s["layer1.1.conv1"].frozen
+    # a set of names, and the classic prefix: every layer up to and including conv1 (7·7·3·64 weights)
+    s = shapecalc.summary("torchvision.resnet18", freeze={"conv1", "layer1.0"})
+    assert s.totals["non_trainable_params"] == 7 * 7 * 3 * 64 + 2 * 64 + block
+    assert s["layer1.0"].frozen and not s["layer1"].frozen
+
+
+def test_freeze_repeated_on_the_command_line_adds_up(capsys):
+    assert main(["torchvision.resnet18", "--freeze", "layer1.*", "--freeze", "layer2.*", "--trainable",
+                 "layer2.1", "--format", "json"]) == 0
+    import json
+
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    layer2_0 = 3 * 3 * 64 * 128 + 3 * 3 * 128 * 128 + 1 * 1 * 64 * 128 + 3 * 2 * 128  # convs, downsample, 3 BN
+    assert totals["non_trainable_params"] == 2 * (2 * 3 * 3 * 64 * 64 + 2 * 2 * 64) + layer2_0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["alexnet", "--freeze", "nope*"], "no layer matches 'nope*'"),
+    (["alexnet", "--trainable", "fc6"], "give freeze too"),
+    (["alexnet", "--freeze", "conv1", "--trainable", ""], "--trainable needs a layer name"),
+])
+def test_freeze_and_trainable_mistakes(argv, fragment, capsys):
+    assert main(argv) == 2
+    assert fragment in capsys.readouterr().err
