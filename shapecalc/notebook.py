@@ -136,7 +136,7 @@ def comparison_html(comparison):
     out = [_STYLE, '<div class="shapecalc">', "<table>", "<thead><tr>"]
     out.extend(f"<th>{_e(h)}</th>" for h in header)
     out.append("</tr></thead><tbody>")
-    for key, x, y in comparison.rows():
+    for key, x, y in comparison.rows:
         cells = [f"<td>{_e(key)}</td>"] + [f'<td class="num">{_e(v)}</td>'
                                             for v in (format_int(x), format_int(y), _ratio(x, y))]
         out.append("<tr>" + "".join(cells) + "</tr>")

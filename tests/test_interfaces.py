@@ -109,3 +109,32 @@ def test_freeze_repeated_on_the_command_line_adds_up(capsys):
 def test_freeze_and_trainable_mistakes(argv, fragment, capsys):
     assert main(argv) == 2
     assert fragment in capsys.readouterr().err
+
+
+def test_compare_takes_summaries_and_reads_as_a_record():
+    a, b = shapecalc.summary("conv5x5-28x28x192"), shapecalc.summary("bottleneck-28x28x192")
+    c = shapecalc.compare(a, b)
+    assert c.a is a and c.b is b
+    rows = {k: (x, y) for k, x, y in c.rows}  # a property, as Summary.rows
+    assert rows["layers"] == (1, 2)  # one convolution against a 1×1 and a 5×5 (the input is no layer)
+    assert rows["macs"] == (28 * 28 * 32 * (5 * 5 * 192), 28 * 28 * 16 * 192 + 28 * 28 * 32 * (5 * 5 * 16))
+    assert repr(c).startswith("<Comparison conv5x5-28x28x192 vs bottleneck-28x28x192: params 153,632 / 15,920")
+    with pytest.raises(shapecalc.ConfigError, match="already analysed"):
+        shapecalc.compare(a, b, batch=2)
+
+
+def test_compare_csv_gives_ratios_as_numbers(capsys):
+    import csv
+    import io
+
+    assert main(["compare", "conv5x5-28x28x192", "bottleneck-28x28x192", "--format", "csv"]) == 0
+    rows = {r[0]: r for r in csv.reader(io.StringIO(capsys.readouterr().out)) if r}
+    assert float(rows["macs"][3]) == round(120_422_400 / 12_443_648, 6)
+    assert rows["input"][3] == ""
+
+
+def test_compare_to_dataframe():
+    pd = pytest.importorskip("pandas")
+    df = shapecalc.compare("conv5x5-28x28x192", "bottleneck-28x28x192").to_dataframe()
+    assert isinstance(df, pd.DataFrame)
+    assert df.loc["params", "conv5x5-28x28x192"] == 5 * 5 * 192 * 32 + 32
