@@ -138,3 +138,8 @@ def test_compare_to_dataframe():
     df = shapecalc.compare("conv5x5-28x28x192", "bottleneck-28x28x192").to_dataframe()
     assert isinstance(df, pd.DataFrame)
     assert df.loc["params", "conv5x5-28x28x192"] == 5 * 5 * 192 * 32 + 32
+
+
+def test_a_table_option_given_to_summary_says_where_it_goes():
+    with pytest.raises(shapecalc.ConfigError, match=r"'depth': it is an option of the table, s\.table\(depth=…\)"):
+        shapecalc.summary("resnet50", depth=1)

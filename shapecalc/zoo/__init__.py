@@ -280,6 +280,10 @@ def get(name, **options):
         accepted = inspect.signature(build).parameters
         for option in options:
             if option not in accepted:
-                raise ConfigError(f"network {key} takes no option {option!r}", key)
+                # (options of the views, given to the analysis: say where they go)
+                where = {"depth": "s.table(depth=…)", "format": "s.table(format=…)",
+                         "channels_first": "s.table(channels_first=…)"}.get(option)
+                raise ConfigError(f"network {key} takes no option {option!r}"
+                                  + (f": it is an option of the table, {where}" if where else ""), key)
     network = build(**options)
     return network
