@@ -26,11 +26,6 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "keras")
 with open(os.path.join(DATA, "expected.json")) as _f:
     EXPECTED = json.load(_f)["files"]
 
-#: fixtures that shapecalc's blocks cannot hold yet: the blog's chained naive Inception concatenates
-#: conv1, conv3 = f(conv1) and conv5 = g(conv3) in one merge, which is no nest of sequences and branches
-NOT_SERIES_PARALLEL = {"inception_naive_blog.keras"}
-
-
 def _path(name):
     return os.path.join(DATA, name)
 
@@ -56,8 +51,6 @@ def test_fixture_figures_are_keras_figures(name):
     Keras layer's output shape and parameter count (buffers included, as Keras counts them) equal
     Keras'; the output is Keras' output shape."""
     expected = EXPECTED[name]
-    if name in NOT_SERIES_PARALLEL:
-        pytest.xfail("a concat of a chain's intermediate outputs is not series-parallel (shapecalc.graph)")
     s = _summary(name)
     assert _keras_figures(s) == (expected["params"], expected["trainable"], expected["non_trainable"])
     assert list(s.rows[0].output_shape) == expected["input"]
