@@ -26,6 +26,7 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "keras")
 with open(os.path.join(DATA, "expected.json")) as _f:
     EXPECTED = json.load(_f)["files"]
 
+
 def _path(name):
     return os.path.join(DATA, name)
 
