@@ -12,6 +12,7 @@ residual keeps its layers in ``conv`` (V2) or ``block`` (V3), so ``features.2.co
 import functools
 
 from . import TORCHVISION, tvblocks
+from .papers_mobile import MOBILENET_V2_BOTTLENECKS
 from .tvblocks import indexed, make_divisible, squeeze_excitation
 from ..layers import (
     AdaptiveAvgPool2d, BatchNorm, Conv2d, Dropout, Flatten, Hardsigmoid, Hardswish, Linear, Network, ReLU, ReLU6,
@@ -33,17 +34,9 @@ def _maybe_residual(body, in_channels, out_channels, stride, name):
 # --------------------------------------------------------------------------------------------------------
 # MobileNetV2
 
-#: torchvision's inverted_residual_setting (the paper's Table 2): expansion t, channels c, repeats n,
-#: stride s of the first repeat
-V2_SETTING = (
-    (1, 16, 1, 1),
-    (6, 24, 2, 2),
-    (6, 32, 3, 2),
-    (6, 64, 4, 2),
-    (6, 96, 3, 1),
-    (6, 160, 3, 2),
-    (6, 320, 1, 1),
-)
+#: torchvision's inverted_residual_setting is the paper's Table 2 (expansion t, channels c, repeats n, stride s
+#: of the first repeat): the table the paper-faithful MobileNetV2 reads
+V2_SETTING = MOBILENET_V2_BOTTLENECKS
 
 
 def v2_block(in_channels, out_channels, stride, expansion, name=None):
