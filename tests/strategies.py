@@ -1,7 +1,7 @@
 """Hypothesis strategies shared by the property tests.
 
-Import from a test with ``sys.path.insert(0, os.path.dirname(__file__))`` then ``import strategies``
-(pytest runs with ``--import-mode=importlib``, which does not put ``tests/`` on the path).
+Import from a test with ``from tests import strategies`` (``tests`` is a package; pytest's ``pythonpath``
+setting in pyproject.toml puts the checkout's root on the path).
 """
 
 from hypothesis import strategies as st

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from shapecalc.cli import main
 
-sys.path.insert(0, str(Path(__file__).parent))
-import strategies  # noqa: E402
+from tests import strategies
 
 
 def run(*argv):
@@ -147,7 +146,7 @@ def test_process_error_has_no_traceback():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(command=st.sampled_from(["", "compare", "list", "check"]), argv=strategies.command_lines)
 def test_plain_reader_agrees_with_argparse(command, argv):
     """Where the argparse-free reader reads a command line, argparse reads the same options from it."""

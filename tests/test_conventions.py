@@ -6,18 +6,15 @@ Tests that run the tools skip when they are missing, and fail instead when SHAPE
 
 import io
 import os
-import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
-sys.path.insert(0, os.path.dirname(__file__))
-import published  # noqa: E402
-import strategies  # noqa: E402
+from tests import published, strategies
 
-from shapecalc import summary  # noqa: E402
-from shapecalc.conventions import CONVENTIONS, DESCRIPTIONS, count  # noqa: E402
-from shapecalc.layers import (  # noqa: E402
+from shapecalc import summary
+from shapecalc.conventions import CONVENTIONS, DESCRIPTIONS, count
+from shapecalc.layers import (
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm, ClassToken, Conv2d, GlobalAvgPool, LayerNorm, LayerScale, Linear,
     LocalResponseNorm, MaxPool2d, MultiheadAttention, Network, Partition, PositionEmbedding, RelativeAttention,
     ReLU, Softmax, SparseConv2d, Subsampling, Tokens,
@@ -275,8 +272,7 @@ def test_presets_equal_the_tools_on_zoo_networks(name, input, options):
     check_tools(name, input, **options)
 
 
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@settings(max_examples=30)
 @given(strategies.networks(max_blocks=4))
 def test_presets_equal_the_tools_on_random_networks(net):
     """On random valid networks the presets equal the tools, number for number."""

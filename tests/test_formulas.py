@@ -112,7 +112,7 @@ windows = st.tuples(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=2000)
 @given(windows)
 def test_floor_formula_matches_sliding_window(args):
     """⌊(H + 2P − F_eff)/S⌋ + 1 equals the number of windows that fit."""
@@ -125,7 +125,7 @@ def test_floor_formula_matches_sliding_window(args):
     )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=2000)
 @given(windows)
 def test_ceil_formula_matches_sliding_window(args):
     """Ceil mode counts the partial last window, unless it would start in the right padding."""
@@ -138,7 +138,7 @@ def test_ceil_formula_matches_sliding_window(args):
     )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=2000)
 @given(st.integers(1, 300), st.integers(1, 9), st.integers(1, 5), st.integers(1, 3))
 def test_same_padding_gives_ceil_of_size_over_stride(size, kernel, stride, dilation):
     """Keras "same": padding split as TensorFlow does yields exactly ⌈H/S⌉ windows."""
@@ -149,7 +149,7 @@ def test_same_padding_gives_ceil_of_size_over_stride(size, kernel, stride, dilat
     assert F.conv_output_size(size, kernel, before + after, stride, dilation) == out
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(st.integers(1, 40), st.integers(1, 40))
 def test_adaptive_windows_cover_input(size, out):
     """PyTorch's adaptive windows start at 0, end at H, and never skip a position."""

@@ -4,19 +4,17 @@ calls, unsupported modules (named, never zero), the register plug-in, tied and f
 against the module itself, and the command line's --python.
 """
 
-import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-import tvreal  # noqa: E402
+from tests import tvreal
 
-import shapecalc  # noqa: E402
-from shapecalc.errors import ConfigError  # noqa: E402
-from shapecalc.zoo import ENTRIES  # noqa: E402
+import shapecalc
+from shapecalc.errors import ConfigError
+from shapecalc.zoo import ENTRIES
 
 TWINS = sorted(name.split(".", 1)[1] for name in ENTRIES if name.startswith("torchvision."))
 

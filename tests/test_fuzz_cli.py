@@ -4,13 +4,10 @@ family, none exiting 3 or printing more than one line of error. The standalone s
 (``python tests/fuzz.py --count 100000``)."""
 
 import datetime
-import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-import fuzz  # noqa: E402
+from tests import fuzz
 
 
 @pytest.mark.parametrize("seed", [0, int(datetime.date.today().strftime("%Y%m%d"))])

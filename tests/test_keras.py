@@ -392,8 +392,7 @@ def test_fixtures_are_what_keras_builds():
     """expected.json is what Keras reports for the generator's models today (regenerate with
     tests/gen_keras_fixtures.py)."""
     keras = _keras()
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import gen_keras_fixtures as gen
+    from tests import gen_keras_fixtures as gen
 
     for stem, (build, _) in gen.MODELS.items():
         keras.utils.clear_session()

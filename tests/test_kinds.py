@@ -8,10 +8,9 @@ example: whatever it lacks fails here by name.
 """
 
 import os
-import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shapecalc
@@ -19,8 +18,7 @@ from shapecalc.conventions import CONVENTIONS, count
 from shapecalc.layers import KINDS, Layer
 from shapecalc.spec import export_spec, parse_spec
 
-sys.path.insert(0, os.path.dirname(__file__))
-import oracles  # noqa: E402
+from tests import oracles
 
 TOOLS = ("fvcore", "ptflops", "torchinfo")
 #: shapecalc's own kinds (a test's or a user's kind registers too, and is not ours to check here)
@@ -210,7 +208,7 @@ def test_tool_rules_equal_the_real_tools(kind):
 MAP_KINDS = [k for k in OURS if len(parse_spec(KINDS[k].example).input_shape) == 3]
 
 
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(kind=st.sampled_from(MAP_KINDS), h=st.integers(1, 40), w=st.integers(1, 40))
 def test_every_kind_at_any_size_agrees_with_pytorch(kind, h, w):
     """Drawn from the registry (a new kind is fuzzed without anyone listing it): the kind's example at a

@@ -318,8 +318,7 @@ NAMES = ALL if os.environ.get("SHAPECALC_ALL_ONNX") == "1" else REPRESENTATIVE
 
 
 def _torchvision():
-    sys.path.insert(0, os.path.dirname(__file__))
-    import tvreal
+    from tests import tvreal
 
     tvreal.require_torchvision()
     import torch

@@ -2,9 +2,6 @@
 raise ShapecalcError and nothing else; parsers never crash on random text; counts stay exact at any size.
 """
 
-import os
-import sys
-
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -15,8 +12,7 @@ from shapecalc.analysis import walk
 from shapecalc.conventions import CONVENTIONS, count
 from shapecalc.errors import ShapecalcError
 
-sys.path.insert(0, os.path.dirname(__file__))
-import strategies  # noqa: E402
+from tests import strategies
 
 # the machine is shared: no deadline, and generation may be slow
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -203,7 +199,7 @@ def test_spec_export_round_trip(chain):
     assert (a["params"], a["macs"], a["activations"]) == (b["params"], b["macs"], b["activations"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.integers(1, 10**6), st.integers(1, 300))
 def test_adaptive_widest_window_is_the_widest(size, out):
     """formulas.adaptive_widest equals the widest of the windows, counted one by one."""
@@ -250,7 +246,7 @@ LAYER_MAKERS = {
 
 
 @pytest.mark.parametrize("make", LAYER_MAKERS.values(), ids=LAYER_MAKERS.keys())
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(value=strategies.wild_values)
 def test_wild_layer_arguments(make, value):
     """Any value for any argument: the layer is built, or a ShapecalcError says why; never another error."""
@@ -264,7 +260,7 @@ def test_wild_layer_arguments(make, value):
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(shape=st.one_of(st.text(max_size=12), st.tuples(strategies.wild_values, strategies.wild_values,
                                                         strategies.wild_values)),
        batch=strategies.wild_values)
@@ -305,7 +301,7 @@ def test_spec_parser_on_spec_words(text):
     _spec_or_error(text)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.binary(max_size=120), st.sampled_from([".txt", ".json", ".toml"]))
 def test_spec_files_of_random_bytes(tmp_path_factory, data, ext):
     """load_spec_file on random bytes: a network, or a SpecError; nothing else."""
@@ -336,7 +332,7 @@ def test_submission_parser_on_any_text(text):
     _submission_or_error(text)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600)
 @given(strategies.submission_soup)
 def test_submission_parser_on_table_pieces(text):
     """A submission glued from table pieces (cells, separators, rules): a report, or a ShapecalcError."""

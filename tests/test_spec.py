@@ -365,7 +365,7 @@ def test_export_cli():
     assert code2 == 0 and table == run("inception-3a")[1]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     filters=st.integers(1, 64), kh=st.integers(1, 5), kw=st.integers(1, 5), stride=st.integers(1, 3),
     pad=st.one_of(st.integers(0, 2), st.sampled_from(["same", "valid"])), dilation=st.integers(1, 2),

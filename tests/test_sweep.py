@@ -1,7 +1,7 @@
 """shapecalc.sweep (module shapecalc.sweeps): figures over numpy arrays of input sizes."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shapecalc
@@ -18,7 +18,7 @@ def _numeric_or_none(name, h, w, c=3):
         return None
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15)
 @given(name=st.sampled_from(["alexnet", "torchvision.googlenet", "resnet18", "vgg-a"]),
        sizes=st.lists(st.tuples(st.integers(1, 400), st.integers(1, 400)), min_size=1, max_size=6))
 def test_sweep_equals_numeric_mode(name, sizes):

@@ -6,7 +6,7 @@ import json
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shapecalc
@@ -239,7 +239,7 @@ def test_same_symbol_on_both_axes():
 _CACHE = {}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(name=st.sampled_from(["cnn-39x31", "alexnet", "torchvision.googlenet", "resnet18", "lenet5"]),
        h=st.integers(1, 400), w=st.integers(1, 400))
 def test_subs_equals_numeric_at_random_sizes(name, h, w):

@@ -12,14 +12,12 @@ import sys
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
-sys.path.insert(0, os.path.dirname(__file__))
-import published  # noqa: E402
-import strategies  # noqa: E402
+from tests import published, strategies
 
-from shapecalc import ConfigError, summary, zoo  # noqa: E402
-from shapecalc.layers import (  # noqa: E402
+from shapecalc import ConfigError, summary, zoo
+from shapecalc.layers import (
     RBF, BatchNorm, ChannelPadShortcut, Conv2d, Flatten, GlobalAvgPool, Linear, MaxPool2d, Network, ReLU,
     ScaledTanh, SideHead, SparseConv2d, Subsampling,
 )
@@ -339,8 +337,7 @@ def test_cuda_when_present(torch):
 # random architectures and the zoo
 
 
-@settings(max_examples=300, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@settings(max_examples=300)
 @given(strategies.networks())
 def test_random_architectures_agree_with_pytorch(net):
     """Random valid networks: every layer's shape and parameters, and the FLOPs, equal PyTorch's."""

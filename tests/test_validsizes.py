@@ -6,7 +6,7 @@ import json
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shapecalc
@@ -121,7 +121,7 @@ def _numeric(name, h, w):
     return True, s.warnings
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(name=st.sampled_from(FAST), size=st.integers(1, 700), axis=st.sampled_from(["h", "w"]))
 def test_scan_agrees_with_numeric_mode(name, size, axis):
     """At any size, the scan says 'runs' and 'exact' exactly when the numeric table runs without an

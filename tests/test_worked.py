@@ -1,16 +1,12 @@
 """Explanations worked out by the layers' own rules (shapecalc.worked), for every layer of the zoo."""
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-import oracles  # noqa: E402
+from tests import oracles
 
-from shapecalc import summary, zoo  # noqa: E402
-from shapecalc.errors import ConfigError  # noqa: E402
-from shapecalc.worked import Worked, explain  # noqa: E402
+from shapecalc import summary, zoo
+from shapecalc.errors import ConfigError
+from shapecalc.worked import Worked, explain
 
 
 @pytest.mark.parametrize("name", zoo.names())

@@ -3,8 +3,6 @@ channel rounding and a few figures by hand. Their agreement with torchvision's o
 metadata is tests/test_zoo_tv_real.py's.
 """
 
-import os
-import sys
 
 import pytest
 
@@ -13,8 +11,7 @@ from shapecalc.layers import Network
 from shapecalc.zoo.mnasnet import DEPTHS, round_depth
 from shapecalc.zoo.mobilenet import make_divisible, mobilenet_v2_layers, mobilenet_v3_layers
 
-sys.path.insert(0, os.path.dirname(__file__))
-import tvreal  # noqa: E402
+from tests import tvreal
 
 
 @pytest.mark.parametrize("value, rounded", [

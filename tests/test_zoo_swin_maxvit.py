@@ -3,16 +3,13 @@ partitioned attention, each figure written as the product it is; the totals at t
 with torchvision installed, the MACs at sizes that the windows do not tile (zero padding) against
 torchvision's own modules under ``FlopCounterMode``."""
 
-import os
-import sys
 
 import pytest
 
 import shapecalc
 from shapecalc.errors import ShapeError
 
-sys.path.insert(0, os.path.dirname(__file__))
-import tvreal  # noqa: E402
+from tests import tvreal
 
 
 def test_swin_t_window_attention_by_hand():

@@ -9,14 +9,12 @@
 """
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-import tvreal  # noqa: E402
+from tests import tvreal
 
-from shapecalc.zoo import ENTRIES  # noqa: E402
+from shapecalc.zoo import ENTRIES
 
 TWINS = sorted(name.split(".", 1)[1] for name in ENTRIES if name.startswith("torchvision."))
 

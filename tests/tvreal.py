@@ -4,8 +4,7 @@ metadata.
 
 Use from a test module (pytest runs with ``--import-mode=importlib``)::
 
-    sys.path.insert(0, os.path.dirname(__file__))
-    import tvreal
+    from tests import tvreal
 
     tvreal.require_torchvision()
     assert tvreal.differences("mobilenet_v2") == []
