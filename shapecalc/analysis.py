@@ -18,28 +18,44 @@ __all__ = ["NumericContext", "Row", "walk", "rf_after"]
 
 
 class NumericContext:
-    """Checks on plain integers: an output < 1 or a mismatch raises, an inexact division warns
-    (raises with ``strict``).
+    """Checks on plain integers: an output < 1 or a mismatch raises; real input that a window never reads
+    warns, a textbook formula that is not whole makes a note (see shapecalc.coverage).
+
+    ``strict``: False; True or "read" (warnings raise: every real input row must be read); "whole"
+    (notes raise too: every (H − F + 2P)/S + 1 must be whole, the textbook rule).
 
     Every check takes ``message, path, *args``: ``message(*args)`` builds the text, only when the check
     fails (the hot path builds nothing)."""
 
     symbolic = False
+    reads = True
 
     def __init__(self, strict=False):
-        self.strict = strict
+        if strict not in (False, True, "read", "whole"):
+            raise ConfigError(f"strict must be 'read' or 'whole'; received {strict!r}", "strict")
+        self.strict = "read" if strict is True else strict
         self.warnings = []
+        self.notes = []
+
+    def fit(self, check, path, *args):
+        warning, note = check(*args)
+        if warning is not None:
+            if self.strict:
+                raise DivisibilityError(f"{warning} (--strict: every real input row must be read)", path)
+            self.warnings.append(warning)
+        if note is not None:
+            if self.strict == "whole":
+                raise DivisibilityError(f"{note} (--strict-whole: every (H − F + 2P)/S + 1 must be whole)", path)
+            self.notes.append(note)
 
     def positive(self, value, message, path, *args):
         if value < 1:
             raise ShapeError(f"{message(*args)}: the output would be {value}", path)
 
     def exact(self, numerator, denominator, message, path, *args):
+        # the textbook rule alone (a kind that asks it without saying which rows it reads): a note
         if numerator % denominator:
-            text = message(*args)
-            if self.strict:
-                raise DivisibilityError(f"{text} (--strict: windows must tile the input exactly)", path)
-            self.warnings.append(text)
+            self.fit(lambda: (None, message(*args)), path)
 
     def equal(self, a, b, message, path, *args):
         if a != b:
@@ -49,6 +65,10 @@ class NumericContext:
         out, self.warnings = self.warnings, []
         return out
 
+    def take_notes(self):
+        out, self.notes = self.notes, []
+        return out
+
 
 class Row:
     """One layer's figures. Counts are per batch (``batch`` × per-sample) for MACs and activations."""
@@ -56,7 +76,7 @@ class Row:
     __slots__ = (
         "path", "depth", "layer", "input_shape", "output_shape",
         "weights", "biases", "buffers", "trainable", "frozen", "side_head", "leaf",
-        "macs", "bias_adds", "activations", "rf", "warnings",
+        "macs", "bias_adds", "activations", "rf", "warnings", "notes",
         # (block rows only) nothing inside is a side head or has fixed parameters: see _Walker._aggregate;
         # and the parameters inside that are not trainable: fixed (RBF centres) or frozen (apply_freeze)
         "plain", "fixed",
@@ -77,6 +97,8 @@ class Row:
         # one shared empty tuple until the row has warnings (a list per row was a tenth of a deep walk's
         # memory, and one more object for the collector to scan)
         self.warnings = ()
+        # what is true but no fault: a textbook formula that is not whole where only padding is left over
+        self.notes = ()
 
     # derived figures (name, kind and detail too: most rows of a deep network are never printed, and a
     # kind, a class attribute, is a slow look-up in Python 3.11)
@@ -390,6 +412,8 @@ class _Walker:
             row.side_head = True
         if ctx.warnings:
             row.warnings = ctx.take_warnings()
+        if getattr(ctx, "notes", None):
+            row.notes = ctx.take_notes()
         self.rows.append(row)
         return y, rf
 
@@ -500,7 +524,7 @@ class _Walker:
         of its own; adding only the direct children keeps deep nesting linear)."""
         inner = row.depth + 1
         weights = biases = buffers = macs = bias_adds = activations = 0
-        warnings = None
+        warnings = notes = None
         # plain: no side head and no fixed (untrainable) parameters inside, so that the block's sums are
         # what Summary.totals would add up over its layers (it then reads the block's row instead)
         plain = not row.side_head
@@ -525,11 +549,16 @@ class _Walker:
                     if warnings is None:
                         warnings = []
                     warnings.extend(child.warnings)
+                if child.notes:
+                    notes = [] if notes is None else notes
+                    notes.extend(child.notes)
         row.weights, row.biases, row.buffers = weights, biases, buffers
         row.macs, row.bias_adds, row.activations = macs, bias_adds, activations
         row.plain, row.fixed = plain, fixed
         if warnings is not None:
             row.warnings = warnings
+        if notes is not None:
+            row.notes = notes
 
     def sequence(self, layers, prefix, depth, x, rf, names=None):
         """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix`` (named

@@ -19,7 +19,7 @@ from .errors import ConfigError, ShapecalcError
 
 __all__ = ["main", "build_parser", "parse_args"]
 
-SUBCOMMANDS = ("list", "compare", "check")
+SUBCOMMANDS = ("list", "compare", "check", "explain", "exercise")
 
 #: the cyclic collector's first-generation threshold while a command runs (Python's default: 700). A command
 #: allocates mostly objects that live to its end (modules, classes, the network, its rows), so the default's
@@ -46,7 +46,10 @@ def _model_options():
                 help="input shape, e.g. 224x224x3 (letters such as HxWx3 switch to symbolic mode)"),
         _option("--batch", type=int, default=1, metavar="N", help="batch size (multiplies MACs and activations)"),
         _option("--no-bias", action="store_true", help="count parameters without biases, as many textbooks do"),
-        _option("--strict", action="store_true", help="inexact divisions are errors, not warnings"),
+        _option("--strict", action="store_const", const="read", default=False,
+                help="make the warnings errors: real input rows that a window never reads"),
+        _option("--strict-whole", dest="strict", action="store_const", const="whole",
+                help="the textbook rule: also refuse any (H - F + 2P)/S + 1 that is not a whole number"),
         _option("--dtype", default="float32", metavar="D",
                 help="element type for activation memory: float32 (default), float16, bfloat16, float64, int8"),
         _option("--convention", default="macs", metavar="C",
@@ -99,20 +102,58 @@ COMMANDS = {
               _option("--valid-inputs", action="store_true", help="the input sizes for which the network runs"),
               _option("--range", metavar="LO:HI", help="with --valid-inputs: the sizes to scan (default 1:2048)"),
               _option("--exact", action="store_true",
-                      help="with --valid-inputs: only sizes where every division is exact"),
+                      help="with --valid-inputs: only sizes where every (H - F + 2P)/S + 1 is whole (the textbook "
+                           "rule; --strict checks instead that every input row is read)"),
           ]),
           ("PyTorch cross-check (needs torch)", [
               _option("--verify", action="store_true", help="build the network in PyTorch and compare every figure"),
               _option("--device", metavar="cpu|cuda", help="device for --verify (default: cuda when available)"),
           ]),
           (None, _model_options())]),
-    "compare": ("shapecalc compare", "Two networks' totals side by side, with ratios.",
-                [(None, [_option("a", help="first network (name)"), _option("b", help="second network (name)")]
+    "compare": ("shapecalc compare", "Two or three networks' totals side by side, with their ratios to the first. "
+                "Each network is a zoo name, a model or spec file, or a spec in quotes.",
+                [(None, [_option("a", help="first network"), _option("b", help="second network"),
+                         _option("c", nargs="?", help="a third network (optional)")]
                   + _model_options())]),
     "list": ("shapecalc list", "Every known network, with its default input.",
              [(None, [_option("--format", default="text", metavar="F",
                               help="text (default), json, csv or a tabulate format"),
                       _option("--debug", action="store_true", help="show the traceback of an error")])]),
+    "explain": ("shapecalc explain", "Every figure of a network's layers worked out step by step, as a "
+                "textbook would: output sizes, weights, biases, MACs and receptive fields.",
+                [(None, [
+                    _option("name", nargs="?", help="a network from `shapecalc list`, or a model or spec file"),
+                    _option("layers", nargs="*", metavar="LAYER",
+                            help="the layers (or blocks) to explain (default: every layer)"),
+                    _option("--spec", metavar="TEXT", help="the network as a text spec"),
+                    _option("--spec-file", metavar="FILE", help="the network as a spec file"),
+                    _option("--python", metavar="MODULE:ATTR", help="a PyTorch module or a network in Python"),
+                    _option("--input", metavar="HxWxC", help="input shape (default: the network's)"),
+                    _option("--no-bias", action="store_true", help="count parameters without biases"),
+                    _option("--format", default="text", metavar="F", help="text (default), markdown or latex"),
+                    _option("--debug", action="store_true", help="show the traceback of an error"),
+                ])]),
+    "exercise": ("shapecalc exercise", "Homework variants of a network for a class: per variant a question "
+                 "(exercise.md, exercise.tex), its network (network.spec) and its answer key (key.csv), and "
+                 "quiz.xml for Moodle. The same seed gives the same files.",
+                 [(None, [
+                     _option("--template", default="cnn-39x31", metavar="NAME|FILE",
+                             help="a course network (cnn-39x31, lenet5-full, alexnet-1gpu), any zoo network, or a "
+                                  "spec file with ranges such as conv {16..32} k{3,5} (default cnn-39x31)"),
+                     _option("--seed", metavar="S", help="any number or word: the same seed gives the same files"),
+                     _option("--count", type=int, metavar="N", help="N numbered variants (v01, v02, ...)"),
+                     _option("--roster", metavar="FILE",
+                             help="a CSV of students (an id, student or name column): one variant each"),
+                     _option("--out", metavar="DIR", help="the folder to write (new or empty)"),
+                     _option("--non-dividing", default="0.25", metavar="SHARE",
+                             help="the share of variants with a window that does not tile its input, to be "
+                                  "spotted (default 0.25)"),
+                     _option("--no-bias", action="store_true", help="layers without biases, as many textbooks count"),
+                     _option("--force", action="store_true",
+                             help="write into a folder that is not empty: overwrite the exercise's files, keep the rest"),
+                     _option("--print-template", action="store_true", help="print the template with its ranges"),
+                     _option("--debug", action="store_true", help="show the traceback of an error"),
+                 ])]),
     "check": ("shapecalc check", "Check a submitted table (CSV, TSV, Markdown) cell by cell against a network.",
               [(None, [
                   _option("submission", help="a submission file, or a folder of them (writes a summary CSV)"),
@@ -182,6 +223,14 @@ def build_check_parser():
     return _argparse_parser("check")
 
 
+def build_explain_parser():
+    return _argparse_parser("explain")
+
+
+def build_exercise_parser():
+    return _argparse_parser("exercise")
+
+
 def _read_plain(command, argv):
     """``argv`` read from the option table, for the plain cases only: long options spelled in full (with
     ``=`` or a following value), flags, ints, choices and the positionals. Anything else (help, a short or
@@ -190,15 +239,16 @@ def _read_plain(command, argv):
     options, positionals, values = {}, [], {}
     for _, group in COMMANDS[command][2]:
         for flags, kwargs in group:
-            if set(kwargs) - {"action", "type", "default", "choices", "metavar", "help", "nargs"} or \
-                    kwargs.get("action", "store") not in ("store", "store_true", "append") or \
+            if set(kwargs) - {"action", "type", "default", "choices", "metavar", "help", "nargs", "dest", "const"} or \
+                    kwargs.get("action", "store") not in ("store", "store_true", "store_const", "append") or \
                     kwargs.get("type", str) not in (str, int):
                 return None  # an option this reader does not know how to read: argparse's job
             if flags[0].startswith("-"):
-                dest = flags[0].lstrip("-").replace("-", "_")
+                dest = kwargs.get("dest") or flags[0].lstrip("-").replace("-", "_")
                 for flag in flags:
                     options[flag] = (dest, kwargs)
-                values[dest] = kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
+                if dest not in values:  # (two flags may share one dest: the first one's default stands)
+                    values[dest] = kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
             else:
                 positionals.append((flags[0], kwargs))
                 values[flags[0]] = kwargs.get("default")
@@ -214,10 +264,10 @@ def _read_plain(command, argv):
         if flag not in options:
             return None
         dest, kwargs = options[flag]
-        if kwargs.get("action") == "store_true":
+        if kwargs.get("action") in ("store_true", "store_const"):
             if eq:
                 return None
-            values[dest] = True
+            values[dest] = kwargs.get("const", True)
             continue
         if not eq:
             if i >= len(argv) or argv[i].startswith("-"):
@@ -233,11 +283,15 @@ def _read_plain(command, argv):
             return None
         # (an "append" option, --freeze: every occurrence, in order, as argparse gathers them)
         values[dest] = (values[dest] or []) + [value] if kwargs.get("action") == "append" else value
-    required = [name for name, kwargs in positionals if kwargs.get("nargs") != "?"]
-    if len(given) < len(required) or len(given) > len(positionals):
+    required = [name for name, kwargs in positionals if kwargs.get("nargs") not in ("?", "*")]
+    rest = positionals and positionals[-1][1].get("nargs") == "*"
+    if len(given) < len(required) or len(given) > len(positionals) and not rest:
         return None
-    for (name, _), value in zip(positionals, given):
-        values[name] = value
+    for k, (name, kwargs) in enumerate(positionals):
+        if kwargs.get("nargs") == "*":
+            values[name] = given[k:]  # the last positional takes what is left, as a list
+        elif k < len(given):
+            values[name] = given[k]
     return SimpleNamespace(**values)  # argparse's Namespace without argparse: attributes, ==, repr
 
 
@@ -451,8 +505,8 @@ def run_compare(args, out):
     from .comparison import compare
 
     _check_paths(args)
-    a, b = load_network(args, args.a), load_network(args, args.b)
-    c = compare(a, b, input=_input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
+    networks = [load_network(args, name) for name in (args.a, args.b, args.c) if name is not None]
+    c = compare(*networks, input=_input(args), batch=args.batch, no_bias=args.no_bias, strict=args.strict,
                 dtype=args.dtype, convention=args.convention)
     if args.plot:
         c.plot(args.plot)
@@ -460,10 +514,29 @@ def run_compare(args, out):
     return 0
 
 
+def run_explain(args, out):
+    from .explain import explain_text
+    from .report import summary
+
+    _check_paths(args)
+    fmt = {"md": "markdown", "tex": "latex"}.get(args.format, args.format)
+    if args.name is None and args.layers:
+        raise ConfigError("name the network first: shapecalc explain NAME LAYER …", "explain")
+    s = summary(load_network(args, args.name), _input(args), no_bias=args.no_bias)
+    out.write(explain_text(s, args.layers or None, fmt) + "\n")
+    return 0
+
+
 def run_check(args, out):
-    from .check import check_command
+    from .grading import check_command
 
     return check_command(args, out)
+
+
+def run_exercise(args, out):
+    from .exercise import exercise_command
+
+    return exercise_command(args, out)
 
 
 #: the longest error message printed, and the width of a spec excerpt around its caret
@@ -530,7 +603,8 @@ def main(argv=None, out=None, err=None):
         if argv and argv[0] in SUBCOMMANDS:
             command = argv[0]
             args = parse_args(command, argv[1:])
-            status = {"list": run_list, "compare": run_compare, "check": run_check}[command](args, out)
+            status = {"list": run_list, "compare": run_compare, "check": run_check, "explain": run_explain,
+                      "exercise": run_exercise}[command](args, out)
         else:
             args = parse_args("", argv)
             if args.version:

@@ -22,6 +22,7 @@ __all__ = [
     "ceil_div",
     "maximum",
     "where",
+    "window_span",
     "conv_output_size",
     "pool_output_size",
     "same_padding",
@@ -82,18 +83,29 @@ def ceil_div(a, b):
     return -((-a) // b)
 
 
+def window_span(size, kernel, pad_total, dilation=1):
+    # H − F_eff + 2P: how far the window travels over the padded input (the textbook numerator)
+    return size - effective_kernel(kernel, dilation) + pad_total
+
+
 def conv_output_size(size, kernel, pad_total, stride, dilation=1, ceil_mode=False):
     """Output length of a convolution or pooling window along one axis.
 
     ``pad_total`` is the sum of the padding on both sides (2·P for symmetric padding).
     """
-    span = size + pad_total - effective_kernel(kernel, dilation)
+    span = window_span(size, kernel, pad_total, dilation)
     if not ceil_mode:
-        # ⌊(H + 2P − F_eff) / S⌋ + 1
+        # ⌊(H − F_eff + 2P) / S⌋ + 1
         return span // stride + 1
-    # ⌈(H + 2P − F_eff) / S⌉ + 1, less the last window when it would start inside the right padding
+    # ⌈(H − F_eff + 2P) / S⌉ + 1, less the last window when it would start inside the right padding
     out = ceil_div(span, stride) + 1
-    return where((out - 1) * stride >= size + pad_total - pad_total // 2, out - 1, out)
+    return where((out - 1) * stride >= size + pad_total - pad_total // 2,
+                 noted(out - 1, "− 1: the last window would start in the padding, and is dropped"), out)
+
+
+def noted(value, note):
+    """``value``, carrying ``note`` when it is a worked number (shapecalc.worked) that explains itself."""
+    return value.with_note(note) if hasattr(value, "with_note") else value
 
 
 def pool_output_size(size, kernel, pad, stride, ceil_mode=False, dilation=1):

@@ -365,26 +365,71 @@ def _too_small(layer, x, pads):
     )
 
 
-def _inexact(layer, a, x, pads, o):
-    """The message of a window that does not tile axis ``a`` exactly."""
-    axis, size, k, d, s = "HW"[a], x[a], layer.kernel[a], layer.dilation[a], layer.stride[a]
+def _textbook(layer, a, x, pads):
+    """Axis ``a``'s textbook formula (H − F + 2P)/S + 1 with the layer's numbers, and its value: the
+    numerator is worked out by the rule's own function (formulas.window_span)."""
+    from .worked import Worked
+
+    size, k, d, s = x[a], layer.kernel[a], layer.dilation[a], layer.stride[a]
     before, after = pads[a]
-    pad = f"2·{before}" if before == after else f"{before} + {after}"
-    k_text = f"{k}" if d == 1 else f"{F.effective_kernel(k, d)} (dilated {k})"
-    span = size + before + after - F.effective_kernel(k, d)
-    # span/s + 1, correctly rounded: Python's int / int is (and no fractions import, 3 ms of start-up)
-    shown = f"{(span + s) / s:.6g}"
-    lines = "row" if axis == "H" else "column"
-    if layer.ceil_mode:
-        # the rule's own steps (formulas.conv_output_size): ⌈span / S⌉ + 1, less a last window that would
-        # start inside the right padding
-        up = F.ceil_div(span, s) + 1
-        tail = (f"ceiled to {o} (the last window is partial)" if up == o else
-                f"ceiled to {up}, less the last window, which would start in the padding: {o}")
-    else:
-        left = span % s
-        tail = f"floored to {o} ({left} input {lines}{'s' if left > 1 else ''} at the end never used)"
-    return f"{axis}: ({size} − {k_text} + {pad})/{s} + 1 = {shown}, {tail}"
+    p = Worked(before)
+    total = p + p if before == after else p + Worked(after)
+    span = F.window_span(Worked(size), Worked(k), total, Worked(d) if d > 1 else 1)
+    # span/S + 1, correctly rounded: Python's int / int is
+    value = f"{(int(span) + s) / s:.6g}"
+    return f"({span.text})/{s} + 1 = {value}"
+
+
+def _fit(layer, a, x, pads, o):
+    """What a numeric table says about how axis ``a``'s windows meet the input: ``(warning, note)``.
+
+    The ⚠ warning is for real input that no window reads (at the end, between windows, in the holes of a
+    dilated kernel); the note is for a textbook formula that is not whole while every real row is read (what
+    the rounding leaves over is padding). Both None when the formula is whole and every row is read."""
+    from .coverage import describe_rows, unread, unread_count
+
+    size, s, span = x[a], layer.stride[a], layer.span[a]
+    before, after = pads[a]
+    whole = (size - span + before + after) % s == 0
+    if whole and s <= span and layer.dilation[a] == 1:
+        return None, None  # contiguous windows whose last one ends on the padded input's last row
+    word = "row" if a == 0 else "column"
+    axis = "HW"[a]
+    rounding = ""
+    if not whole:
+        if not layer.ceil_mode:
+            rounding = f"is not whole, floored to {o}"
+        else:
+            up = F.ceil_div(size - span + before + after, s) + 1
+            rounding = (f"is not whole, ceiled to {o}: the last window is partial" if up == o else
+                        f"is not whole, ceiled to {up}, less the last window, which would start in the "
+                        f"padding: {o}")
+        rounding = f"{_textbook(layer, a, x, pads)} {rounding}"
+    missing = unread(size, layer.kernel[a], s, layer.dilation[a], before, o)
+    if missing is None:
+        return None, f"{axis}: {rounding} (an input this large is not searched for unread {word}s)" if rounding \
+            else None
+    if missing:
+        n = unread_count(missing)
+        if s > span:
+            why = f"the stride {s} steps over them"
+        elif layer.dilation[a] > 1 and missing[-1][1] < size:
+            why = f"they fall in the holes of the dilation-{layer.dilation[a]} kernel"
+        else:
+            why = "the last window that would read them does not fit"
+        where = describe_rows(missing, word)
+        warning = f"{axis}: {n} of {size} input {word}s never read by this layer ({where}: {why})"
+        return warning + (f"; {rounding}" if rounding else ""), None
+    if rounding:
+        # floored: the rows left over are padding; ceiled: the last window runs past the end of the input
+        left = "what the floor leaves over is padding: " if not layer.ceil_mode else ""
+        return None, f"{axis}: {rounding}; {left}every input {word} is read"
+    return None, None
+
+
+def _inexact(layer, a, x, pads, o):
+    """The textbook rule's message: (H − F + 2P)/S + 1 is not whole."""
+    return f"{'HW'[a]}: {_textbook(layer, a, x, pads)} is not whole"
 
 
 class _Windowed(Layer):
@@ -392,6 +437,8 @@ class _Windowed(Layer):
 
     #: pools show their stride always ("maxpool 2×2/2"), convolutions only when it is not 1
     shows_unit_stride = True
+    #: a sliding window: numeric tables work out which real input rows it reads (shapecalc.coverage)
+    slides = True
 
     def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
         self.kernel = _pair(kernel, "kernel", self.name)
@@ -456,7 +503,13 @@ class _Windowed(Layer):
             ctx.positive(o, _too_small, path, self, x, pads)
         else:
             o = known
-        ctx.exact(size + total - self.span[a], s, _inexact, path, self, a, x, pads, o)
+        if ctx.reads:
+            # a numeric table: real input rows that no window reads (⚠), a textbook formula that is not whole
+            ctx.fit(_fit, path, self, a, x, pads, o)
+        else:
+            # symbolic sizes and the size scan: the textbook rule, (H − F + 2P)/S + 1 whole
+            ctx.exact(F.window_span(size, self.kernel[a], total, self.dilation[a]), s, _inexact, path,
+                      self, a, x, pads, o)
         return o
 
     def window(self, x):

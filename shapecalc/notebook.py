@@ -65,9 +65,16 @@ def summary_html(summary, depth=None):
     out.append("<p>" + "<br>".join(_e(line) for line in summary.totals_lines()) + "</p>")
     warnings = summary.warnings
     if warnings:
-        out.append(f'<p class="warnings"><b>warnings ({len(warnings)}; strict=True makes them errors):</b></p>')
+        out.append(f'<p class="warnings"><b>warnings: real input that a window never reads ({len(warnings)}; '
+                   'strict=True makes them errors):</b></p>')
         out.append('<ul class="warnings">')
         out.extend(f"<li>⚠ <code>{_e(path)}</code>: {_e(text)}</li>" for path, text in warnings)
+        out.append("</ul>")
+    notes = summary.notes
+    if notes:
+        out.append(f"<p><b>notes ({len(notes)}; strict='whole' makes them errors):</b></p>")
+        out.append("<ul>")
+        out.extend(f"<li><code>{_e(path)}</code>: {_e(text)}</li>" for path, text in notes)
         out.append("</ul>")
     out.append("</div>")
     return "\n".join(out)
@@ -91,6 +98,8 @@ def summary_markdown(summary, depth=None):
     lines.extend(f"- {_md(line)}" for line in summary.totals_lines())
     for path, text in summary.warnings:
         lines.append(f"- ⚠ `{path}`: {_md(text)}")
+    for path, text in summary.notes:
+        lines.append(f"- note `{path}`: {_md(text)}")
     return "\n".join(lines) + "\n"
 
 

@@ -268,6 +268,12 @@ class Summary:
         return [(r.path, w) for r in self.all_rows if r.leaf for w in r.warnings]
 
     @property
+    def notes(self):
+        """``(path, text)`` for every note: a textbook formula (H − F + 2P)/S + 1 that is not whole where
+        every real input row is still read (what the rounding leaves over is padding)."""
+        return [(r.path, n) for r in self.all_rows if r.leaf for n in r.notes]
+
+    @property
     def totals(self):
         """Whole-network figures. ``params`` and ``macs`` are at inference (side heads excluded);
         ``side_head_params`` and ``params_with_side_heads`` are the training view."""
@@ -367,6 +373,7 @@ class Summary:
                 "side_head": r.side_head,
                 "frozen": r.frozen,
                 "warnings": list(r.warnings),
+                "notes": list(r.notes),
             })
         return {
             "model": self.model,
@@ -416,12 +423,20 @@ class Summary:
             ])
         return header, body
 
-    def explain(self, name):
-        """Layer ``name``'s output size, weights, biases, buffers and MACs worked out step by step by the
-        layer's own rules (:func:`shapecalc.worked.explain`): the lines as text."""
-        from .worked import explain
+    def explain(self, name=None, format="text"):
+        """Layer ``name``'s figures (every layer's, or a block's layers') worked out step by step by the
+        layers' own rules, as ``shapecalc explain`` prints them: "text", "markdown" or "latex"."""
+        from .explain import explain_text
 
-        return "\n".join(explain(self[name]))
+        return explain_text(self, None if name is None else [name], format)
+
+    def memory(self, optimizer="adam", dtype=None, device="cuda"):
+        """Training memory in exact bytes (a :class:`~shapecalc.memory.MemoryEstimate`): parameters,
+        gradients, ``optimizer`` state, buffers and the activations kept for the backward pass, at this
+        summary's batch and ``dtype`` (default: the summary's); see docs/memory.md."""
+        from .memory import estimate
+
+        return estimate(self, optimizer=optimizer, dtype=dtype, device=device)
 
     def _folded_counts(self, depth, counter):
         """``counter`` summed over the leaves of each block folded at ``depth``: {id(block row): sum}, in one
@@ -500,8 +515,19 @@ class Summary:
         parts = [self.title(channels_first), grid, ""] + self.totals_lines()
         found = self.warnings if warnings else ()
         if found:
-            parts.append(f"warnings ({len(found)}; --strict makes them errors):")
+            parts.append(f"warnings: real input that a window never reads ({len(found)}; --strict makes them "
+                         "errors):")
             parts.extend(f"  ⚠ {path}: {text}" for path, text in found)
+        noted = self.notes if warnings else ()
+        if noted:
+            parts.append(f"notes: (H − F + 2P)/S + 1 not whole, only padding left over ({len(noted)}; "
+                         "--strict-whole makes them errors):")
+            parts.extend(f"  · {path}: {text}" for path, text in noted)
+        if format != "text":
+            # (LaTeX: the title a caption, the lines below the table paragraphs; others as text)
+            from .tables import framed
+
+            return framed(parts[0], parts[1], parts[3:], format)
         return "\n".join(parts)
 
     def __str__(self):

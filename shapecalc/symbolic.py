@@ -95,6 +95,7 @@ class SymbolicContext:
     every size (a plain-number mismatch, an output that is never ≥ 1) raises as in the numeric mode."""
 
     symbolic = True
+    reads = False  # the textbook rule only (ctx.exact), not which input rows are read
 
     def __init__(self):
         self.warnings = []
@@ -576,7 +577,8 @@ def substitute(summary, values, strict=False):
         rows.append(n)
     # re-check every layer that asked for a condition, with its own rule on the numbers
     for n in rows:
-        if not n.leaf or n.path not in summary.checked:
+        # a window asks which real rows it reads even where its textbook formula is whole for every size
+        if not n.leaf or n.path not in summary.checked and not getattr(n.layer, "slides", False):
             continue
         if getattr(n.layer, "merges", False):
             for c in summary.constraints:
@@ -588,6 +590,7 @@ def substitute(summary, values, strict=False):
         ctx = NumericContext(strict=strict)
         n.layer.infer(n.input_shape, ctx, n.path)
         n.warnings = ctx.take_warnings()
+        n.notes = ctx.take_notes()
     _reaggregate_warnings(rows)
     shape = _eval_tree(summary.input_shape, subs)
     return Summary(summary.model, shape, rows, batch=summary.batch, dtype=summary.dtype,
@@ -600,6 +603,7 @@ def _reaggregate_warnings(rows):
             continue
         prefix = row.path + "."
         row.warnings = [w for c in rows if c.leaf and c.path.startswith(prefix) for w in c.warnings]
+        row.notes = [w for c in rows if c.leaf and c.path.startswith(prefix) for w in c.notes]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -788,6 +792,9 @@ def constraints_text(summary, per_layer=True):
     conditions = axis_conditions(summary)
     for name, cond in conditions.items():
         lines.append(cond.text())
+    from .coverage import NOTION
+
+    lines.append(NOTION)
     mixed = [c for c in summary.constraints if len(c.free_symbols) > 1]
     for c in mixed:
         lines.append(f"also {c.path}: {c.text()}")

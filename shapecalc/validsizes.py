@@ -38,6 +38,7 @@ class NumpyContext:
     """
 
     symbolic = False
+    reads = False  # the textbook rule only (ctx.exact), not which input rows are read
 
     def __init__(self, per_axis=False):
         # per_axis: the scan of one axis, the other a plain integer; an inexact division of plain integers
@@ -467,4 +468,7 @@ def valid_inputs_command(network, args):
                      + (f", smallest with side heads (training) {r.smallest_with_side_heads}"
                         if r.smallest_with_side_heads != r.smallest else ""))
         lines.append(f"   {r.count(exact):,} sizes: {r.compact(exact)}")
+    from .coverage import NOTION
+
+    lines.append(NOTION)
     return "\n".join(lines)

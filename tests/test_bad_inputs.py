@@ -152,7 +152,7 @@ SHAPES = {
     "strict-inexact-pool": (
         # (37 − 2)/2 + 1 = 18.5
         _summary("cnn-39x31", "40x31x1", strict=True), DivisibilityError,
-        "pool1: H: (37 − 2 + 2·0)/2 + 1 = 18.5, floored to 18"),
+        "pool1: H: 1 of 37 input rows never read by this layer (row 36"),
     "duplicate-names": (
         _summary([L.ReLU(name="a"), L.ReLU(name="a")], (5, 5, 1)), ConfigError,
         "two layers in the same block are both named 'a'"),
@@ -298,7 +298,7 @@ CLI = {
     "freeze-unknown": (["cnn-39x31", "--freeze", "nope"], "--freeze: no layer named 'nope'"),
     "shortcut-not-resnet": (["cnn-39x31", "--shortcut", "A"], "network cnn-39x31 takes no option 'shortcut'"),
     "shortcut-unknown": (["cnn-39x31", "--shortcut", "D"], "invalid choice: 'D'"),
-    "strict": (["cnn-39x31", "--strict", "--input", "40x31x1"], "18.5, floored to 18"),
+    "strict": (["cnn-39x31", "--strict", "--input", "40x31x1"], "(37 − 2)/2 + 1 = 18.5 is not whole, floored to 18"),
     "unknown-option": (["cnn-39x31", "--bogus"], "unrecognized arguments: --bogus"),
     "two-sources": (["cnn-39x31", "--spec", "input 3x3x1"], "name exactly one network"),
     "list-unknown-option": (["list", "--bogus"], "unrecognized arguments: --bogus"),

@@ -117,9 +117,10 @@ def test_errors_are_one_line_exit_2():
 
 
 def test_strict_makes_warning_an_error():
-    """--strict turns the floor warning into an error."""
+    """--strict turns the warning into an error: a 2×2/2 pool on 37 rows never reads row 36."""
     code, _, err = run("cnn-39x31", "--input", "40x40x1", "--strict")
-    assert code == 2 and "pool1: H: (37 − 2 + 2·0)/2 + 1 = 18.5" in err
+    assert code == 2 and "pool1: H: 1 of 37 input rows never read by this layer (row 36" in err
+    assert "(37 − 2)/2 + 1 = 18.5 is not whole, floored to 18" in err
 
 
 def test_bad_option_value_is_one_line():

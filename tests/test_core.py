@@ -100,7 +100,8 @@ def test_pooling_ceil_mode_and_avgpool():
     s = summary(net(MaxPool2d(3, 2, ceil_mode=True, name="p"), AvgPool2d(3, 1, 1, name="a"), input=(112, 112, 64)))
     assert s["p"].output_shape == (56, 56, 64)
     assert s["a"].output_shape == (56, 56, 64)
-    assert s["p"].warnings and "ceiled to 56" in s["p"].warnings[0]
+    # (112 − 3)/2 + 1 = 55.5: the last window runs past the input's end, and every row is read: a note
+    assert not s["p"].warnings and "ceiled to 56: the last window is partial" in s["p"].notes[0]
 
 
 def test_batchnorm_buffers_are_not_params():
@@ -268,11 +269,14 @@ def test_dtype_memory():
 
 
 def test_alexnet_style_inexact_division_warns():
-    """An 11×11/4 conv on 224 warns with the arithmetic; --strict refuses it."""
+    """An 11×11/4 conv on 224 warns with the arithmetic: windows start at 0, 4, …, 4 × 53 = 212 and the last
+    ends at 212 + 10 = 222, so row 223 is never read; --strict refuses it."""
     layers = net(Conv2d(96, 11, stride=4, name="conv1"), input=(224, 224, 3))
     s = summary(layers)
     assert s["conv1"].output_shape == (54, 54, 96)
-    assert "H: (224 − 11 + 2·0)/4 + 1 = 54.25, floored to 54" in s["conv1"].warnings[0]
+    assert s["conv1"].warnings[0] == ("H: 1 of 224 input rows never read by this layer (row 223: the last window "
+                                      "that would read them does not fit); (224 − 11)/4 + 1 = 54.25 is not whole, "
+                                      "floored to 54")
     with pytest.raises(DivisibilityError, match="conv1: H: .*54.25"):
         summary(layers, strict=True)
 
@@ -281,7 +285,8 @@ def test_pool_window_not_multiple_warns():
     """A 2×2/2 pool on 7 rows drops the last one."""
     s = summary(net(MaxPool2d(2, name="p"), input=(7, 8, 1)))
     assert len(s["p"].warnings) == 1
-    assert "H: (7 − 2 + 2·0)/2 + 1 = 3.5, floored to 3 (1 input row at the end never used)" == s["p"].warnings[0]
+    assert s["p"].warnings[0] == ("H: 1 of 7 input rows never read by this layer (row 6: the last window that "
+                                  "would read them does not fit); (7 − 2)/2 + 1 = 3.5 is not whole, floored to 3")
 
 
 def test_output_below_one_is_an_error():
@@ -460,14 +465,14 @@ def test_passing_kinds_skip_infer_and_window():
 def test_ceil_mode_explanation_follows_the_rule():
     """A ceil-mode pool of 2×2/2, padding 1, on 3: (3 − 2 + 2·1)/2 + 1 = 2.5, ⌈3/2⌉ + 1 = 3, but the third
     window would start at padded position 2·2 = 4, the right padding (padded positions: 0 the left pad,
-    1–3 the input, 4 the right pad): PyTorch drops it, 2. The warning and the checker's formula show those steps, not
-    "2.5, ceiled to 2" (false arithmetic around a right answer)."""
-    from shapecalc.check import _axis_formula
+    1–3 the input, 4 the right pad): PyTorch drops it, 2. The note and the worked explanation show those steps,
+    not "2.5, ceiled to 2" (false arithmetic around a right answer); every input row is read, so it is no ⚠."""
+    from shapecalc.worked import explain
 
     s = summary(net(MaxPool2d(2, 2, 1, ceil_mode=True, name="p"), input=(3, 3, 1)))
     row = s["p"]
-    assert row.output_shape == (2, 2, 1)
-    assert row.warnings[0] == ("H: (3 − 2 + 2·1)/2 + 1 = 2.5, ceiled to 3, less the last window, which would "
-                               "start in the padding: 2")
-    assert _axis_formula(row.layer, row.input_shape, 0, 2, "H") == (
-        "H = ⌈(3 + 2×1 − 2)/2⌉ + 1 = 3, less the last window, which would start in the padding: 2")
+    assert row.output_shape == (2, 2, 1) and row.warnings == ()
+    assert row.notes[0] == ("H: (3 − 2 + 2 × 1)/2 + 1 = 2.5 is not whole, ceiled to 3, less the last window, which "
+                            "would start in the padding: 2; every input row is read")
+    assert explain(row)[0] == ("H: ⌈(3 − 2 + 2 × 1) / 2⌉ + 1 − 1 = 2 (− 1: the last window would start in the "
+                               "padding, and is dropped)")

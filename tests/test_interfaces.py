@@ -66,9 +66,14 @@ def test_quiet_leaves_the_warnings_lines_out(capsys):
     loud = capsys.readouterr().out
     assert main(["resnet18", "--quiet"]) == 0
     quiet = capsys.readouterr().out
-    assert "warnings (16; --strict makes them errors):" in loud and "warnings (" not in quiet
+    # ResNet-18 (paper): the three 1×1/2 projection shortcuts skip every other row and column (6 warnings);
+    # conv1, the stem pool and the three 3×3/2 convolutions leave only padding over (10 notes)
+    assert "warnings: real input that a window never reads (6; --strict makes them errors):" in loud
+    assert "notes: (H − F + 2P)/S + 1 not whole, only padding left over (10; --strict-whole makes them errors):" \
+        in loud
+    assert "warnings: " not in quiet and "notes: " not in quiet
     # the rows' ⚠ marks stay: the table is the same
-    assert quiet == loud[:loud.index("warnings (")].rstrip("\n") + "\n"
+    assert quiet == loud[:loud.index("warnings: ")].rstrip("\n") + "\n"
 
 
 def test_channels_first_reads_the_input_as_it_prints_it(capsys):

@@ -119,7 +119,7 @@ def test_square_maps_worked_out_once_give_the_same_rows(chain):
     assert len(shared) == len(separate)
     for a, b in zip(shared, separate):
         for field in ("path", "input_shape", "output_shape", "weights", "biases", "buffers", "macs", "bias_adds",
-                      "activations", "rf", "warnings"):
+                      "activations", "rf", "warnings", "notes"):
             assert getattr(a, field) == getattr(b, field), (a.path, field)
 
 

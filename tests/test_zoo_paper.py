@@ -119,7 +119,8 @@ def test_alexnet_224_warns_non_integer_first_layer():
     """`shapecalc alexnet --input 224x224x3` warns (224 − 11)/4 + 1 = 54.25 on conv1, and still prints."""
     code, out, err = run("alexnet", "--input", "224x224x3")
     assert code == 0
-    assert "conv1: H: (224 − 11 + 2·0)/4 + 1 = 54.25, floored to 54" in out
+    assert ("conv1: H: 1 of 224 input rows never read by this layer (row 223: the last window that would read them "
+            "does not fit); (224 − 11)/4 + 1 = 54.25 is not whole, floored to 54") in out
     code, _, err = run("alexnet", "--input", "224x224x3", "--strict")
     assert code == 2 and "54.25" in err
 
