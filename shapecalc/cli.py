@@ -67,7 +67,7 @@ def _model_options():
 COMMANDS = {
     "": ("shapecalc",
          "Exact shapes, parameters, MACs, activation memory and receptive fields of CNNs. "
-         "Subcommands: `shapecalc list`, `shapecalc compare A B`, `shapecalc check FILE --model NAME`.",
+         "Subcommands: `shapecalc list`, `shapecalc compare A B [C]`, `shapecalc check FILE --model NAME`.",
          [(None, [_option("name", nargs="?", help="a network from `shapecalc list`, or a model file (.onnx, .keras, "
                                                  ".h5, .json) or a spec file"),
                   _option("--version", action="store_true", help="print shapecalc's version and exit")]),
@@ -164,6 +164,13 @@ COMMANDS = {
                   _option("--no-bias", action="store_true", help="expected parameters without biases"),
                   _option("--tolerance", metavar="T", default="0",
                           help="relative tolerance for counts, e.g. 0.01 (default 0: exact)"),
+                  _option("--columns", metavar="C,C", help="the columns graded, e.g. output,params (default: the "
+                          "table's; in a folder, those at least half of the tables have)"),
+                  _option("--partial-credit", nargs="?", const="0.5", metavar="F",
+                          help="credit F (alone: 0.5) for a cell right from the student's own wrong earlier "
+                               "figure (default: none)"),
+                  _option("--batch", type=int, default=1, metavar="N",
+                          help="the batch size the table's MACs, FLOPs and connections are for (default 1)"),
                   _option("--format", default="text", metavar="F",
                           help="text (default), json, csv or a tabulate format"),
                   _option("--summary", metavar="FILE", help="with a folder: where to write the summary CSV"),
@@ -307,54 +314,18 @@ def parse_args(command, argv):
 
 
 def _input(args):
-    if args.input is None:
-        return None
-    from .shapes import parse_shape
+    from .sources import parse_input
 
-    shape = parse_shape(args.input, allow_symbols=True, what="--input")
-    if getattr(args, "channels_first", False) and len(shape) == 3:
-        # --channels-first: the shapes are C×H×W, --input's too
-        shape = (shape[1], shape[2], shape[0])
-    return shape
+    return parse_input(args.input, getattr(args, "channels_first", False))
 
 
 def load_network(args, name=None):
     """The network a command names: a zoo name, ``--spec``, ``--spec-file`` or ``--python``."""
-    sources = [s for s in (name, getattr(args, "spec", None), getattr(args, "spec_file", None),
-                           getattr(args, "python", None)) if s is not None]
-    if len(sources) != 1:
-        raise ConfigError(
-            "name exactly one network: NAME, --spec, --spec-file or --python"
-            + (f" (received {len(sources)})" if sources else " (see `shapecalc list`)"),
-            "shapecalc",
-        )
-    if name is not None:
-        from .report import resolve
+    from .sources import network
 
-        shortcut = getattr(args, "shortcut", None)
-        return resolve(name, **({"shortcut": shortcut} if shortcut is not None else {}))
-    if getattr(args, "shortcut", None):
-        raise ConfigError("--shortcut applies to zoo ResNets only", "--shortcut")
-    if getattr(args, "spec", None) is not None:
-        from .spec import parse_spec
-
-        return parse_spec(args.spec)
-    if getattr(args, "spec_file", None) is not None:
-        from .spec import load_spec_file
-
-        return load_spec_file(args.spec_file)
-    from .spec import load_python
-
-    model = load_python(args.python)
-    from .report import _is_torch_module
-
-    if _is_torch_module(model):
-        from .from_torch import from_module
-
-        shape = _input(args)
-        numeric = shape if shape is not None and all(isinstance(d, int) for d in shape) else (224, 224, 3)
-        return from_module(model, numeric, title=args.python.rpartition(":")[2])
-    return model
+    return network(name, spec=getattr(args, "spec", None), spec_file=getattr(args, "spec_file", None),
+                   python=getattr(args, "python", None), shortcut=getattr(args, "shortcut", None),
+                   input=_input(args) if getattr(args, "python", None) is not None else None)
 
 
 def _summary(args, network):
@@ -399,7 +370,7 @@ def _check_paths(args):
 
 #: the views of the main command: one at a time (the table is the default)
 _VIEWS = (("--table", "table"), ("--rf", "rf"), ("--export-spec", "export_spec"), ("--verify", "verify"),
-          ("--valid-inputs", "valid_inputs"), ("--constraints", "constraints"))
+          ("--valid-inputs", "valid_inputs"), ("--constraints", "constraints"), ("--memory", "memory"))
 
 
 def _check_views(args):

@@ -14,7 +14,7 @@ import os
 
 from .errors import ConfigError
 
-__all__ = ["load", "is_path"]
+__all__ = ["load", "is_path", "network", "parse_input"]
 
 #: the extensions read as models of another framework, and the reader of each
 MODEL_FILES = {".onnx": "onnx", ".keras": "keras", ".h5": "keras", ".hdf5": "keras"}
@@ -58,6 +58,56 @@ def load(name, **options):
     from .spec import load_spec_file
 
     return load_spec_file(path)
+
+
+def parse_input(text, channels_first=False):
+    """An ``--input`` option's shape (``224x224x3``; letters such as ``HxWx3`` for symbolic sizes), or None
+    for None. ``channels_first``: the text is C×H×W (PyTorch's order), returned as H×W×C."""
+    if text is None:
+        return None
+    from .shapes import parse_shape
+
+    shape = parse_shape(text, allow_symbols=True, what="--input")
+    if channels_first and len(shape) == 3:
+        shape = (shape[1], shape[2], shape[0])
+    return shape
+
+
+def network(name=None, spec=None, spec_file=None, python=None, shortcut=None, input=None):
+    """The network that exactly one source names: ``name`` (a zoo name or a model file, see :func:`load`),
+    ``spec`` (a spec's text), ``spec_file``, or ``python`` (``MODULE:ATTR``: the one source that IMPORTS AND
+    RUNS user code). ``shortcut``: a zoo ResNet's shortcut option; ``input``: the size a PyTorch module is
+    traced at (default 224×224×3)."""
+    sources = [s for s in (name, spec, spec_file, python) if s is not None]
+    if len(sources) != 1:
+        raise ConfigError(
+            "name exactly one network: NAME, --spec, --spec-file or --python"
+            + (f" (received {len(sources)})" if sources else " (see `shapecalc list`)"),
+            "shapecalc",
+        )
+    if name is not None:
+        return load(name, **({"shortcut": shortcut} if shortcut is not None else {}))
+    if shortcut:
+        raise ConfigError("--shortcut applies to zoo ResNets only", "--shortcut")
+    if spec is not None:
+        from .spec import parse_spec
+
+        return parse_spec(spec)
+    if spec_file is not None:
+        from .spec import load_spec_file
+
+        return load_spec_file(spec_file)
+    from .spec import load_python
+
+    model = load_python(python)
+    from .report import _is_torch_module
+
+    if _is_torch_module(model):
+        from .from_torch import from_module
+
+        numeric = input if input is not None and all(isinstance(d, int) for d in input) else (224, 224, 3)
+        return from_module(model, numeric, title=python.rpartition(":")[2])
+    return model
 
 
 def _is_keras_json(path):

@@ -90,7 +90,7 @@ def test_course_table_no_bias_factor_of_ten():
     assert list(bad) == [("dense", "params")]
     cell = bad["dense", "params"]
     assert cell.claimed == 160000 and cell.expected == 160 * 100
-    assert cell.formula == f"params = N_in × N_out = 160 × 100 = {160 * 100:,} (+ 100 biases = {160 * 100 + 100:,} with bias)"
+    assert cell.formula == f"params = weights = 160 × 100 = {160 * 100:,} (+ 100 biases = {160 * 100 + 100:,} with biases)"
     assert cell.diagnoses == ["factor of 10 slip: 160,000 is 10 × 16,000"]
     assert (report.right, report.checked) == (19, 20)
     assert report.rows[-1].label == "softmax" and report.rows[-1].row.path == "dense"
@@ -103,18 +103,19 @@ def test_course_table_with_bias():
     assert bad["conv1", "params"].expected == 4 * 4 * 1 * 20 + 20
     assert bad["conv1", "params"].diagnoses == ["bias forgotten: 320 is the weights alone; the 20 filters add 20 "
                                                 "biases (320 + 20 = 340)"]
-    assert bad["conv2", "params"].formula == (f"params = F_h × F_w × C_in × filters = 3 × 3 × 20 × 40 = "
-                                              f"{3 * 3 * 20 * 40:,} + 40 biases = {3 * 3 * 20 * 40 + 40:,}")
+    assert bad["conv2", "params"].formula == (f"params = weights + biases = 3 × 3 × 20 × 40 + 40 = "
+                                              f"{3 * 3 * 20 * 40:,} + 40 = {3 * 3 * 20 * 40 + 40:,}")
     assert bad["dense", "params"].diagnoses == ["factor of 10 slip: 160,000 is 10 × 16,000 (and the biases forgotten)"]
 
 
 def test_course_table_cli():
-    """The CLI prints the table, the ✗ with its formula and diagnosis, the score, and exits 1."""
+    """The CLI prints the table, the ✗ with its formula and diagnosis, the score, and exits 1. The score is
+    over the 9 layers with parameters or a new shape, 2 columns each: the input row is checked, not scored."""
     code, out, err = run(sub("cnn-39x31", "course-table.md"), "--model", "cnn-39x31", "--no-bias")
     assert code == 1 and err == ""
     assert "✗ 160,000 → 16,000" in out
     assert "    diagnosis: factor of 10 slip: 160,000 is 10 × 16,000" in out
-    assert out.rstrip().endswith("score: 19/20 cells right (95%)")
+    assert out.rstrip().endswith(f"score: {9 * 2 - 1}/{9 * 2} cells right (94.4%)")
 
 
 # -- one realistic submission per diagnosis ---------------------------------------------------------------
@@ -148,13 +149,17 @@ def test_channels_confused_output():
 
 
 def test_flatten_size_wrong():
-    """flatten 80 instead of 2·1·80 = 160; the dense row's 80·100 follows from it."""
+    """flatten 80 instead of 2·1·80 = 160; the dense row's 80·100 follows from it: it is carried over from row 8
+    (the flatten), the step itself right."""
     report = check("cnn-39x31", sub("cnn-39x31", "flatten-wrong.md"), no_bias=True)
     bad = wrong(report)
     assert bad["flatten", "output"].expected == (2 * 1 * 80,)
-    assert bad["flatten", "output"].formula == "N = H × W × C = 2 × 1 × 80 = 160"
+    assert bad["flatten", "output"].formula == "N = 2 × 1 × 80 = 160"
     assert bad["flatten", "output"].diagnoses[0].startswith("flatten size wrong")
-    assert bad["dense", "params"].diagnoses[0].startswith("flatten size wrong (carried over")
+    assert bad["dense", "params"].diagnoses == [
+        "carried over: follows from row 8's wrong output; with your input 80 (row 8) this layer has 80 × 100 = "
+        "8,000 parameters, as you wrote, so the step itself is right"]
+    assert bad["dense", "params"].carried_from == 8
 
 
 def test_bias_forgotten_lenet5():
@@ -177,7 +182,7 @@ def test_floor_vs_ceil():
     cell = bad["pool1", "output"]
     assert cell.expected == (-(-(31 - 2) // 2) + 1,) * 2 + (64,)
     assert cell.diagnoses == ["floor vs ceil: 15×15 is what rounding down gives; this layer rounds up"]
-    assert cell.formula.startswith("output = H × W × C: H = ⌈(31 − 2)/2⌉ + 1 = 16")
+    assert cell.formula.startswith("output = H × W × C: H = ⌈(31 − 2) / 2⌉ + 1 = 16")
 
 
 def test_padding_ignored_and_carried():
@@ -186,7 +191,8 @@ def test_padding_ignored_and_carried():
     bad = wrong(report)
     assert bad["conv2", "output"].expected == (31 + 2 * 1 - 3 + 1, 31 + 2 * 1 - 3 + 1, 64)
     assert bad["conv2", "output"].diagnoses == ["padding ignored: 29×29 is the size without the padding of 1"]
-    assert bad["pool1", "output"].diagnoses[0].startswith("carried over: with your previous output 29×29×64")
+    assert bad["pool1", "output"].diagnoses[0].startswith("carried over: follows from row 2's wrong output; from "
+                                                          "your 29×29×64 this layer gives 15×15×64")
 
 
 def test_stride_ignored():
@@ -196,7 +202,11 @@ def test_stride_ignored():
     assert bad["conv3", "output"].expected == ((16 + 2 - 3) // 2 + 1,) * 2 + (64,)
     assert bad["conv3", "output"].diagnoses == ["stride ignored: 16×16 is the size with stride 1; the stride is 2"]
     assert bad["fc", "params"].expected == 8 * 8 * 64 * 10 + 10
-    assert "flatten size wrong" in bad["fc", "params"].diagnoses[0]
+    # the flatten (row 5) and the dense layer's parameters (row 6) are right from the student's 16×16×64:
+    # both follow from row 4, not from a flatten mistake
+    assert bad["flatten1", "output"].diagnoses[0].startswith("carried over: follows from row 4's wrong output")
+    assert bad["fc", "params"].diagnoses[0].startswith("carried over: follows from row 4's wrong output; with "
+                                                       "your input 16384 (row 5)")
 
 
 # -- right submissions, forgiving formats ----------------------------------------------------------------
@@ -247,7 +257,11 @@ def test_rows_matched_by_name_in_any_order(tmp_path):
                                                  "inception3a"]
     assert report.rows[0].cells[1].expected == 3 * 3 * 96 * 128 + 128
     assert report.rows[2].cells[0].expected == (28, 28, 64 + 128 + 32 + 32)
-    assert report.ok  # the block's row stands for the layers inside it
+    # the block's row stands for the layers inside it that no row names (the two reductions, conv5x5, the
+    # pool's projection, the concat; the 3×3 pool changes nothing and is not scored): none is missing, their
+    # outputs are the block's right one, their parameters the block's blank cell
+    assert not report.missing_layers and all(c.ok for c in report.cells if not c.blank)
+    assert (report.points, report.out_of, report.count("blank")) == (2 * 2 + 5, 7 * 2, 5)
 
 
 def test_json_output():
@@ -281,7 +295,8 @@ def test_grade_folder(tmp_path, folder, options, files):
     assert code == 1
     rows = list(csv.DictReader(summary.open(encoding="utf-8")))
     assert len(rows) == files
-    assert all(r["error"] == "" and int(r["right"]) <= int(r["checked"]) for r in rows)
+    assert all(r["error"] == "" and float(r["points"]) <= int(r["out_of"]) for r in rows)
+    assert len({r["out_of"] for r in rows}) == 1  # one denominator for the whole folder
     assert f"summary: {summary} ({files} files)" in out
 
 
@@ -291,7 +306,9 @@ def test_grade_folder_summary_contents(tmp_path):
     run(sub("cnn-39x31"), "--model", "cnn-39x31", "--no-bias", "--summary", str(summary))
     rows = {r["file"]: r for r in csv.DictReader(summary.open(encoding="utf-8"))}
     assert rows["course-table.md"]["wrong_cells"] == "row 10 params (factor of 10 slip)"
-    assert (rows["course-table.md"]["right"], rows["course-table.md"]["checked"]) == ("19", "20")
+    # 9 scored layers (the input and the softmax change nothing) × 2 columns; one cell wrong
+    assert (rows["course-table.md"]["points"], rows["course-table.md"]["out_of"]) == (str(9 * 2 - 1), str(9 * 2))
+    assert rows["course-table.md"]["percent"] == "94.4"
     assert rows["all-right.csv"]["wrong_cells"] == ""
 
 
@@ -302,7 +319,7 @@ def test_folder_default_summary_and_unreadable_file(tmp_path):
     shutil.copy(sub("cnn-39x31", "all-right.csv"), folder / "a.csv")
     (folder / "b.csv").write_text("name,comment\nx,y\n", encoding="utf-8")
     code, out, _ = run(str(folder), "--model", "cnn-39x31", "--no-bias")
-    assert code == 1 and "b.csv: unreadable: no column to check" in out
+    assert code == 1 and "unreadable: no column to check" in out
     code2, out2, _ = run(str(folder), "--model", "cnn-39x31", "--no-bias")
     assert "(2 files)" in out2
     rows = list(csv.DictReader((folder / "summary.csv").open(encoding="utf-8")))
@@ -417,7 +434,7 @@ def test_symbolic_spec_needs_input(tmp_path):
 def test_keras_summary_text():
     """A pasted Keras model.summary() (space-aligned, wrapped type names) checks all right with biases."""
     report = check("cnn-39x31", sub("keras", "cnn-39x31-summary.txt"))
-    assert report.submission.format == "text" and len(report.rows) == 9
+    assert report.submission.format == "keras2" and len(report.rows) == 9  # (Keras 2's layout, read as such)
     assert report.ok and report.right == report.checked == 18
     assert [r.row.path for r in report.rows][:2] == ["conv1", "pool1"]
 
