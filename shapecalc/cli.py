@@ -94,6 +94,11 @@ COMMANDS = {
                            "(repeat for several)"),
               _option("--rf", action="store_true", help="receptive field, jump and input region per layer"),
               _option("--export-spec", action="store_true", help="print the network as a text spec"),
+              _option("--memory", action="store_true",
+                      help="training memory in bytes: parameters, gradients, optimizer state, buffers and the "
+                           "activations kept for backward, at --batch and --dtype (docs/memory.md)"),
+              _option("--optimizer", metavar="O", choices=("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"),
+                      help="with --memory: sgd, momentum, adam (default), adamw, rmsprop or adagrad"),
           ]),
           ("symbolic sizes", [
               _option("--subs", metavar="H=224,W=224", help="evaluate a symbolic table at these sizes"),
@@ -392,7 +397,9 @@ def _check_pairs(args):
     """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
     for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
                                         ("--exact", args.exact, "--valid-inputs", args.valid_inputs),
-                                        ("--device", args.device, "--verify", args.verify)):
+                                        ("--device", args.device, "--verify", args.verify),
+                                        ("--optimizer", getattr(args, "optimizer", None), "--memory",
+                                         getattr(args, "memory", False))):
         if value and not given:
             raise ConfigError(f"{option} applies with {needs} only (add {needs}, or leave {option} out)", option)
 
@@ -435,6 +442,9 @@ def run_model(args, out):
         from .rfview import rf_table
 
         out.write(rf_table(s, depth=args.depth, format=args.format) + "\n")
+        return 0
+    if args.memory:
+        out.write(s.memory(args.optimizer or "adam").table(format=args.format) + "\n")
         return 0
     out.write(s.table(depth=args.depth, format=args.format, channels_first=args.channels_first,
                       warnings=not args.quiet) + "\n")
