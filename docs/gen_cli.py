@@ -19,7 +19,7 @@ INTRO = """\
      run `python docs/gen_cli.py` after changing an option (a test fails while this page is stale) -->
 
 `shapecalc` has one main form, `shapecalc NAME [options]` (or `--spec`, `--spec-file`, `--python` instead of
-NAME), and three subcommands: `list`, `compare` and `check`. Errors print one line on stderr and exit with
+NAME), and subcommands: `list`, `compare`, `check`, `explain` and `exercise`. Errors print one line on stderr and exit with
 status 2; `--debug` shows the traceback instead. `shapecalc check` exits with 1 when a submission has wrong
 cells, and `--verify` when PyTorch disagrees.
 
@@ -35,9 +35,13 @@ Worked examples of each option are in [getting-started.md](getting-started.md) a
 SECTIONS = (
     ("shapecalc NAME", "build_parser", "Analyse one network: the per-layer table (default) or another view."),
     ("shapecalc list", "build_list_parser", "Every network of the zoo ([zoo.md](zoo.md))."),
-    ("shapecalc compare", "build_compare_parser", "Two networks side by side, with ratios; `--plot` overlays them."),
+    ("shapecalc compare", "build_compare_parser", "Two or three networks side by side, with the ratios to the first; `--plot` overlays them."),
     ("shapecalc check", "build_check_parser",
      "Check a student's table against the network ([checking.md](checking.md))."),
+    ("shapecalc explain", "build_explain_parser",
+     "Every figure of the layers worked out step by step ([teaching.md](teaching.md))."),
+    ("shapecalc exercise", "build_exercise_parser",
+     "Homework variants for a class, with keys ([exercises.md](exercises.md))."),
 )
 
 

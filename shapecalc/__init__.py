@@ -30,11 +30,11 @@ def summary(model, input=None, **kwargs):
     return _summary(model, input, **kwargs)
 
 
-def compare(a, b, **kwargs):
-    """Analyse two networks side by side; see :func:`shapecalc.comparison.compare`."""
+def compare(a, b, *more, **kwargs):
+    """Analyse two or three networks side by side; see :func:`shapecalc.comparison.compare`."""
     from .comparison import compare as _compare
 
-    return _compare(a, b, **kwargs)
+    return _compare(a, b, *more, **kwargs)
 
 
 def register(module_class, rule):

@@ -3,7 +3,7 @@
     shapecalc list
     shapecalc NAME [--table] [--input HxWxC] [--batch N] [--depth N] [--format F] ...
     shapecalc --spec "input 39x31x1 | conv 20 k4 | ..." [options]
-    shapecalc compare A B [--plot out.png]
+    shapecalc compare A B [C] [--plot out.png]
     shapecalc check SUBMISSION --model NAME
 
 Errors print one line on stderr and exit with status 2 (``--debug`` shows the traceback). An exception
@@ -434,8 +434,15 @@ def run_model(args, out):
     if args.plot:
         s.plot(args.plot)
     if args.constraints:
-        from .symbolic import constraints_text
+        from .symbolic import constraints_dict, constraints_text
 
+        if args.format not in ("text", "json"):
+            raise ConfigError(f"--constraints prints text or json, not {args.format}", "--format")
+        if args.format == "json":
+            from .report import dumps
+
+            out.write(dumps(constraints_dict(s)) + "\n")
+            return 0
         out.write(constraints_text(s) + "\n")
         return 0
     if args.rf:
@@ -464,13 +471,17 @@ def run_list(args, out):
     aliases = {}
     for alias, target in zoo.ALIASES.items():
         aliases.setdefault(target, []).append(alias)
+    if args.format == "json":
+        # shapes as lists of ints, as the summary's JSON gives them; the aliases as a list
+        from .report import dumps
+
+        listing = [{"name": name, "input": list(shape), "description": description, "aliases": aliases.get(name, [])}
+                   for name, (_, _, shape, description) in zoo.ENTRIES.items()]
+        out.write(dumps(listing) + "\n")
+        return 0
     for name, (_, _, shape, description) in zoo.ENTRIES.items():
         also = f" (also: {', '.join(aliases[name])})" if name in aliases else ""
         body.append([name, format_shape(shape), description + also])
-    if args.format == "json":
-        import json
-
-        return out.write(json.dumps([dict(zip(header, r)) for r in body], indent=2, ensure_ascii=False) + "\n") and 0
     if args.format == "csv":
         out.write(to_csv(header, body))
     elif args.format == "text":

@@ -392,8 +392,8 @@ def _conv(call):
     if w is None or call.get("filters") is None:
         return None
     kernel, strides, padding, dilation = w
-    layer = Conv2d(call.get("filters"), kernel, strides, padding, dilation, call.get("groups", 1),
-                   bool(call.get("use_bias", True)))
+    layer = Conv2d(call.get("filters"), kernel, stride=strides, padding=padding, dilation=dilation,
+                   groups=call.get("groups", 1), bias=bool(call.get("use_bias", True)))
     return _with_activation(call, layer)
 
 
@@ -426,7 +426,7 @@ def _dense(call):
         return None
     bias = bool(call.get("use_bias", True))
     # on a vector a dense layer; on a map (or tokens) Keras applies it at every position, over the channels
-    layer = Linear(units, bias) if call.rank in (1, None) else PointwiseLinear(units, bias)
+    layer = Linear(units, bias=bias) if call.rank in (1, None) else PointwiseLinear(units, bias)
     return _with_activation(call, layer)
 
 
@@ -437,8 +437,8 @@ def _batchnorm(call):
     momentum = call.get("momentum", 0.99)
     # Keras' momentum weighs the old statistics, PyTorch's (shapecalc's) the new batch
     momentum = round(1 - momentum, 12) if isinstance(momentum, (int, float)) and 0 <= momentum <= 1 else 0.01
-    return BatchNorm(call.get("epsilon", 1e-3), momentum, True, bool(call.get("scale", True)),
-                     bool(call.get("center", True)))
+    return BatchNorm(eps=call.get("epsilon", 1e-3), momentum=momentum, affine=True, scale=bool(call.get("scale", True)),
+                     center=bool(call.get("center", True)))
 
 
 @_rule("LayerNormalization")
@@ -446,7 +446,7 @@ def _layernorm(call):
     center, scale = bool(call.get("center", True)), bool(call.get("scale", True))
     if not call.channel_axis() or center != scale or call.channels_first:
         return None
-    return LayerNorm(call.get("epsilon", 1e-3), center)
+    return LayerNorm(eps=call.get("epsilon", 1e-3), affine=center)
 
 
 @_rule("GroupNormalization")
@@ -455,7 +455,7 @@ def _groupnorm(call):
     groups = call.get("groups", 32)
     if not call.channel_axis() or center != scale or not isinstance(groups, int) or groups < 1:
         return None
-    return GroupNorm(groups, call.get("epsilon", 1e-3), center)
+    return GroupNorm(groups, eps=call.get("epsilon", 1e-3), affine=center)
 
 
 @_rule("Activation")

@@ -837,7 +837,8 @@ class _Reader:
             if group > 1 and group == channels:
                 layer = L.DepthwiseConv2d(kernel, strides, padding, filters // channels, dilations, bias)
             else:
-                layer = L.Conv2d(filters, kernel, strides, padding, dilations, group, bias)
+                layer = L.Conv2d(filters, kernel, stride=strides, padding=padding, dilation=dilations, groups=group,
+                                 bias=bias)
         except ShapecalcError as e:
             raise _Unsupported(f"Conv: {e.detail}") from None
         self._add(layer, [x], self._out(node), node, inits=self._const_inits([w, b]))
@@ -853,7 +854,7 @@ class _Reader:
             if cls is L.MaxPool2d:
                 if a.get("storage_order", 0):
                     raise _Unsupported("MaxPool storage_order 1")
-                layer = L.MaxPool2d(kernel, strides, padding, ceil, dilations)
+                layer = L.MaxPool2d(kernel, strides, padding, ceil_mode=ceil, dilation=dilations)
             else:
                 if dilations != (1, 1):
                     raise _Unsupported("AveragePool with dilations")
@@ -945,7 +946,7 @@ class _Reader:
         if x.layout not in ("nchw", "bn") or any(t is None or t.act for t in ins[1:5]) or a.get("training_mode", 0):
             raise _Unsupported("BatchNormalization" + (" (training)" if a.get("training_mode", 0) else ""))
         momentum = a.get("momentum", 0.9)
-        layer = L.BatchNorm(float(a.get("epsilon", 1e-5)), 1.0 - float(momentum), True)
+        layer = L.BatchNorm(eps=float(a.get("epsilon", 1e-5)), momentum=1.0 - float(momentum), affine=True)
         self._add(layer, [x], self._out(node), node, inits=self._const_inits(ins[1:5]))
 
     def _op_LayerNormalization(self, i, node, a):
@@ -955,7 +956,7 @@ class _Reader:
         if axis != len(x.dims) - 1 or x.layout == "nchw" or any(t is not None and t.act for t in ins[1:]):
             raise _Unsupported(f"LayerNormalization over axis {a.get('axis', -1)}")
         scale = ins[1] if len(ins) > 1 else None
-        layer = L.LayerNorm(float(a.get("epsilon", 1e-5)), affine=scale is not None)
+        layer = L.LayerNorm(eps=float(a.get("epsilon", 1e-5)), affine=scale is not None)
         self._add(layer, [x], self._out(node), node, inits=self._const_inits(ins[1:3]))
 
     def _op_LRN(self, i, node, a):

@@ -111,38 +111,38 @@ def _conv(m, call):
     if m.padding_mode != "zeros":
         return None
     padding = m.padding if isinstance(m.padding, str) else _pair(m.padding)
-    return Conv2d(m.out_channels, _pair(m.kernel_size), _pair(m.stride), padding, _pair(m.dilation), m.groups,
-                  bias=m.bias is not None)
+    return Conv2d(m.out_channels, _pair(m.kernel_size), stride=_pair(m.stride), padding=padding,
+                  dilation=_pair(m.dilation), groups=m.groups, bias=m.bias is not None)
 
 
 @_modules("torch.nn.modules.linear.Linear")
 def _linear(m, call):
     bias = m.bias is not None
-    return Linear(m.out_features, bias) if call.forms[0] == "vector" else PointwiseLinear(m.out_features, bias)
+    return Linear(m.out_features, bias=bias) if call.forms[0] == "vector" else PointwiseLinear(m.out_features, bias)
 
 
 @_modules("torch.nn.modules.batchnorm.BatchNorm2d", "torch.nn.modules.batchnorm.BatchNorm1d")
 def _batchnorm(m, call):
     if not m.track_running_stats or call.forms[0] not in ("map", "vector"):
         return None
-    return BatchNorm(m.eps, m.momentum if m.momentum is not None else 0.1, m.affine)
+    return BatchNorm(eps=m.eps, momentum=m.momentum if m.momentum is not None else 0.1, affine=m.affine)
 
 
 @_modules("torch.nn.modules.normalization.LayerNorm")
 def _layernorm(m, call):
     if len(m.normalized_shape) != 1 or (m.elementwise_affine and getattr(m, "bias", True) is None):
         return None
-    return LayerNorm(m.eps, m.elementwise_affine)
+    return LayerNorm(eps=m.eps, affine=m.elementwise_affine)
 
 
 @_modules("torchvision.models.convnext.LayerNorm2d")
 def _layernorm2d(m, call):
-    return LayerNorm(m.eps, m.elementwise_affine, channels_first=True)
+    return LayerNorm(eps=m.eps, affine=m.elementwise_affine, channels_first=True)
 
 
 @_modules("torch.nn.modules.normalization.GroupNorm")
 def _groupnorm(m, call):
-    return GroupNorm(m.num_groups, m.eps, m.affine)
+    return GroupNorm(m.num_groups, eps=m.eps, affine=m.affine)
 
 
 @_modules("torch.nn.modules.normalization.LocalResponseNorm")
@@ -154,7 +154,8 @@ def _lrn(m, call):
 def _maxpool(m, call):
     if m.return_indices:
         return None
-    return MaxPool2d(_pair(m.kernel_size), _pair(m.stride), _pair(m.padding), m.ceil_mode, _pair(m.dilation))
+    return MaxPool2d(_pair(m.kernel_size), _pair(m.stride), _pair(m.padding), ceil_mode=m.ceil_mode,
+                     dilation=_pair(m.dilation))
 
 
 @_modules("torch.nn.modules.pooling.AvgPool2d")
@@ -228,7 +229,7 @@ def _upsample(call, mode, align_corners):
     (h, w, c), (oh, ow, oc) = call.inputs[0], call.shape
     if oc != c or oh % h or ow % w:
         return None
-    return Upsample((oh // h, ow // w), mode)
+    return Upsample(scale=(oh // h, ow // w), mode=mode)
 
 
 @_modules("torch.nn.modules.upsampling.Upsample")
@@ -253,7 +254,7 @@ def _mha(m, call):
     inputs = [a for a in call.args[:3]]
     if len(inputs) < 3 or len(set(inputs)) != 1:  # self-attention only: query = key = value
         return None
-    return MultiheadAttention(m.num_heads, m.in_proj_bias is not None)
+    return MultiheadAttention(m.num_heads, bias=m.in_proj_bias is not None)
 
 
 # -- torchvision's modules that shapecalc's kinds describe as a whole --
@@ -282,7 +283,7 @@ def _cosine_window_attention(m, call):
 
 @_modules("torchvision.models.swin_transformer.PatchMerging")
 def _patch_merging(m, call):
-    return [("gather", SpaceToDepth(2)), ("norm", LayerNorm(m.norm.eps, m.norm.elementwise_affine)),
+    return [("gather", SpaceToDepth(2)), ("norm", LayerNorm(eps=m.norm.eps, affine=m.norm.elementwise_affine)),
             ("reduction", PointwiseLinear(m.reduction.out_features, m.reduction.bias is not None))]
 
 
@@ -290,7 +291,7 @@ def _patch_merging(m, call):
 def _patch_merging_v2(m, call):
     return [("gather", SpaceToDepth(2)), ("reduction", PointwiseLinear(m.reduction.out_features,
                                                                        m.reduction.bias is not None)),
-            ("norm", LayerNorm(m.norm.eps, m.norm.elementwise_affine))]
+            ("norm", LayerNorm(eps=m.norm.eps, affine=m.norm.elementwise_affine))]
 
 
 @_modules("torchvision.models.maxvit.WindowPartition")
@@ -368,8 +369,8 @@ def _f_adaptive_max(call):
 def _f_max_pool(call):
     k = call.arg(1, "kernel_size")
     s = call.arg(2, "stride") or k
-    return MaxPool2d(_pair(k), _pair(s), _pair(call.arg(3, "padding", 0)), call.arg(5, "ceil_mode", False),
-                     _pair(call.arg(4, "dilation", 1)), call="functional")
+    return MaxPool2d(_pair(k), _pair(s), _pair(call.arg(3, "padding", 0)), ceil_mode=call.arg(5, "ceil_mode", False),
+                     dilation=_pair(call.arg(4, "dilation", 1)), call="functional")
 
 
 @_calls("avg_pool2d")

@@ -95,6 +95,43 @@ def _number(value, what, name, positive=False):
     return value
 
 
+# ---------------------------------------------------------------------------------------------------------
+# PyTorch's argument names and order. The classes that share a name with a torch.nn module take the sizes
+# the input decides from the input (Conv2d(64, 3): 64 filters of 3×3, Keras' order), so PyTorch's leading
+# input size would shift every argument along: Conv2d(3, 8, 3) meant 3 filters of 8×8 at stride 3. Past the
+# arguments that mean the same in both (filters and kernel; a pool's kernel, stride and padding), the
+# arguments go by name, and a call in PyTorch's order is refused with its translation; PyTorch's names
+# (in_channels, out_channels, kernel_size, in_features, …) are accepted, the input sizes among them checked
+# against the input.
+
+
+def _args_text(args, kwargs=()):
+    return ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs])
+
+
+def _torch_order(cls, args, ours, theirs, name):
+    """The error for positional arguments in PyTorch's order: ``cls(*args)``, what shapecalc's class takes
+    (``ours``), and the calls that mean PyTorch's call here (``theirs``: none, one or two)."""
+    given = f"{cls}({_args_text(args)})"
+    instead = f"; write PyTorch's {given} as {' or as '.join(theirs)}" if theirs else ""
+    return ConfigError(f"{given}: {ours}{instead}", name)
+
+
+def _either(ours, torch_value, what, torch_name, name):
+    """An argument given by shapecalc's name or PyTorch's (``filters`` or ``out_channels``), not both."""
+    if torch_value is None:
+        return ours
+    if ours is not None and ours != torch_value:
+        raise ConfigError(f"{what}={ours!r} and {torch_name}={torch_value!r} name the same argument: give one", name)
+    return torch_value
+
+
+def _expect(expected, actual, what, path):
+    """An input size that the layer was given by PyTorch's name (in_channels=…), against the input's."""
+    if expected is not None and type(actual) is int and actual != expected:
+        raise ShapeError(f"{what} is {expected}, but the input has {actual}", path)
+
+
 #: how a network's forward can compute a layer (the ``call`` field of ReLU and the pools): through an nn
 #: module ("module"), a bare functional ("functional": ``F.relu(x)``, ``F.avg_pool2d(x, 3, 1, 1)``), or,
 #: for the global average, the tensor method ``x.mean([2, 3])`` ("mean"). Shapes, parameters and MACs are
@@ -538,9 +575,12 @@ class _Windowed(Layer):
 
 
 class Conv2d(_Windowed):
-    """2-D convolution: ``Conv2d(filters, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True)``.
+    """2-D convolution: ``Conv2d(filters, kernel, *, stride=1, padding=0, dilation=1, groups=1, bias=True)``.
 
-    The input channel count comes from the input shape.
+    The input channel count comes from the input shape; past ``filters`` and ``kernel`` the arguments go by
+    name. PyTorch's names are accepted too: ``Conv2d(in_channels=3, out_channels=8, kernel_size=3)`` (the
+    ``in_channels`` then checked against the input); PyTorch's positional ``Conv2d(3, 8, 3)`` is refused
+    with its translation, ``Conv2d(8, 3)``.
     """
 
     kind = "conv"
@@ -549,8 +589,25 @@ class Conv2d(_Windowed):
     fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
-    def __init__(self, filters, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True, name=None):
+    def __init__(self, filters=None, kernel=None, *more, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 name=None, in_channels=None, out_channels=None, kernel_size=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias
+            args = (filters, kernel, *more)
+            rest = list(zip(("stride", "padding", "dilation", "groups", "bias"), args[3:]))
+            named = [("in_channels", args[0]), ("out_channels", args[1]), ("kernel_size", args[2])]
+            theirs = ([f"Conv2d({_args_text(args[1:3], rest)})", f"Conv2d({_args_text((), named + rest)})"]
+                      if len(args) <= 8 else [])
+            raise _torch_order("Conv2d", args, "shapecalc's Conv2d takes (filters, kernel), the rest by name, and its "
+                               "input channels from the input", theirs, name)
+        filters = _either(filters, out_channels, "filters", "out_channels", name)
+        kernel = _either(kernel, kernel_size, "kernel", "kernel_size", name)
+        if filters is None or kernel is None:
+            raise ConfigError("Conv2d needs its filters and kernel: Conv2d(64, 3), or Conv2d(out_channels=64, "
+                              "kernel_size=3)", name)
+        # PyTorch's in_channels: not needed (the input has them), checked where given
+        self.in_channels = None if in_channels is None else _positive_int(in_channels, "in_channels", name)
         self.filters = _positive_int(filters, "filters", name)
         self.groups = _positive_int(groups, "groups", name)
         if filters % groups:
@@ -578,6 +635,8 @@ class Conv2d(_Windowed):
 
     def infer(self, x, ctx, path):
         _require_map(x, path, "conv")
+        if self.in_channels is not None:
+            _expect(self.in_channels, x[2], "in_channels", path)
         if x[2] % self.groups:
             raise ShapeError(
                 f"groups {self.groups} must divide the {x[2]} input channels (remainder {x[2] % self.groups})", path
@@ -629,7 +688,7 @@ class SparseConv2d(Conv2d):
             if len(set(row)) != len(row):
                 raise ConfigError(f"table row {j} names an input map twice: {row!r}", name)
             rows.append(tuple(row))
-        super().__init__(len(rows), kernel, stride, padding, 1, 1, bias, name)
+        super().__init__(len(rows), kernel, stride=stride, padding=padding, bias=bias, name=name)
         self.table = tuple(rows)
 
     def infer(self, x, ctx, path):
@@ -669,8 +728,20 @@ class _Pool(_Windowed):
     #: the ways its forward may call it (see ``CALLS``); the default is the first
     calls = ("module",)
 
-    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, dilation=1, name=None, call="module"):
+    def __init__(self, kernel=None, stride=None, padding=0, *more, ceil_mode=False, dilation=1, name=None,
+                 call="module", kernel_size=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: kernel_size, stride, padding, dilation, return_indices, ceil_mode
+            args = (kernel, stride, padding, *more)
+            theirs = ([f"{type(self).__name__}({_args_text(args[:3], [('dilation', args[3])])})"]
+                      if len(args) == 4 else [])
+            raise _torch_order(type(self).__name__, args, f"shapecalc's {type(self).__name__} takes (kernel, stride, "
+                               "padding) and the rest by name (ceil_mode=…, dilation=…)", theirs, name)
+        kernel = _either(kernel, kernel_size, "kernel", "kernel_size", name)
+        if kernel is None:
+            raise ConfigError(f"{type(self).__name__} needs its window: {type(self).__name__}(2), or kernel_size=2",
+                              name)
         self.call = _call(call, self.calls, name)
         self._set_window(kernel, stride, padding, dilation, ceil_mode)
         if self.padding != "same" and not isinstance(self.padding[0], tuple):  # (asymmetric: padded apart)
@@ -708,8 +779,9 @@ class _Pool(_Windowed):
 
 
 class MaxPool2d(_Pool):
-    """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, ceil_mode=False, dilation=1,
-    call="module")``.
+    """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, *, ceil_mode=False, dilation=1,
+    call="module")``, ``kernel_size=`` as PyTorch names it. Past the padding the arguments go by name: PyTorch's
+    fourth is the dilation, shapecalc's was ``ceil_mode``.
 
     ``call``: how the network's forward computes it — ``"module"``, an ``nn.MaxPool2d``; ``"functional"``,
     a bare ``F.max_pool2d(x, …)`` call without a module of its own (torchvision's Inception v3 Mixed_6a and
@@ -753,9 +825,10 @@ class AvgPool2d(_Pool):
         return T.nn.AvgPool2d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
                               count_include_pad=self.count_include_pad)
 
-    def __init__(self, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None,
-                 call="module"):
-        super().__init__(kernel, stride, padding, ceil_mode, 1, name, call)
+    def __init__(self, kernel=None, stride=None, padding=0, ceil_mode=False, count_include_pad=True, name=None,
+                 call="module", kernel_size=None):
+        # (PyTorch's order, to count_include_pad)
+        super().__init__(kernel, stride, padding, ceil_mode=ceil_mode, name=name, call=call, kernel_size=kernel_size)
         self.count_include_pad = _flag(count_include_pad, "count_include_pad", name)
 
 
@@ -774,7 +847,7 @@ class Subsampling(_Pool):
         return T.Subsampling(x[2], self.kernel, self.stride, not no_bias)
 
     def __init__(self, kernel=2, stride=None, name=None):
-        super().__init__(kernel, stride, 0, False, 1, name)
+        super().__init__(kernel, stride, 0, name=name)
 
     def counts(self, x, y):
         return (
@@ -853,8 +926,12 @@ class _Adaptive(Layer):
 
     fields = ("output",)
 
-    def __init__(self, output, name=None):
+    def __init__(self, output=None, name=None, output_size=None):
         super().__init__(name)
+        output = _either(output, output_size, "output", "output_size", name)
+        if output is None:
+            raise ConfigError(f"{type(self).__name__} needs its output size: {type(self).__name__}(1), or "
+                              "output_size=1", name)
         self.output = _pair(output, "output size", name)
 
     def config(self):
@@ -893,8 +970,8 @@ class AdaptiveAvgPool2d(_Adaptive):
     calls = ("module", "functional")
     tools = {"fvcore": C.in_numel, "ptflops": C.called_in, "torchinfo": C.ZERO}
 
-    def __init__(self, output, name=None, call="module"):
-        super().__init__(output, name)
+    def __init__(self, output=None, name=None, call="module", output_size=None):
+        super().__init__(output, name, output_size)
         self.call = _call(call, self.calls, name)
 
     def config(self):
@@ -940,7 +1017,10 @@ class Flatten(Layer):
 
 
 class Linear(Layer):
-    """Fully-connected (dense) layer: ``Linear(units, bias=True)`` on a vector."""
+    """Fully-connected (dense) layer: ``Linear(units, *, bias=True)`` on a vector; the input size comes from
+    the input. PyTorch's names are accepted: ``Linear(in_features=512, out_features=10)`` (``in_features``
+    checked against the input); PyTorch's positional ``Linear(512, 10)`` is refused with its translation,
+    ``Linear(10)``."""
 
     kind = "dense"
     global_field = True
@@ -948,13 +1028,33 @@ class Linear(Layer):
     fields = ("units", "bias")
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
 
-    def __init__(self, units, bias=True, name=None):
+    def __init__(self, units=None, *more, bias=True, name=None, in_features=None, out_features=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: in_features, out_features, bias
+            args = (units, *more)
+            rest = [("bias", args[2])] if len(args) == 3 else []
+            if isinstance(args[1], bool):
+                theirs = [f"Linear({_args_text(args[:1], [('bias', args[1])])})"]  # (a bias in second place)
+            elif len(args) <= 3:
+                named = [("in_features", args[0]), ("out_features", args[1])]
+                theirs = [f"Linear({_args_text(args[1:2], rest)})", f"Linear({_args_text((), named + rest)})"]
+            else:
+                theirs = []
+            raise _torch_order("Linear", args, "shapecalc's Linear takes its output size, the bias by name, and its "
+                               "input size from the input", theirs, name)
+        units = _either(units, out_features, "units", "out_features", name)
+        if units is None:
+            raise ConfigError("Linear needs its output size: Linear(10), or Linear(out_features=10)", name)
+        # PyTorch's in_features: not needed (the input has them), checked where given
+        self.in_features = None if in_features is None else _positive_int(in_features, "in_features", name)
         self.units = _positive_int(units, "units", name)
         self.bias = _flag(bias, "bias", name)
 
     def infer(self, x, ctx, path):
         _require_vector(x, path, "dense")
+        if self.in_features is not None:
+            _expect(self.in_features, x[0], "in_features", path)
         return (self.units,)
 
     def counts(self, x, y):
@@ -1036,8 +1136,18 @@ class BatchNorm(Layer):
     fields = ("eps", "momentum", "affine", "scale", "center")
     tools = {"fvcore": _batchnorm_fvcore, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, scale=True, center=True, name=None):
+    def __init__(self, *more, eps=1e-5, momentum=0.1, affine=True, scale=True, center=True, name=None,
+                 num_features=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: num_features, eps, momentum, affine
+            theirs = ["BatchNorm()", f"BatchNorm(num_features={more[0]!r})"] if len(more) == 1 else []
+            raise _torch_order("BatchNorm", more, "shapecalc's BatchNorm takes its channels from the input and its "
+                               "arguments by name (eps=…, momentum=…)", theirs, name)
+        # PyTorch's num_features: not needed (the input has them), checked where given; a BatchNorm without
+        # them passes its input through without asking (see Layer.passes)
+        self.num_features = None if num_features is None else _positive_int(num_features, "num_features", name)
+        self.passes = self.num_features is None
         self.eps = _number(eps, "eps", name, positive=True)
         # PyTorch accepts momentum=None (a cumulative moving average)
         self.momentum = None if momentum is None else _number(momentum, "momentum", name)
@@ -1048,6 +1158,10 @@ class BatchNorm(Layer):
     @staticmethod
     def _channels(x):
         return x[-1]
+
+    def infer(self, x, ctx, path):
+        _expect(self.num_features, x[-1], "num_features", path)
+        return x
 
     def counts(self, x, y):
         # γ and β, one each per channel when affine (and scale, center); running mean and variance, one each
@@ -1478,14 +1592,28 @@ class GroupNorm(Layer):
     fields = ("groups", "eps", "affine")
     tools = {"fvcore": C.group_normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
 
-    def __init__(self, groups, eps=1e-5, affine=True, name=None):
+    def __init__(self, groups=None, *more, eps=1e-5, affine=True, name=None, num_groups=None, num_channels=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: num_groups, num_channels, eps, affine
+            args = (groups, *more)
+            theirs = [f"GroupNorm({args[0]!r})",
+                      f"GroupNorm(num_groups={args[0]!r}, num_channels={args[1]!r})"] if len(args) == 2 else []
+            raise _torch_order("GroupNorm", args, "shapecalc's GroupNorm takes its number of groups, the rest by name, "
+                               "and its channels from the input", theirs, name)
+        groups = _either(groups, num_groups, "groups", "num_groups", name)
+        if groups is None:
+            raise ConfigError("GroupNorm needs its number of groups: GroupNorm(32), or GroupNorm(num_groups=32)", name)
+        # PyTorch's num_channels: not needed (the input has them), checked where given
+        self.num_channels = None if num_channels is None else _positive_int(num_channels, "num_channels", name)
         self.groups = _positive_int(groups, "groups", name)
         self.eps = _number(eps, "eps", name, positive=True)
         self.affine = _flag(affine, "affine", name)
 
     def infer(self, x, ctx, path):
         _require_map(x, path, self.kind)
+        if self.num_channels is not None:
+            _expect(self.num_channels, x[2], "num_channels", path)
         _require_numeric_channels(x, path, self.kind)
         if x[2] % self.groups:
             raise ShapeError(f"groups {self.groups} must divide the {x[2]} channels (remainder {x[2] % self.groups})",
@@ -1612,15 +1740,34 @@ class LayerNorm(Layer):
     # its hook does not read) and does not patch F.layer_norm: a subclass (channels_first) counts nothing
     tools = {"fvcore": C.group_normalised, "ptflops": C.layernorm_ptflops, "torchinfo": C.params_per_sample}
 
-    def __init__(self, eps=1e-5, affine=True, channels_first=False, name=None):
+    def __init__(self, *more, eps=1e-5, affine=True, channels_first=False, name=None, normalized_shape=None,
+                 elementwise_affine=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: normalized_shape, eps, elementwise_affine
+            theirs = ["LayerNorm()", f"LayerNorm(normalized_shape={more[0]!r})"] if len(more) == 1 else []
+            raise _torch_order("LayerNorm", more, "shapecalc's LayerNorm normalises the input's last axis and takes "
+                               "its arguments by name (eps=…, affine=…)", theirs, name)
+        # PyTorch's normalized_shape: the last axis only (an int, or a list of one); checked where given
+        if isinstance(normalized_shape, (list, tuple)) and len(normalized_shape) == 1:
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = (None if normalized_shape is None else
+                                 _positive_int(normalized_shape, "normalized_shape (the last axis)", name))
         self.eps = _number(eps, "eps", name, positive=True)
+        if elementwise_affine is not None:
+            # (PyTorch's name for affine)
+            if affine is not True and affine != elementwise_affine:
+                raise ConfigError(f"affine={affine!r} and elementwise_affine={elementwise_affine!r} name the same "
+                                  "argument: give one", name)
+            affine = elementwise_affine
         self.affine = _flag(affine, "affine", name)
         self.channels_first = _flag(channels_first, "channels_first", name)
 
     def infer(self, x, ctx, path):
         if self.channels_first:
             _require_map(x, path, "layernorm channels_first")
+        if self.normalized_shape is not None:
+            _expect(self.normalized_shape, x[-1], "normalized_shape", path)
         return x
 
     def counts(self, x, y):
@@ -2066,13 +2213,28 @@ class MultiheadAttention(Layer):
     global_field = True
     tools = {"fvcore": C.macs, "ptflops": C.attention_ptflops, "torchinfo": C.ZERO}
 
-    def __init__(self, heads, bias=True, name=None):
+    def __init__(self, heads=None, *more, bias=True, name=None, embed_dim=None, num_heads=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: embed_dim, num_heads, dropout, bias
+            args = (heads, *more)
+            theirs = [f"MultiheadAttention({args[1]!r})",
+                      f"MultiheadAttention(embed_dim={args[0]!r}, num_heads={args[1]!r})"] if len(args) == 2 else []
+            raise _torch_order("MultiheadAttention", args, "shapecalc's MultiheadAttention takes its number of heads, "
+                               "the bias by name, and the embedding size from the input", theirs, name)
+        heads = _either(heads, num_heads, "heads", "num_heads", name)
+        if heads is None:
+            raise ConfigError("MultiheadAttention needs its number of heads: MultiheadAttention(8), or "
+                              "MultiheadAttention(num_heads=8)", name)
+        # PyTorch's embed_dim: not needed (the tokens have it), checked where given
+        self.embed_dim = None if embed_dim is None else _positive_int(embed_dim, "embed_dim", name)
         self.heads = _positive_int(heads, "heads", name)
         self.bias = _flag(bias, "bias", name)
 
     def infer(self, x, ctx, path):
         _require_tokens(x, path, self.kind)
+        if self.embed_dim is not None:
+            _expect(self.embed_dim, x[1], "embed_dim", path)
         _require_numeric_channels((None, None, x[1]), path, self.kind)
         if x[1] % self.heads:
             raise ShapeError(f"{self.heads} heads must divide the {x[1]} features (remainder {x[1] % self.heads})",
@@ -2628,8 +2790,18 @@ class Upsample(Layer):
     # no parameter-free module
     tools = {"fvcore": C.upsample_fvcore, "ptflops": C.twice_out, "torchinfo": C.ZERO}
 
-    def __init__(self, scale=2, mode="nearest", name=None):
+    def __init__(self, *more, scale=2, mode="nearest", name=None, scale_factor=None):
         super().__init__(name)
+        if more:
+            # PyTorch's order: size, scale_factor, mode — a lone number is PyTorch's output size, not a factor
+            raise _torch_order("Upsample", more, "shapecalc's Upsample takes its whole factor by name, "
+                               "Upsample(scale=2) or Upsample(scale_factor=2); PyTorch reads a lone number as the "
+                               "output size, which shapecalc does not take", [], name)
+        if scale_factor is not None:
+            # (PyTorch's name for scale; a whole factor, as a float or an int)
+            if isinstance(scale_factor, float) and scale_factor.is_integer():
+                scale_factor = int(scale_factor)
+            scale = scale_factor
         self.scale = _pair(scale, "scale", name)
         if mode not in ("nearest", "bilinear"):
             raise ConfigError(f"mode must be 'nearest' or 'bilinear', received {mode!r}", name)

@@ -137,20 +137,20 @@ def summary_dataframe(summary, blocks=False):
 
 
 def comparison_html(comparison):
-    """The comparison table (figures of both networks and their ratio) as HTML."""
+    """The comparison table (figures of every network and their ratios to the first) as HTML."""
     from .comparison import _ratio
 
-    a, b = comparison.a, comparison.b
-    header = ["", a.model, b.model, f"{a.model} / {b.model}"]
+    names = comparison.names
+    header = ["", *names, *(f"{names[0]} / {name}" for name in names[1:])]
     out = [_STYLE, '<div class="shapecalc">', "<table>", "<thead><tr>"]
     out.extend(f"<th>{_e(h)}</th>" for h in header)
     out.append("</tr></thead><tbody>")
-    for key, x, y in comparison.rows:
-        cells = [f"<td>{_e(key)}</td>"] + [f'<td class="num">{_e(v)}</td>'
-                                            for v in (format_int(x), format_int(y), _ratio(x, y))]
+    for key, *values in comparison.rows:
+        cells = [f"<td>{_e(key)}</td>"] + [f'<td class="num">{_e(v)}</td>' for v in (
+            *(format_int(v) for v in values), *(_ratio(values[0], v) for v in values[1:]))]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
-    warnings = [(s.model, p, t) for s in (a, b) for p, t in s.warnings]
+    warnings = [(name, p, t) for name, s in zip(names, comparison.summaries) for p, t in s.warnings]
     if warnings:
         out.append('<ul class="warnings">')
         out.extend(f"<li>⚠ {_e(m)} <code>{_e(p)}</code>: {_e(t)}</li>" for m, p, t in warnings)

@@ -31,7 +31,7 @@ PARAMS_COLOR = "#1f77b4"
 MACS_COLOR = "#ff7f0e"
 SPATIAL_COLOR = "#2ca02c"
 CHANNELS_COLOR = "#9467bd"
-NETWORK_COLORS = ("#1f77b4", "#d62728")
+NETWORK_COLORS = ("#1f77b4", "#d62728", "#2ca02c")
 
 
 def _require_numbers(summary):
@@ -267,15 +267,15 @@ def plot_summary(summary, path=None, depth=None):
 
 
 def plot_comparison(comparison, path=None):
-    """Overlay two networks: totals, per-layer MACs and both pyramids. Returns the Figure."""
+    """Overlay two or three networks: totals, per-layer MACs and their pyramids. Returns the Figure."""
     _import_matplotlib()
-    a, b = comparison.a, comparison.b
-    _require_numbers(a)
-    _require_numbers(b)
+    nets = comparison.summaries
+    for s in nets:
+        _require_numbers(s)
     import numpy as np
 
     fig = _new_figure(path, (14, 10))
-    fig.suptitle(f"{a.model} vs {b.model}", fontsize=14)
+    fig.suptitle(" vs ".join(s.model for s in nets), fontsize=14)
     grid = fig.add_gridspec(2, 2)
     ax_totals = fig.add_subplot(grid[0, 0])
     ax_layers = fig.add_subplot(grid[0, 1])
@@ -284,9 +284,11 @@ def plot_comparison(comparison, path=None):
     # totals, side by side, each bar labelled with its compact value
     keys = ("params", "macs", "activations")
     x = np.arange(len(keys))
-    for k, (s, color, offset) in enumerate(((a, NETWORK_COLORS[0], -0.2), (b, NETWORK_COLORS[1], 0.2))):
+    width = 0.8 / len(nets)
+    for k, (s, color) in enumerate(zip(nets, NETWORK_COLORS)):
+        offset = (k - (len(nets) - 1) / 2) * width
         values = [s.totals[key] for key in keys]
-        bars = ax_totals.bar(x + offset, [v or np.nan for v in values], 0.4, color=color, label=s.model)
+        bars = ax_totals.bar(x + offset, [v or np.nan for v in values], width, color=color, label=s.model)
         for bar, v in zip(bars, values):
             if v:
                 ax_totals.annotate(_compact(v), (bar.get_x() + bar.get_width() / 2, v), ha="center",
@@ -300,7 +302,7 @@ def plot_comparison(comparison, path=None):
     ax_totals.margins(y=0.15)
 
     # MACs of each layer along each network
-    for s, color in ((a, NETWORK_COLORS[0]), (b, NETWORK_COLORS[1])):
+    for s, color in zip(nets, NETWORK_COLORS):
         rows = [r for r in s.rows if not r.side_head and r.macs]
         if rows:
             ax_layers.plot(range(1, len(rows) + 1), [r.macs for r in rows], "-o", color=color, ms=4, label=s.model)
@@ -317,8 +319,8 @@ def plot_comparison(comparison, path=None):
     # both pyramids on a common axis: position along the network, from input (0) to output (1)
     twin = ax_pyramid.twinx()
     spatial, channels = [], []
-    # the first network drawn wide underneath, the second narrow on top: equal lines stay visible
-    for s, color, width, marker in ((a, NETWORK_COLORS[0], 4, "o"), (b, NETWORK_COLORS[1], 1.8, "s")):
+    # the first network drawn wide underneath, the next ones narrower on top: equal lines stay visible
+    for s, color, width, marker in zip(nets, NETWORK_COLORS, (4, 2.6, 1.4), ("o", "s", "^")):
         points = pyramid_points(s)
         if not points:
             continue

@@ -14,7 +14,10 @@ from .analysis import NumericContext, walk
 from .errors import ConfigError, UnknownLayerError
 from .shapes import DTYPE_BYTES, MAX_SIZE, format_int, format_shape
 
-__all__ = ["summary", "Summary", "resolve"]
+__all__ = ["summary", "Summary", "resolve", "SCHEMA"]
+
+#: the ``schema`` of the summary's JSON (docs/json.md)
+SCHEMA = "shapecalc.summary/1"
 
 
 def resolve(model, **options):
@@ -370,12 +373,15 @@ class Summary:
                 "receptive_field": list(r.receptive_field) if r.rf is not None else None,
                 "jump": list(r.jump) if r.rf is not None else None,
                 "start": list(r.start) if r.rf is not None else None,
+                "sees_whole_input": sees_whole_input(r.rf, self.input_shape),
                 "side_head": r.side_head,
                 "frozen": r.frozen,
                 "warnings": list(r.warnings),
                 "notes": list(r.notes),
             })
         return {
+            # the structure's name and version: a change that is not an added key raises the number
+            "schema": SCHEMA,
             "model": self.model,
             "input": list(self.input_shape),
             "batch": self.batch,
@@ -418,7 +424,8 @@ class Summary:
                 format_shape(r.output_shape, channels_first),
                 number(r.params),
                 number(counter(r) if r.leaf else folded[id(r)]),
-                "" if rf is None else f"{rf[0]}×{rf[1]}",
+                "" if rf is None else
+                "whole input" if sees_whole_input(r.rf, self.input_shape) else f"{rf[0]}×{rf[1]}",
                 _notes(r),
             ])
         return header, body
@@ -563,6 +570,22 @@ class Summary:
 
 
 _ALIGN = ("left", "left", "right", "right", "right", "right", "left")
+
+
+def sees_whole_input(rf, input_shape):
+    """True where every unit of a layer sees every pixel of the input: its units share one field (it follows
+    a layer that saw the whole map, a dense layer or a global pool: the map's extent is 1 along both axes)
+    and that field reaches from row 0 to row H − 1 and from column 0 to column W − 1. Its size is then no
+    figure to quote: AlexNet's fc6 spans 355×355 positions of a 227×227 input, padding included."""
+    if rf is None or len(input_shape) != 3:
+        return False
+    for (size, _, start, extent), length in zip(rf, input_shape):
+        if type(extent) is not int or extent != 1 or type(size) is not int or type(start) is not int:
+            return False  # (several fields, or symbolic sizes)
+        # the field covers positions start … start + size − 1
+        if start > 0 or start + size - 1 < length - 1:
+            return False
+    return True
 
 
 def _notes(r):

@@ -10,6 +10,7 @@ input rows ``s + J·i … s + J·i + r − 1`` (0-based; below 0 or past the edg
 conv2  conv 3×3, same, 64  56×56×64  5×5  1×1   rows -2…2, cols -2…2  rows i-2…i+2, cols j-2…j+2
 """
 
+from .report import sees_whole_input
 from .shapes import format_int, format_shape
 
 __all__ = ["rf_table", "rf_rows"]
@@ -46,7 +47,8 @@ def rf_rows(summary, depth=None):
     out = []
     for r in summary.visible_rows(depth):
         item = {"name": r.path, "type": r.detail, "output": list(r.output_shape) if r.output_shape else None,
-                "receptive_field": None, "jump": None, "start": None, "unit0": None, "unit_ij": None}
+                "receptive_field": None, "jump": None, "start": None, "unit0": None, "unit_ij": None,
+                "sees_whole_input": sees_whole_input(r.rf, summary.input_shape)}
         if r.rf is not None:
             (rh, jh, sh, _), (rw, jw, sw, _) = r.rf
             item["receptive_field"] = [rh, rw]
@@ -76,7 +78,8 @@ def rf_table(summary, depth=None, format="text"):
     if format == "json":
         import json
 
-        return json.dumps({"model": summary.model, "input": list(summary.input_shape), "layers": items},
+        return json.dumps({"schema": "shapecalc.receptive-fields/1", "model": summary.model,
+                           "input": list(summary.input_shape), "layers": items},
                           indent=2, ensure_ascii=False, default=str)
     header = ["layer", "type", "output", "RF", "jump", "unit (0,0) sees", "unit (i,j) sees"]
     body = []
@@ -94,7 +97,8 @@ def rf_table(summary, depth=None, format="text"):
         else:
             shape = format_shape(r.output_shape)
         body.append([
-            item["name"], item["type"], shape, f"{t(rh)}×{t(rw)}", f"{t(jh)}×{t(jw)}",
+            item["name"], item["type"], shape, "whole input" if item["sees_whole_input"] else f"{t(rh)}×{t(rw)}",
+            f"{t(jh)}×{t(jw)}",
             f"rows {t(a)}…{t(b)}, cols {t(c)}…{t(d)}", item["unit_ij"],
         ])
     if format == "csv":
@@ -103,9 +107,9 @@ def rf_table(summary, depth=None, format="text"):
         return to_csv(header, body)
     title = (f"{summary.model} — receptive fields, input {format_shape(summary.input_shape)}"
              + (" (symbolic)" if symbolic else ""))
-    note = ("RF: the input pixels one output unit depends on; jump: the input distance between neighbouring "
-            "output units (the product of the strides); rows/cols are 0-based input positions, below 0 or "
-            "past the edge is padding.")
+    note = ("RF: the input pixels one output unit depends on (whole input: every unit of the layer depends on "
+            "every input pixel); jump: the input distance between neighbouring output units (the product of the "
+            "strides); rows/cols are 0-based input positions, below 0 or past the edge is padding.")
     if format == "text":
         from .report import plain_table
 
@@ -114,4 +118,6 @@ def rf_table(summary, depth=None, format="text"):
         from .tables import tabulate_table
 
         grid = tabulate_table(header, body, format)
-    return "\n".join([title, grid, "", note])
+    from .tables import framed
+
+    return framed(title, grid, [note], format)

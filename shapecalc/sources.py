@@ -4,6 +4,8 @@ and :func:`shapecalc.summary`:
 - a path to a file that exists: by its extension, an ONNX model (``.onnx``), a Keras model (``.keras``, a
   legacy ``.h5``/``.hdf5``), a JSON file (a Keras ``model.to_json()`` or a shapecalc spec, told apart by
   their contents), or a shapecalc spec (``.toml``, ``.spec``, ``.txt`` and anything else);
+- a spec written out, as ``--spec`` takes it: text that starts with ``input`` or holds a ``|``
+  (``"input 32x32x3 | conv 8 k3"``; a zoo name has neither);
 - otherwise a zoo name (``alexnet``, ``torchvision.resnet50``).
 
 Every file is read as data: nothing in it is executed (Keras and ONNX models are never loaded by their
@@ -30,8 +32,22 @@ def is_path(name):
     return os.path.isfile(name) or os.sep in name or ext in MODEL_FILES or ext in (".json", ".toml", ".spec")
 
 
+def is_spec_text(name):
+    """True where ``name`` is a spec written out: ``"input 32x32x3 | conv 8 k3"`` (and not a file)."""
+    if not isinstance(name, str) or is_path(name):
+        return False
+    words = name.split(None, 1)
+    return "|" in name or bool(words) and words[0].lower() == "input" and len(words) > 1
+
+
 def load(name, **options):
-    """The network ``name`` stands for: a file (see the module's text) or a zoo name."""
+    """The network ``name`` stands for: a file, a spec written out (see the module's text) or a zoo name."""
+    if is_spec_text(name):
+        if options:
+            raise ConfigError(f"options {sorted(options)} apply to zoo names only, not to a spec", "spec")
+        from .spec import parse_spec
+
+        return parse_spec(name, origin="spec")
     if not is_path(name):
         from . import zoo
 

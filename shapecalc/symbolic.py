@@ -819,6 +819,38 @@ def constraints_text(summary, per_layer=True):
     return "\n".join(lines)
 
 
+def constraints_dict(summary):
+    """``--constraints --format json``: what :func:`constraints_text` prints, as data (docs/json.md)."""
+    if not getattr(summary, "symbolic", False):
+        raise ConfigError("--constraints needs a symbolic input such as --input HxWx3", "--constraints")
+    axes = {}
+    for name, cond in axis_conditions(summary).items():
+        axes[name] = {
+            "smallest": cond.smallest,
+            "runs": {"period": cond.runs_period, "residues": list(cond.runs)},
+            "smallest_exact": cond.smallest_exact,
+            "exact": {"period": cond.exact_period, "residues": list(cond.exact)},
+            "smallest_with_side_heads": getattr(cond, "smallest_with_side_heads", cond.smallest),
+            "text": cond.text(),
+        }
+    layers, rules = [], {}
+    for c in summary.constraints:
+        symbols = c.free_symbols
+        rule = None
+        if len(symbols) == 1:
+            # (one answer per distinct condition, as the text lists it once)
+            key = (c.kind, c.exprs)
+            if key not in rules:
+                symbol = next(iter(symbols))
+                rules[key] = _single_condition(c, symbol, _period(summary, symbol))
+            rule = rules[key]
+        layers.append({"layer": c.path, "kind": c.kind, "formula": c.text(), "condition": rule,
+                       "symbols": sorted(str(s) for s in symbols), "side_head": c.side})
+    return {"schema": "shapecalc.constraints/1", "model": summary.model,
+            "input": [d if isinstance(d, int) else str(d) for d in summary.input_shape], "axes": axes,
+            "layers": layers}
+
+
 def polynomial(summary, figure="macs", residues=None):
     """A total as a polynomial in the symbols on one residue class (default: the smallest exact sizes).
 

@@ -31,6 +31,9 @@ How the unusual layers are realised (faithfully: same parameters, same outputs, 
 torch is imported inside the functions only: ``import shapecalc.torch`` does not import it.
 """
 
+from dataclasses import dataclass
+from typing import Optional
+
 from .errors import ConfigError
 from .shapes import format_int, format_shape
 
@@ -252,17 +255,27 @@ def to_torch(model, input=None, no_bias=False, **options):
 # verification
 
 
+@dataclass(slots=True, kw_only=True)
 class VerifyRow:
-    """One leaf layer: shapecalc's figures next to PyTorch's."""
+    """One leaf layer: shapecalc's figures next to PyTorch's (a ``torch_`` figure None where PyTorch has none of
+    its own to compare: a functional call of an imported model, a module whose parameters another row holds)."""
 
-    __slots__ = ("path", "kind", "detail", "side_head", "shape", "torch_shape", "params", "torch_params",
-                 "trainable", "torch_trainable", "buffers", "torch_buffers", "flops", "torch_flops", "observable")
-
-    def __init__(self, **kw):
-        for key in self.__slots__:
-            setattr(self, key, kw.get(key))
-        if self.observable is None:
-            self.observable = True
+    path: str
+    kind: str
+    detail: str
+    side_head: bool
+    shape: tuple
+    torch_shape: Optional[tuple]
+    params: int
+    torch_params: Optional[int] = None
+    trainable: Optional[int] = None
+    torch_trainable: Optional[int] = None
+    buffers: Optional[int] = None
+    torch_buffers: Optional[int] = None
+    flops: Optional[int] = None
+    torch_flops: Optional[int] = None
+    #: False for a layer whose output PyTorch does not show apart (see _verify_imported)
+    observable: bool = True
 
     @property
     def shape_ok(self):
@@ -383,6 +396,11 @@ class VerifyReport:
         bad = self.mismatches
         n = len(self.rows)
         lines.append(f"all ✓: {n} layers agree" if not bad else f"✗ {len(bad)} mismatch(es): {', '.join(bad)}")
+        if format != "text":
+            # (LaTeX: the title a caption, the lines below the table paragraphs; others as text)
+            from .tables import framed
+
+            return framed(lines[0], lines[1], lines[3:], format)
         return "\n".join(lines)
 
     def __str__(self):

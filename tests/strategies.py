@@ -271,7 +271,7 @@ def _net_pool(draw, stride=None, padding=None):
     ceil = padding != "same" and draw(st.booleans())
     stride = draw(st.one_of(st.none(), _net_strides)) if stride is None else stride
     if draw(st.booleans()):
-        return MaxPool2d(kernel, stride, padding, ceil, dilation=draw(st.integers(1, 2)))
+        return MaxPool2d(kernel, stride, padding, ceil_mode=ceil, dilation=draw(st.integers(1, 2)))
     return AvgPool2d(kernel, stride, padding, ceil, count_include_pad=draw(st.booleans()))
 
 

@@ -140,7 +140,7 @@ def test_channels_first_layernorm():
 def test_parameters_outside_weight_and_bias():
     """torchinfo counts only parameters named "weight" or "bias": layer scale, class token and position
     embedding count for no tool."""
-    net = Network("n", [Conv2d(8, 4, 4), Tokens(), ClassToken(), PositionEmbedding()], (16, 16, 3))
+    net = Network("n", [Conv2d(8, 4, stride=4), Tokens(), ClassToken(), PositionEmbedding()], (16, 16, 3))
     for row in summary(net).rows[3:]:
         assert row.params > 0 and presets(row) == {"fvcore": 0, "ptflops": 0, "torchinfo": 0}
     assert presets(last(LayerScale(), (7, 7, 8))) == {"fvcore": 0, "ptflops": 0, "torchinfo": 0}
@@ -150,7 +150,7 @@ def test_attention_rules():
     """ViT's attention, N = 50 tokens of D = 768, 12 heads: ptflops as its nn.MultiheadAttention hook (the
     projections with their biases, the scaling of Q, both products, the softmax); torchinfo nothing (the
     module has a child and is no leaf)."""
-    net = Network("n", [Conv2d(768, 32, 32), Tokens(), ClassToken(), MultiheadAttention(12)], (224, 224, 3))
+    net = Network("n", [Conv2d(768, 32, stride=32), Tokens(), ClassToken(), MultiheadAttention(12)], (224, 224, 3))
     row = summary(net).rows[-1]
     n, d = 50, 768
     assert row.macs == 4 * n * d * d + 2 * n * n * d

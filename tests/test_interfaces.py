@@ -9,7 +9,7 @@ import shapecalc
 from shapecalc.cli import main
 
 
-@pytest.mark.parametrize("typed, canonical", [("ResNet50", "resnet50"), ("VGG16", "vgg-d"), ("Alexnet", "alexnet"),
+@pytest.mark.parametrize("typed, canonical", [("ResNet50", "resnet50"), ("VGG16", "vgg16"), ("Alexnet", "alexnet"),
                                               ("TorchVision.ResNet18", "torchvision.resnet18")])
 def test_names_are_case_insensitive(typed, canonical):
     assert shapecalc.summary(typed).model == canonical

@@ -373,7 +373,7 @@ def test_export_cli():
 )
 def test_export_parse_property(filters, kh, kw, stride, pad, dilation, bias, pool, ceil):
     """For any conv and pool settings, parse(export(layer)) has the same configuration."""
-    conv = L.Conv2d(filters, (kh, kw), stride, pad, dilation, 1, bias, name="c")
+    conv = L.Conv2d(filters, (kh, kw), stride=stride, padding=pad, dilation=dilation, groups=1, bias=bias, name="c")
     mp = L.MaxPool2d(pool, ceil_mode=ceil, name="p")
     net = L.Network("n", [conv, mp], (32, 32, 3))
     back = parse_spec(export_spec(net))

@@ -224,8 +224,8 @@ def test_mobilenet_v1_resource_per_layer_type(mnv1):
 def test_mobilenet_v1_full_convolution_twin():
     """Table 4's "Conv MobileNet" (each separable layer a full 3×3 conv): 29.3M parameters; 4,867M mult-adds,
     printed 4866 (the count without the FC layer's 1.024M is 4,866.3M; Table 8's 569 includes it)."""
-    layers = [Conv2d(32, 3, 2, "same", bias=False)]
-    layers += [Conv2d(cout, 3, stride, "same", bias=False) for stride, _, cout in MNV1_SEPARABLE]
+    layers = [Conv2d(32, 3, stride=2, padding="same", bias=False)]
+    layers += [Conv2d(cout, 3, stride=stride, padding="same", bias=False) for stride, _, cout in MNV1_SEPARABLE]
     layers += [GlobalAvgPool(), Linear(1000, bias=False)]
     t = summary(Network("conv-mobilenet", layers, (224, 224, 3))).totals
     weights = 3 * 3 * 3 * 32 + sum(3 * 3 * cin * cout for _, cin, cout in MNV1_SEPARABLE) + 1024 * 1000

@@ -2,7 +2,7 @@
 memory, no arithmetic: even the 600 M-parameter networks cost nothing), and against torchvision's weight
 metadata.
 
-Use from a test module (pytest runs with ``--import-mode=importlib``)::
+Use from a test module::
 
     from tests import tvreal
 

@@ -286,4 +286,8 @@ def get(name, **options):
                 raise ConfigError(f"network {key} takes no option {option!r}"
                                   + (f": it is an option of the table, {where}" if where else ""), key)
     network = build(**options)
+    if isinstance(name, str) and name.lower() in ALIASES:
+        # the well-known name the user typed (vgg16), in the title and the JSON; the paper's configuration
+        # (VGG configuration D, the zoo's vgg-d) stays in the description
+        network.title = name.lower()
     return network

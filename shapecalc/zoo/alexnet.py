@@ -21,7 +21,7 @@ FCS = (4096, 4096, 1000)
 def _alexnet(title, two_gpu, description):
     layers = []
     for i, (name, filters, kernel, stride, pad, groups, lrn, pool) in enumerate(CONVS, 1):
-        layers += [Conv2d(filters, kernel, stride, pad, groups=groups if two_gpu else 1, name=name),
+        layers += [Conv2d(filters, kernel, stride=stride, padding=pad, groups=groups if two_gpu else 1, name=name),
                    ReLU(name=f"relu{i}")]
         if lrn:
             # section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75

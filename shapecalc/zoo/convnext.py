@@ -30,9 +30,9 @@ LAYER_SCALE = 1e-6
 def cn_block(channels, drop, name):
     """One ConvNeXt block: input + stochastic_depth(γ · block(input))."""
     block = Sequential(
-        Conv2d(channels, 7, 1, 3, groups=channels, name="0"),  # depthwise 7×7
+        Conv2d(channels, 7, stride=1, padding=3, groups=channels, name="0"),  # depthwise 7×7
         Permute((0, 2, 3, 1), name="1"),
-        LayerNorm(EPS, name="2"),
+        LayerNorm(eps=EPS, name="2"),
         PointwiseLinear(4 * channels, name="3"),
         GELU(name="4"),
         PointwiseLinear(channels, name="5"),
@@ -47,7 +47,7 @@ def convnext(size):
     widths, depths, drop_rate = CONFIGS[size]
     total = sum(depths)
     # torchvision's LayerNorm2d (stem, downsampling, classifier): on N×C×H×W, a subclass of nn.LayerNorm
-    features = [Sequential(Conv2d(widths[0], 4, 4, name="0"), LayerNorm(EPS, channels_first=True, name="1"),
+    features = [Sequential(Conv2d(widths[0], 4, stride=4, name="0"), LayerNorm(eps=EPS, channels_first=True, name="1"),
                            name="0")]
     index = 0
     for stage, (channels, count) in enumerate(zip(widths, depths)):
@@ -58,10 +58,10 @@ def convnext(size):
             index += 1
         features.append(Sequential(*blocks, name=str(len(features))))
         if stage + 1 < len(widths):
-            features.append(Sequential(LayerNorm(EPS, channels_first=True, name="0"),
-                                       Conv2d(widths[stage + 1], 2, 2, name="1"), name=str(len(features))))
-    classifier = Sequential(LayerNorm(EPS, channels_first=True, name="0"), Flatten(name="1"), Linear(1000, name="2"),
-                            name="classifier")
+            features.append(Sequential(LayerNorm(eps=EPS, channels_first=True, name="0"),
+                                       Conv2d(widths[stage + 1], 2, stride=2, name="1"), name=str(len(features))))
+    classifier = Sequential(LayerNorm(eps=EPS, channels_first=True, name="0"), Flatten(name="1"),
+                            Linear(1000, name="2"), name="classifier")
     return Network(f"torchvision.convnext_{size}", [
         Sequential(*features, name="features"),
         AdaptiveAvgPool2d(1, name="avgpool"),

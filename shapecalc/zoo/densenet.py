@@ -40,7 +40,7 @@ def dense_layer(growth, index):
     channels concatenated (``concat{index}``; torchvision: ``torch.cat(features, 1)``, input first)."""
     new = Sequential(
         BatchNorm(name="norm1"), ReLU(name="relu1"), Conv2d(BN_SIZE * growth, 1, bias=False, name="conv1"),
-        BatchNorm(name="norm2"), ReLU(name="relu2"), Conv2d(growth, 3, 1, 1, bias=False, name="conv2"),
+        BatchNorm(name="norm2"), ReLU(name="relu2"), Conv2d(growth, 3, stride=1, padding=1, bias=False, name="conv2"),
         name=f"denselayer{index}",
     )
     # concat(body(x), shortcut(x)) with the identity as the body and the dense layer beside it: the input's
@@ -57,7 +57,7 @@ def transition(channels, name):
 def densenet(depth):
     growth, blocks, stem = CONFIGS[depth]
     features = [
-        Conv2d(stem, 7, 2, 3, bias=False, name="conv0"),
+        Conv2d(stem, 7, stride=2, padding=3, bias=False, name="conv0"),
         BatchNorm(name="norm0"),
         ReLU(name="relu0"),
         MaxPool2d(3, 2, 1, name="pool0"),

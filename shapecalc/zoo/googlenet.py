@@ -63,7 +63,7 @@ def googlenet():
     # the paper's max-pools are 3×3/2 with Table 1's output sizes: "same" padding (as Caffe's ceil mode)
     lrn = dict(size=5, alpha=1e-4, beta=0.75, k=1.0)
     layers = [
-        Sequential(Conv2d(64, 7, 2, 3, name="conv"), ReLU(name="relu"), name="conv1"),
+        Sequential(Conv2d(64, 7, stride=2, padding=3, name="conv"), ReLU(name="relu"), name="conv1"),
         Sequential(MaxPool2d(3, 2, padding="same", name="pool"), LocalResponseNorm(**lrn, name="norm"),
                    name="pool1"),
         Sequential(*_conv(64, 1, "reduce"), *_conv(192, 3, "conv"), LocalResponseNorm(**lrn, name="norm"),

@@ -58,7 +58,7 @@ def mbconv(in_channels, out_channels, stride, drop):
     layers = Sequential(
         _bn("pre_norm"),
         Sequential(Conv2d(mid, 1, bias=False, name="0"), _bn("1"), GELU(name="2"), name="conv_a"),
-        Sequential(Conv2d(mid, 3, stride, 1, groups=mid, bias=False, name="0"), _bn("1"), GELU(name="2"),
+        Sequential(Conv2d(mid, 3, stride=stride, padding=1, groups=mid, bias=False, name="0"), _bn("1"), GELU(name="2"),
                    name="conv_b"),
         Residual([
             AdaptiveAvgPool2d(1, name="avgpool"),
@@ -114,8 +114,8 @@ def maxvit_layer(in_channels, out_channels, stride, drop, name):
 def maxvit_t():
     drops = _drops(sum(LAYERS), DROP_RATE)
     stem = Sequential(
-        Sequential(Conv2d(STEM, 3, 2, 1, bias=False, name="0"), _bn("1"), GELU(name="2"), name="0"),
-        Sequential(Conv2d(STEM, 3, 1, 1, name="0"), name="1"),
+        Sequential(Conv2d(STEM, 3, stride=2, padding=1, bias=False, name="0"), _bn("1"), GELU(name="2"), name="0"),
+        Sequential(Conv2d(STEM, 3, stride=1, padding=1, name="0"), name="1"),
         name="stem",
     )
     blocks = []

@@ -55,7 +55,7 @@ def inverted_residual(in_channels, out_channels, kernel, stride, expansion, name
     mid = in_channels * expansion
     body = _numbered([
         Conv2d(mid, 1, bias=False), _bn(), ReLU(),
-        Conv2d(mid, kernel, stride, kernel // 2, groups=mid, bias=False), _bn(), ReLU(),
+        Conv2d(mid, kernel, stride=stride, padding=kernel // 2, groups=mid, bias=False), _bn(), ReLU(),
         Conv2d(out_channels, 1, bias=False), _bn(),
     ], "layers")
     if stride == 1 and in_channels == out_channels:
@@ -76,9 +76,9 @@ def mnasnet_layers(alpha):
     depths = [round_depth(d * alpha) for d in DEPTHS]
     layers = [
         # first layer: a regular conv
-        Conv2d(depths[0], 3, 2, 1, bias=False), _bn(), ReLU(),
+        Conv2d(depths[0], 3, stride=2, padding=1, bias=False), _bn(), ReLU(),
         # depthwise separable, no skip
-        Conv2d(depths[0], 3, 1, 1, groups=depths[0], bias=False), _bn(), ReLU(),
+        Conv2d(depths[0], 3, stride=1, padding=1, groups=depths[0], bias=False), _bn(), ReLU(),
         Conv2d(depths[1], 1, bias=False), _bn(),
     ]
     for (kernel, stride, expansion, repeats), c_in, c_out in zip(STACKS, depths[1:], depths[2:]):

@@ -62,7 +62,7 @@ def mobilenet_v1(alpha=1.0):
     multiplier of section 3.4 needs at 192, 160 and 128); the FC layer has its bias."""
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
         raise ConfigError(f"alpha (the width multiplier) must be in (0, 1], received {alpha!r}", "alpha")
-    layers = [Sequential(Conv2d(_width(32, alpha), 3, 2, "same", bias=False, name="conv"),
+    layers = [Sequential(Conv2d(_width(32, alpha), 3, stride=2, padding="same", bias=False, name="conv"),
                          BatchNorm(name="bn"), ReLU(name="relu"), name="conv1")]
     for i, (stride, filters) in enumerate(MOBILENET_V1_BODY, 1):
         layers.append(depthwise_separable(_width(filters, alpha), stride, f"sep{i}"))
@@ -120,7 +120,7 @@ def mobilenet_v2():
     """MobileNetV2 1.0 at 224 (Table 2): a 3×3/2 conv of 32, 17 bottlenecks in 7 sequences, a 1×1 conv to
     1280, global average pool, and a 1×1 conv to the 1000 classes (with its bias). BatchNorm after every
     convolution, ReLU6 after all but the projections (linear bottlenecks); no conv biases but the last."""
-    layers = [Sequential(Conv2d(32, 3, 2, "same", bias=False, name="conv"), BatchNorm(name="bn"),
+    layers = [Sequential(Conv2d(32, 3, stride=2, padding="same", bias=False, name="conv"), BatchNorm(name="bn"),
                          ReLU6(name="relu"), name="conv1")]
     channels = 32
     for line, (t, c, n, s) in enumerate(MOBILENET_V2_BOTTLENECKS, 1):
@@ -183,7 +183,7 @@ def squeezenet():
     up, eight Fire modules, dropout 50% after fire9 (section 3.3.1), a 1×1 conv to 1000 with ReLU, and
     a global average pool into the softmax. No dense layers."""
     layers = [
-        Conv2d(96, 7, 2, name="conv1"), ReLU(name="relu_conv1"),
+        Conv2d(96, 7, stride=2, name="conv1"), ReLU(name="relu_conv1"),
         MaxPool2d(3, 2, ceil_mode=True, name="maxpool1"),
     ]
     for name, s1x1, e1x1, e3x3 in FIRES:
@@ -254,7 +254,7 @@ def efficientnet_b0():
     """EfficientNet-B0 (Table 1): stage 1 a 3×3/2 conv of 32; stages 2-8 MBConv blocks; stage 9 a 1×1 conv
     to 1280, global average pool, dropout 0.2 (section 5.2) and FC 1000. BatchNorm after every conv, swish
     (SiLU) activations."""
-    layers = [Sequential(Conv2d(32, 3, 2, "same", bias=False, name="conv"), BatchNorm(name="bn"),
+    layers = [Sequential(Conv2d(32, 3, stride=2, padding="same", bias=False, name="conv"), BatchNorm(name="bn"),
                          SiLU(name="act"), name="stage1")]
     channels = 32
     for stage, (t, kernel, stride, c, n) in enumerate(EFFICIENTNET_B0_STAGES, 2):

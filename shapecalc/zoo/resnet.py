@@ -43,7 +43,7 @@ def _shortcut(option, in_channels, out_channels, stride, preact):
         return ChannelPadShortcut(out_channels, stride, name="downsample") if changes else None
     if option == "B" and not changes:
         return None
-    layers = [Conv2d(out_channels, 1, stride, bias=False, name="0")]
+    layers = [Conv2d(out_channels, 1, stride=stride, bias=False, name="0")]
     if not preact:
         layers.append(BatchNorm(name="1"))
     return Sequential(*layers, name="downsample")
@@ -68,7 +68,7 @@ def block(kind, in_channels, width, stride, shortcut="B", v1=True, preact=False,
     body = []
     convs = _convs(kind, width, stride, v1, groups, width_per_group)
     for i, (filters, kernel, s, pad, g) in enumerate(convs, 1):
-        conv = Conv2d(filters, kernel, s, pad, groups=g, bias=False, name=f"conv{i}")
+        conv = Conv2d(filters, kernel, stride=s, padding=pad, groups=g, bias=False, name=f"conv{i}")
         if preact:
             body += [BatchNorm(name=f"bn{i}"), ReLU(name=f"relu{i}"), conv]
         else:
@@ -87,7 +87,7 @@ def resnet_layers(depth, shortcut="B", v1=True, preact=False, groups=1, width_pe
     _check_shortcut(shortcut)
     kind, counts = DEPTHS[depth]
     layers = [
-        Conv2d(64, 7, 2, 3, bias=False, name="conv1"),
+        Conv2d(64, 7, stride=2, padding=3, bias=False, name="conv1"),
         BatchNorm(name="bn1"),
         ReLU(name="relu"),
         MaxPool2d(3, 2, 1, name="maxpool"),

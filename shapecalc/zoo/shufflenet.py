@@ -59,7 +59,7 @@ def unit(out_channels, stride, name):
 def shufflenet_v2(width):
     channels = WIDTHS[width]
     layers = [
-        indexed([Conv2d(channels[0], 3, 2, 1, bias=False), BatchNorm(), ReLU()], "conv1"),
+        indexed([Conv2d(channels[0], 3, stride=2, padding=1, bias=False), BatchNorm(), ReLU()], "conv1"),
         MaxPool2d(3, 2, 1, name="maxpool"),
     ]
     for stage, (repeats, out_channels) in enumerate(zip(REPEATS, channels[1:4]), 2):

@@ -37,7 +37,8 @@ def fire(squeeze, expand1x1, expand3x3, name=None):
     # are the Fire module's own; expand3x3 is its shortcut, a block (conv, activation) at torchvision's path
     expand = Residual(
         [Conv2d(expand1x1, 1, name="expand1x1"), ReLU(name="expand1x1_activation")],
-        shortcut=Sequential(Conv2d(expand3x3, 3, 1, 1, name="conv"), ReLU(name="activation"), name="expand3x3"),
+        shortcut=Sequential(Conv2d(expand3x3, 3, stride=1, padding=1, name="conv"), ReLU(name="activation"),
+                            name="expand3x3"),
         merge="concat", flat=True,
     )
     return Sequential(Conv2d(squeeze, 1, name="squeeze"), ReLU(name="squeeze_activation"), expand, name=name)
@@ -45,7 +46,7 @@ def fire(squeeze, expand1x1, expand3x3, name=None):
 
 def squeezenet(version):
     (stem, kernel), config = CONFIGS[version]
-    features = [Conv2d(stem, kernel, 2), ReLU()]
+    features = [Conv2d(stem, kernel, stride=2), ReLU()]
     for item in config:
         if item == "M":
             features.append(MaxPool2d(3, 2, ceil_mode=True))

@@ -67,7 +67,7 @@ def swin(size, v2=False):
     embed, depths, heads, drop_rate = CONFIGS[size]
     window = WINDOW[v2]
     total = sum(depths)
-    features = [Sequential(Conv2d(embed, 4, 4, name="0"), Permute((0, 2, 3, 1), name="1"), LayerNorm(name="2"),
+    features = [Sequential(Conv2d(embed, 4, stride=4, name="0"), Permute((0, 2, 3, 1), name="1"), LayerNorm(name="2"),
                            name="0")]
     index = 0
     for stage, (count, h) in enumerate(zip(depths, heads)):

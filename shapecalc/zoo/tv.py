@@ -20,11 +20,11 @@ from .tvblocks import indexed
 
 def alexnet():
     features = [
-        Conv2d(64, 11, 4, 2), ReLU(), MaxPool2d(3, 2),
-        Conv2d(192, 5, 1, 2), ReLU(), MaxPool2d(3, 2),
-        Conv2d(384, 3, 1, 1), ReLU(),
-        Conv2d(256, 3, 1, 1), ReLU(),
-        Conv2d(256, 3, 1, 1), ReLU(), MaxPool2d(3, 2),
+        Conv2d(64, 11, stride=4, padding=2), ReLU(), MaxPool2d(3, 2),
+        Conv2d(192, 5, stride=1, padding=2), ReLU(), MaxPool2d(3, 2),
+        Conv2d(384, 3, stride=1, padding=1), ReLU(),
+        Conv2d(256, 3, stride=1, padding=1), ReLU(),
+        Conv2d(256, 3, stride=1, padding=1), ReLU(), MaxPool2d(3, 2),
     ]
     classifier = [Dropout(0.5), Linear(4096), ReLU(), Dropout(0.5), Linear(4096), ReLU(), Linear(1000)]
     return Network("torchvision.alexnet", [
@@ -53,7 +53,7 @@ def vgg(name, batch_norm=False):
         if item == "M":
             features.append(MaxPool2d(2, 2))
         else:
-            features.append(Conv2d(item[1], 3, 1, 1))
+            features.append(Conv2d(item[1], 3, stride=1, padding=1))
             if batch_norm:
                 features.append(BatchNorm())
             features.append(ReLU())
@@ -107,7 +107,7 @@ def vgg19_bn():
 
 
 def basic_conv(filters, kernel, stride=1, padding=0, name=None):
-    return Sequential(Conv2d(filters, kernel, stride, padding, bias=False, name="conv"),
+    return Sequential(Conv2d(filters, kernel, stride=stride, padding=padding, bias=False, name="conv"),
                       BatchNorm(eps=0.001, name="bn"), ReLU(call="functional", name="relu"), name=name)
 
 

@@ -23,7 +23,7 @@ def conv_norm_act(filters, kernel, stride=1, groups=1, activation=ReLU, norm=Non
     """torchvision's Conv2dNormActivation: a bias-free conv padded to keep the size ((k − 1) / 2), then
     BatchNorm (``norm``: its eps and momentum), then ``activation`` (a layer class) unless it is None; as
     children 0, 1, 2."""
-    layers = [Conv2d(filters, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
+    layers = [Conv2d(filters, kernel, stride=stride, padding=(kernel - 1) // 2, groups=groups, bias=False),
               BatchNorm(**(norm or {}))]
     if activation is not None:
         layers.append(activation())

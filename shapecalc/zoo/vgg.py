@@ -42,7 +42,7 @@ def _stages(config):
             layers.append(LocalResponseNorm(5, 1e-4, 0.75, 2.0, name="norm1"))
         else:
             kernel, channels = item
-            layers += [Conv2d(channels, kernel, 1, kernel // 2, name=f"conv{stage}_{i}"),
+            layers += [Conv2d(channels, kernel, stride=1, padding=kernel // 2, name=f"conv{stage}_{i}"),
                        ReLU(name=f"relu{stage}_{i}")]
             i += 1
     return stages

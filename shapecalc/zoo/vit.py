@@ -27,10 +27,10 @@ EPS = 1e-6
 
 def encoder_layer(heads, dim, mlp, name):
     """One encoder layer: two residual sums, each a flat block (its layers are the layer's own rows)."""
-    attention = Residual([LayerNorm(EPS, name="ln_1"), MultiheadAttention(heads, name="self_attention"),
+    attention = Residual([LayerNorm(eps=EPS, name="ln_1"), MultiheadAttention(heads, name="self_attention"),
                           Dropout(0.0, name="dropout")], merge=Add(name="add_1"), flat=True)
     feedforward = Residual([
-        LayerNorm(EPS, name="ln_2"),
+        LayerNorm(eps=EPS, name="ln_2"),
         Sequential(PointwiseLinear(mlp, name="0"), GELU(name="1"), Dropout(0.0, name="2"),
                    PointwiseLinear(dim, name="3"), Dropout(0.0, name="4"), name="mlp"),
     ], merge=Add(name="add_2"), flat=True)
@@ -43,12 +43,12 @@ def vit(size):
         PositionEmbedding(name="pos_embedding"),
         Dropout(0.0, name="dropout"),
         Sequential(*[encoder_layer(heads, dim, mlp, f"encoder_layer_{i}") for i in range(layers)], name="layers"),
-        LayerNorm(EPS, name="ln"),
+        LayerNorm(eps=EPS, name="ln"),
         name="encoder",
     )
     kind, p = size.split("_")
     return Network(f"torchvision.vit_{size}", [
-        Conv2d(dim, patch, patch, name="conv_proj"),
+        Conv2d(dim, patch, stride=patch, name="conv_proj"),
         Tokens(name="tokens"),
         ClassToken(name="class_token"),
         encoder,
