@@ -512,10 +512,12 @@ def run_explain(args, out):
 
     _check_paths(args)
     fmt = {"md": "markdown", "tex": "latex"}.get(args.format, args.format)
-    if args.name is None and args.layers:
-        raise ConfigError("name the network first: shapecalc explain NAME LAYER …", "explain")
-    s = summary(load_network(args, args.name), _input(args), no_bias=args.no_bias)
-    out.write(explain_text(s, args.layers or None, fmt) + "\n")
+    name, layers = args.name, list(args.layers)
+    if name is not None and any(getattr(args, o, None) is not None for o in ("spec", "spec_file", "python")):
+        # with --spec, --spec-file or --python the positionals are all layers
+        name, layers = None, [name, *layers]
+    s = summary(load_network(args, name), _input(args), no_bias=args.no_bias)
+    out.write(explain_text(s, layers or None, fmt) + "\n")
     return 0
 
 

@@ -126,3 +126,12 @@ def test_every_zoo_network_is_explained():
     """No zoo network's explanation raises (the worked numbers go through every kind's rules)."""
     for name in zoo.names():
         assert explain_text(summary(name))
+
+
+def test_with_a_spec_file_the_positionals_are_layers(tmp_path):
+    """`shapecalc explain --spec-file F LAYER`: LAYER is a layer, not a second network."""
+    spec = tmp_path / "net.spec"
+    spec.write_text("input 43x27x32 | maxpool 2\n")
+    status, out, err = run("explain", "--spec-file", str(spec), "maxpool1")
+    assert status == 0 and err == ""
+    assert "  H: ⌊(43 − 2) / 2⌋ + 1 = 21" in out.splitlines()
