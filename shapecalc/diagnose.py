@@ -115,7 +115,7 @@ def _worked_text(row, x, y, column, no_bias=False):
     from .worked import figures
 
     try:
-        figs = figures(variant)
+        figs = figures(variant, shapes=False)  # the counts on the student's shapes
     except (ShapecalcError, AssertionError, ZeroDivisionError, TypeError, IndexError, ValueError):
         return None
     if column in ("macs", "flops", "connections"):

@@ -406,17 +406,19 @@ class Untiled:
         # (H − F + 2P)/S + 1, the textbook formula, as a decimal
         return (self.size - self.kernel + sum(self.padding)) / self.stride + 1
 
+    #: the textbook formula with the layer's numbers, by the layer's own rule (layers.textbook_formula)
+    text: str = ""
+
     def formula(self, minus: str = "−") -> str:
-        before, after = self.padding
-        pad = "" if not before and not after else f" + 2×{before}" if before == after else f" + {before} + {after}"
-        if minus != "−":
-            pad = pad.replace("×", "*")
-        return f"({self.size} {minus} {self.kernel}{pad})/{self.stride} + 1 = {self.value:.6g}"
+        # ASCII for the CSV key (minus "-"): − as -, × as *
+        return self.text if minus == "−" else self.text.replace("−", minus).replace("×", "*")
 
 
 def untiled(row) -> list[Untiled]:
     """The axes along which ``row``'s windows do not tile its input (empty for a layer without windows, or
     where (H − F + 2P)/S + 1 is whole along both axes). F is the span of the (dilated) kernel."""
+    from .layers import textbook_formula
+
     layer, x = row.layer, row.input_shape
     if not getattr(layer, "slides", False) or x is None or len(x) != 3:
         return []
@@ -427,7 +429,8 @@ def untiled(row) -> list[Untiled]:
         before, after = pads[a]
         # whole when S divides H − F + P_top + P_bottom
         if (size - span + before + after) % stride:
-            found.append(Untiled(row.path, "HW"[a], size, span, (before, after), stride, row.output_shape[a]))
+            found.append(Untiled(row.path, "HW"[a], size, span, (before, after), stride, row.output_shape[a],
+                                 textbook_formula(layer, a, tuple(x), pads)))
     return found
 
 

@@ -402,7 +402,7 @@ def _too_small(layer, x, pads):
     )
 
 
-def _textbook(layer, a, x, pads):
+def textbook_formula(layer, a, x, pads):
     """Axis ``a``'s textbook formula (H − F + 2P)/S + 1 with the layer's numbers, and its value: the
     numerator is worked out by the rule's own function (formulas.window_span)."""
     from .worked import Worked
@@ -441,7 +441,7 @@ def _fit(layer, a, x, pads, o):
             rounding = (f"is not whole, ceiled to {o}: the last window is partial" if up == o else
                         f"is not whole, ceiled to {up}, less the last window, which would start in the "
                         f"padding: {o}")
-        rounding = f"{_textbook(layer, a, x, pads)} {rounding}"
+        rounding = f"{textbook_formula(layer, a, x, pads)} {rounding}"
     missing = unread(size, layer.kernel[a], s, layer.dilation[a], before, o)
     if missing is None:
         return None, f"{axis}: {rounding} (an input this large is not searched for unread {word}s)" if rounding \
@@ -466,7 +466,7 @@ def _fit(layer, a, x, pads, o):
 
 def _inexact(layer, a, x, pads, o):
     """The textbook rule's message: (H − F + 2P)/S + 1 is not whole."""
-    return f"{'HW'[a]}: {_textbook(layer, a, x, pads)} is not whole"
+    return f"{'HW'[a]}: {textbook_formula(layer, a, x, pads)} is not whole"
 
 
 class _Windowed(Layer):

@@ -241,10 +241,11 @@ def explain(row):
     return [f.line() for f in figures(row).values()]
 
 
-def figures(row):
+def figures(row, shapes=True):
     """``row``'s figures worked out by its layer's own rules, by name: the output axes that the layer
     changes ("H", "W", and always the last, "C" or "D"), then "weights", "biases", "buffers", "MACs" where
-    they are not 0 (a leaf row of a numeric summary)."""
+    they are not 0 (a leaf row of a numeric summary). ``shapes=False``: the counts alone, for a row whose
+    input and output shapes are given rather than the rule's (a student's own shapes, in the checker)."""
     if not row.leaf:
         from .errors import ConfigError
 
@@ -252,7 +253,7 @@ def figures(row):
     layer, x, y = row.layer, tuple(row.input_shape), tuple(row.output_shape)
     worked = _worked_layer(layer)
     lines = {}
-    if not layer.passes and not layer.merges:
+    if shapes and not layer.passes and not layer.merges:
         out = worked.infer(_worked(x), _Quiet(), row.path)
         axes = layer.axes or (("H", "W", "C") if len(y) == 3 else ("N", "D") if len(y) == 2 else ("N",))
         for i, (axis, w, v) in enumerate(zip(axes, out, y)):

@@ -146,7 +146,7 @@ def test_plus_one_forgotten_and_macs_from_own_shape():
         "window's position"]
     assert found["conv1", "macs"] == [
         "MACs from your own shape: follows from row 1's wrong output; with your output 30×30×32 (row 1) this "
-        f"layer has {30 * 30 * 32 * 3 * 3 * 3:,} MACs, as you wrote, so the step itself is right"]
+        f"layer has 30 × 30 × 32 × 3 × 3 × 3 = {30 * 30 * 32 * 3 * 3 * 3:,} MACs, as you wrote, so the step itself is right"]
     assert found["conv2", "output"][0].startswith("carried over: follows from row 1's wrong output; from your "
                                                   "30×30×32 this layer gives 30×30×64")
     assert found["conv2", "macs"] == [
