@@ -115,16 +115,22 @@ def _shape(shape):
     return format_shape(shape)
 
 
+def _body(s):
+    """A section's lines after its heading: shapes, figures, warnings, notes."""
+    out = [f"input {_shape(s.input_shape)} → output {_shape(s.output_shape)}"]
+    out.extend(f.line() for f in s.figures)
+    if not s.figures:
+        out.append(NOTHING)
+    out.extend(f"⚠ {w}" for w in s.warnings)
+    out.extend(f"note: {n}" for n in s.notes)
+    return out
+
+
 def _text(summary, found):
     out = []
     for s in found:
         out.append(f"{s.path} — {s.detail}")
-        out.append(f"  input {_shape(s.input_shape)} → output {_shape(s.output_shape)}")
-        out.extend(f"  {f.line()}" for f in s.figures)
-        if not s.figures:
-            out.append(f"  {NOTHING}")
-        out.extend(f"  ⚠ {w}" for w in s.warnings)
-        out.extend(f"  note: {n}" for n in s.notes)
+        out.extend(f"  {line}" for line in _body(s))
         out.append("")
     return "\n".join(out).rstrip("\n")
 
@@ -132,15 +138,9 @@ def _text(summary, found):
 def _markdown(summary, found):
     out = [f"# {summary.model}: every layer worked out", ""]
     for s in found:
-        out.append(f"## `{s.path}` — {s.detail}")
-        out.append("")
-        out.append(f"Input {_shape(s.input_shape)} → output {_shape(s.output_shape)}")
-        out.append("")
-        out.extend(f"- {f.line()}" for f in s.figures)
-        if not s.figures:
-            out.append(f"- {NOTHING}")
-        out.extend(f"- ⚠ {w}" for w in s.warnings)
-        out.extend(f"- note: {n}" for n in s.notes)
+        shapes, *lines = _body(s)
+        out.extend([f"## `{s.path}` — {s.detail}", "", shapes[0].upper() + shapes[1:], ""])
+        out.extend(f"- {line}" for line in lines)
         out.append("")
     return "\n".join(out).rstrip("\n")
 
@@ -148,16 +148,11 @@ def _markdown(summary, found):
 # characters of the worked text and their LaTeX (math mode); everything else ASCII passes as it is
 _MATH = {"×": r"\times", "−": "-", "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil", "⌉": r"\rceil",
          "·": r"\cdot ", "…": r"\ldots ", "→": r"\to ", "≥": r"\geq ", "≤": r"\leq ", "²": "^2", "ᵀ": "^T"}
-_TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-         "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "×": r"$\times$", "−": "-",
-         "—": "---", "–": "--", "→": r"$\to$", "…": r"\ldots{}", "⚠": r"\textbf{!}", "·": r"$\cdot$",
-         "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "≥": r"$\geq$",
-         "≤": r"$\leq$", "²": r"$^2$"}
-
-
 def latex_text(text):
-    """``text`` escaped for LaTeX's text mode (pdflatex: ASCII only)."""
-    return "".join(_TEXT.get(c, c) for c in text)
+    """``text`` escaped for LaTeX's text mode, in ASCII (shapecalc.tables.latex_text)."""
+    from .tables import latex_text as escape
+
+    return escape(text)
 
 
 def _math(text):
