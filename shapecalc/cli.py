@@ -108,7 +108,10 @@ COMMANDS = {
               _option("--range", metavar="LO:HI", help="with --valid-inputs: the sizes to scan (default 1:2048)"),
               _option("--exact", action="store_true",
                       help="with --valid-inputs: only sizes where every (H - F + 2P)/S + 1 is whole (the textbook "
-                           "rule; --strict checks instead that every input row is read)"),
+                           "rule; --covered asks the other question)"),
+              _option("--covered", action="store_true",
+                      help="with --valid-inputs: only sizes where every window reads every real input row (no "
+                           "warning; --exact asks the textbook rule instead)"),
           ]),
           ("PyTorch cross-check (needs torch)", [
               _option("--verify", action="store_true", help="build the network in PyTorch and compare every figure"),
@@ -397,6 +400,7 @@ def _check_pairs(args):
     """Options that only make sense with another one: refuse them alone rather than ignore them silently."""
     for option, value, needs, given in (("--range", args.range, "--valid-inputs", args.valid_inputs),
                                         ("--exact", args.exact, "--valid-inputs", args.valid_inputs),
+                                        ("--covered", args.covered, "--valid-inputs", args.valid_inputs),
                                         ("--device", args.device, "--verify", args.verify),
                                         ("--optimizer", getattr(args, "optimizer", None), "--memory",
                                          getattr(args, "memory", False))):

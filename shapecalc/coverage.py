@@ -20,12 +20,15 @@ gives (55 − 1)/2 + 1 = 28 and never reads the 27 odd rows.
 [(223, 224)]
 """
 
-__all__ = ["unread", "unread_count", "describe_rows", "NOTION"]
+__all__ = ["unread", "unread_count", "describe_rows", "NOTION", "COVERED_NOTION"]
 
 #: what "exact" means here, and where the other notion is (shared with --valid-inputs)
 NOTION = ("(\"exact\": the textbook rule, every (H − F + 2P)/S + 1 a whole number. Whether every real input "
-          "row is read is another question: the table at one size warns ⚠ about rows no window reads, and "
-          "--strict refuses them.)")
+          "row is read is another question: --valid-inputs --covered scans for it, the table at one size warns ⚠ "
+          "about rows no window reads, and --strict refuses them.)")
+COVERED_NOTION = ("(\"reading every row\": every real input row and column is read by some window of every "
+                  "layer, as the table's ⚠ warnings count them; --exact asks the other question, the textbook rule "
+                  "that every (H − F + 2P)/S + 1 is whole.)")
 
 
 # beyond this many window taps the exact set is not worked out (no claim is made either way)

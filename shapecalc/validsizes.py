@@ -16,6 +16,7 @@ found before a merge are kept per candidate, so the answer is the numeric mode's
 31
 """
 
+from .coverage import unread
 from .errors import ConfigError, ShapeError
 from .layers import Branches, Composite, Graph, Input, Layer, Residual, Sequential, SideHead, _Windowed
 
@@ -49,6 +50,9 @@ class NumpyContext:
         self.side_fail = False
         self.inexact = False
         self.side_inexact = False
+        # (coverage) some real input row no window reads: the numeric mode's ⚠ warnings
+        self.uncovered = False
+        self.side_uncovered = False
         self.side = False
 
     def take_warnings(self):
@@ -81,6 +85,37 @@ class NumpyContext:
         else:
             self.inexact = self.inexact | bad
 
+    def cover(self, layer, a, x, pads, o):
+        """Mark the sizes at which axis ``a``'s windows leave a real input row unread (coverage.unread's
+        answer, in closed form over arrays of sizes)."""
+        import numpy as np
+
+        n, pb = x[a], pads[a][0]  # (the padding after: the last window's end says it)
+        if all(_is_plain(v) for v in (n, pb, o)):
+            if self.per_axis:
+                return  # the other axis's doing, not the scanned sizes'
+            bad = n >= 1 and o >= 1 and unread(n, layer.kernel[a], layer.stride[a], layer.dilation[a], pb, o) != []
+        elif layer.dilation[a] == 1:
+            k, s = layer.kernel[a], layer.stride[a]
+            # the last window ends at (O − 1)·S − P_before + F: the rows after it are never read
+            bad = (o - 1) * s - pb + k < n
+            if s > k:
+                # gap i (between windows i and i + 1) is [i·S − P + F, (i + 1)·S − P); it holds a real row
+                # when ⌊P / S⌋ ≤ i ≤ min(O − 2, ⌈(N + P − F) / S⌉ − 1)
+                bad = bad | (pb // s <= np.minimum(o - 2, -((-(n + pb - k)) // s) - 1))
+        else:
+            # a dilated kernel's holes: size by size (rare, and small ranges)
+            shape = np.broadcast(n, pb, o).shape
+            n, pb, o = (np.broadcast_to(np.asarray(v), shape) for v in (n, pb, o))
+            # (sizes that already failed carry sizes below 1: nothing to read there, and they are marked)
+            bad = np.array([a_ >= 1 and c_ >= 1 and unread(int(a_), layer.kernel[a], layer.stride[a],
+                                                           layer.dilation[a], int(b_), int(c_)) != []
+                            for a_, b_, c_ in zip(n.ravel(), pb.ravel(), o.ravel())], dtype=bool).reshape(shape)
+        if self.side:
+            self.side_uncovered = self.side_uncovered | bad
+        else:
+            self.uncovered = self.uncovered | bad
+
     def equal(self, a, b, message, path, *args):
         for u, v in zip(a, b):
             if _is_plain(u) and _is_plain(v):
@@ -98,11 +133,12 @@ class NumpyContext:
 class _Level:
     """The candidates at one stage of the scan; ``parent`` maps the previous level's positions to ours."""
 
-    __slots__ = ("parent", "fail", "side_fail", "inexact", "side_inexact")
+    __slots__ = ("parent", "fail", "side_fail", "inexact", "side_inexact", "uncovered", "side_uncovered")
 
     def __init__(self, parent):
         self.parent = parent
         self.fail = self.side_fail = self.inexact = self.side_inexact = False
+        self.uncovered = self.side_uncovered = False
 
 
 class _Scan:
@@ -113,9 +149,9 @@ class _Scan:
 
     def _close_level(self):
         level, ctx = self.levels[-1], self.ctx
-        level.fail, level.side_fail, level.inexact, level.side_inexact = (
-            ctx.fail, ctx.side_fail, ctx.inexact, ctx.side_inexact)
-        ctx.fail = ctx.side_fail = ctx.inexact = ctx.side_inexact = False
+        level.fail, level.side_fail, level.inexact, level.side_inexact, level.uncovered, level.side_uncovered = (
+            ctx.fail, ctx.side_fail, ctx.inexact, ctx.side_inexact, ctx.uncovered, ctx.side_uncovered)
+        ctx.fail = ctx.side_fail = ctx.inexact = ctx.side_inexact = ctx.uncovered = ctx.side_uncovered = False
 
     def _widen(self, x):
         import numpy as np
@@ -151,9 +187,10 @@ class _Scan:
         """Pull the marks of every level back to the original candidates."""
 
         self._close_level()
-        marks = [False, False, False, False]
+        marks = [False] * 6
         for level in reversed(self.levels):
-            own = (level.fail, level.side_fail, level.inexact, level.side_inexact)
+            own = (level.fail, level.side_fail, level.inexact, level.side_inexact, level.uncovered,
+                   level.side_uncovered)
             marks = [m | o for m, o in zip(marks, own)]
             if level.parent is not None:
                 marks = [m if isinstance(m, bool) else m[level.parent] for m in marks]
@@ -231,6 +268,8 @@ class ScanResult:
     #: (training); the main path runs and every division on it is exact; … side heads included (the
     #: numeric mode's warnings)
     RUNS, RUNS_WITH_SIDE_HEADS, EXACT, EXACT_WITH_SIDE_HEADS = 1, 2, 4, 8
+    #: … and every window reads every real input row (no ⚠ warning; the other notion, shapecalc.coverage)
+    COVERED, COVERED_WITH_SIDE_HEADS = 16, 32
 
     def __init__(self, axis, lo, hi, flags):
         self.axis, self.lo, self.hi = axis, lo, hi
@@ -252,6 +291,18 @@ class ScanResult:
     @property
     def exact_with_side_heads(self):
         return (self.flags & self.EXACT_WITH_SIDE_HEADS) != 0
+
+    @property
+    def covered(self):
+        return (self.flags & self.COVERED) != 0
+
+    @property
+    def covered_with_side_heads(self):
+        return (self.flags & self.COVERED_WITH_SIDE_HEADS) != 0
+
+    @property
+    def smallest_covered(self):
+        return self._first(self.covered)
 
     def _sizes(self, mask):
         import numpy as np
@@ -277,16 +328,19 @@ class ScanResult:
     def smallest_with_side_heads(self):
         return self._first(self.runs_with_side_heads)
 
-    def sizes(self, exact=False):
-        return self._sizes(self.exact if exact else self.runs)
+    def _mask(self, exact, covered=False):
+        return self.covered if covered else self.exact if exact else self.runs
 
-    def count(self, exact=False):
+    def sizes(self, exact=False, covered=False):
+        return self._sizes(self._mask(exact, covered))
+
+    def count(self, exact=False, covered=False):
         """How many sizes (without listing them)."""
-        return int((self.exact if exact else self.runs).sum())
+        return int(self._mask(exact, covered).sum())
 
-    def compact(self, exact=False):
+    def compact(self, exact=False, covered=False):
         """:func:`compact` of the sizes, worked out from the flags without listing every size."""
-        return compact_mask(self.exact if exact else self.runs, self.lo)
+        return compact_mask(self._mask(exact, covered), self.lo)
 
 
 def _input_shape(network, input=None):
@@ -328,12 +382,16 @@ def scan_axis(network, axis, lo, hi, input=None):
         scan = _Scan(narrow)
         scan.sequence(layers, "", x, True)
         m = sizes.size
-        fail, side, inexact, side_inexact = (np.broadcast_to(np.asarray(f, dtype=bool), (m,)) for f in scan.finish())
+        fail, side, inexact, side_inexact, uncovered, side_uncovered = (
+            np.broadcast_to(np.asarray(f, dtype=bool), (m,)) for f in scan.finish())
         runs = ~fail
         exact = runs & ~inexact
+        covered = runs & ~uncovered
         flags[start - lo:start - lo + m] = (runs * ScanResult.RUNS + (runs & ~side) * ScanResult.RUNS_WITH_SIDE_HEADS
                                             + exact * ScanResult.EXACT
-                                            + (exact & ~side & ~side_inexact) * ScanResult.EXACT_WITH_SIDE_HEADS)
+                                            + (exact & ~side & ~side_inexact) * ScanResult.EXACT_WITH_SIDE_HEADS
+                                            + covered * ScanResult.COVERED
+                                            + (covered & ~side & ~side_uncovered) * ScanResult.COVERED_WITH_SIDE_HEADS)
     return ScanResult(axis, lo, hi, flags)
 
 
@@ -441,6 +499,10 @@ def valid_inputs_command(network, args):
 
         input = parse_shape(args.input, what="--input")
     exact = bool(getattr(args, "exact", False))
+    covered = bool(getattr(args, "covered", False))
+    if exact and covered:
+        raise ConfigError("--exact (the textbook rule) and --covered (every input row read) are two questions: "
+                          "ask one at a time", "--covered")
     # one axis at a time: each result's flags are 4 bytes a size, and the next axis does not need them
     results = ((axis, scan_axis(network, axis, lo, hi, input)) for axis in ("h", "w"))
     name = getattr(network, "title", None) or getattr(args, "name", None) or "network"
@@ -453,22 +515,27 @@ def valid_inputs_command(network, args):
             axes[axis] = {
                 "smallest": r.smallest,
                 "smallest_exact": r.smallest_exact,
+                "smallest_covered": r.smallest_covered,
                 "smallest_with_side_heads": r.smallest_with_side_heads,
-                "sizes": r.sizes(exact),
+                "sizes": r.sizes(exact, covered),
             }
         # one line: the size lists are long (pipe to jq for a pretty view)
-        return json.dumps({"model": name, "range": [lo, hi], "exact": exact, "axes": axes}, ensure_ascii=False)
+        return json.dumps({"model": name, "range": [lo, hi], "exact": exact, "covered": covered, "axes": axes},
+                          ensure_ascii=False)
     shape = _input_shape(network, input)
-    lines = [f"{name} — input sizes {lo}…{hi} that {'divide exactly' if exact else 'give an output'} "
+    what = "read every input row" if covered else "divide exactly" if exact else "give an output"
+    lines = [f"{name} — input sizes {lo}…{hi} that {what} "
              f"(the other axis at its default, input {shape[0]}×{shape[1]}×{shape[2]})"]
     for axis, r in results:
         label = axis.upper()
         lines.append(f"{label}: smallest {r.smallest if r.smallest is not None else 'none'}"
                      f", smallest exact {r.smallest_exact if r.smallest_exact is not None else 'none'}"
+                     + (f", smallest reading every row {r.smallest_covered if r.smallest_covered is not None else 'none'}"
+                        if covered else "")
                      + (f", smallest with side heads (training) {r.smallest_with_side_heads}"
                         if r.smallest_with_side_heads != r.smallest else ""))
-        lines.append(f"   {r.count(exact):,} sizes: {r.compact(exact)}")
-    from .coverage import NOTION
+        lines.append(f"   {r.count(exact, covered):,} sizes: {r.compact(exact, covered)}")
+    from .coverage import COVERED_NOTION, NOTION
 
-    lines.append(NOTION)
+    lines.append(COVERED_NOTION if covered else NOTION)
     return "\n".join(lines)

@@ -13,6 +13,7 @@ import shapecalc
 from shapecalc import summary
 from shapecalc.cli import main
 from shapecalc.errors import ConfigError
+from shapecalc.spec import parse_spec
 from shapecalc.validsizes import compact, parse_range, scan_axis, valid_inputs
 from shapecalc.zoo import ENTRIES, get
 
@@ -231,3 +232,41 @@ def test_progressions_read_as_compact_reads_them():
         sizes = sorted(rng.sample(range(1, 80), rng.randint(1, 30)))
         sizes = [s for k, s in enumerate(sizes)]
         assert _progressions(np.array(sizes)) == compact(sizes), sizes
+
+
+@settings(max_examples=150)
+@given(name=st.sampled_from(FAST + ["dilated"]), size=st.integers(1, 700), axis=st.sampled_from(["h", "w"]))
+def test_covered_agrees_with_the_tables_warnings(name, size, axis):
+    """At any size, the scan says 'reads every row' exactly when the numeric table runs and warns (⚠) of no
+    unread row on that axis — the warnings themselves compared with PyTorch in tests/test_coverage.py."""
+    network = DILATED if name == "dilated" else get(name)
+    default = (37, 29, 1) if name == "dilated" else ENTRIES[name][2]
+    h, w = (size, default[1]) if axis == "h" else (default[0], size)
+    key = (name, axis, "covered")
+    if key not in _SCANS:
+        _SCANS[key] = scan_axis(network, axis, 1, 700, input=default)
+    try:
+        s = summary(network, input=(h, w, default[2]))
+    except shapecalc.ShapeError:
+        assert not _SCANS[key].runs_with_side_heads[size - 1]
+        return
+    label = axis.upper() + ":"
+    # (the numeric table walks the side heads too: their warnings count)
+    covered = not any(text.startswith(label) for _, text in s.warnings)
+    assert bool(_SCANS[key].covered_with_side_heads[size - 1]) == covered
+
+
+DILATED = parse_spec("input 37x29x1 | conv 4 k3 d2 | conv 4 k3 d3 s2 p1 | conv 4 k2 d4 s3 | maxpool 3 2 | conv 4 k1 s3")
+
+
+def test_cli_covered_and_its_refusals():
+    """--covered lists the sizes without a ⚠ warning; it is refused beside --exact or without --valid-inputs."""
+    out, err = io.StringIO(), io.StringIO()
+    # cnn-39x31 (4×4 conv, then 2×2/2 pools): conv1 on H gives H − 3, pool1 reads every row when H − 3 is
+    # even, and so on down: the same sizes as the textbook rule here (31 and 39 between 30 and 45)
+    assert main(["cnn-39x31", "--valid-inputs", "--covered", "--range", "30:45"], out=out, err=err) == 0
+    assert "   2 sizes: 31, 39" in out.getvalue().splitlines()
+    for argv, fragment in ((["cnn-39x31", "--valid-inputs", "--covered", "--exact"], "two questions"),
+                           (["cnn-39x31", "--covered"], "--covered")):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(argv, out=out, err=err) == 2 and fragment in err.getvalue()
