@@ -547,8 +547,8 @@ class _Windowed(Layer):
             # symbolic sizes and the size scan: the textbook rule, (H − F + 2P)/S + 1 whole
             ctx.exact(F.window_span(size, self.kernel[a], total, self.dilation[a]), s, _inexact, path,
                       self, a, x, pads, o)
-            if getattr(ctx, "cover", None) is not None:
-                ctx.cover(self, a, x, pads, o)  # the size scan: which sizes leave a real row unread
+            if getattr(ctx, "coverage", False):
+                ctx.cover(self, a, x, pads, o)  # the size scan, where asked: which sizes leave a row unread
         return o
 
     def window(self, x):

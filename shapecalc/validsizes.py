@@ -41,7 +41,7 @@ class NumpyContext:
     symbolic = False
     reads = False  # the textbook rule only (ctx.exact), not which input rows are read
 
-    def __init__(self, per_axis=False):
+    def __init__(self, per_axis=False, coverage=False):
         # per_axis: the scan of one axis, the other a plain integer; an inexact division of plain integers
         # belongs to that other axis (or to the channels) and is not the scanned sizes' doing
         self.per_axis = per_axis
@@ -50,7 +50,8 @@ class NumpyContext:
         self.side_fail = False
         self.inexact = False
         self.side_inexact = False
-        # (coverage) some real input row no window reads: the numeric mode's ⚠ warnings
+        # (coverage, where asked) some real input row no window reads: the numeric mode's ⚠ warnings
+        self.coverage = coverage
         self.uncovered = False
         self.side_uncovered = False
         self.side = False
@@ -142,8 +143,8 @@ class _Level:
 
 
 class _Scan:
-    def __init__(self, narrow=False):
-        self.ctx = NumpyContext(per_axis=True)
+    def __init__(self, narrow=False, coverage=False):
+        self.ctx = NumpyContext(per_axis=True, coverage=coverage)
         self.narrow = narrow
         self.levels = [_Level(None)]
 
@@ -271,8 +272,9 @@ class ScanResult:
     #: … and every window reads every real input row (no ⚠ warning; the other notion, shapecalc.coverage)
     COVERED, COVERED_WITH_SIDE_HEADS = 16, 32
 
-    def __init__(self, axis, lo, hi, flags):
+    def __init__(self, axis, lo, hi, flags, coverage=False):
         self.axis, self.lo, self.hi = axis, lo, hi
+        self.coverage = coverage  # whether the COVERED bits were worked out (scan_axis(coverage=True))
         # one byte a size for the four answers (10^8 sizes: 100 MB, not 400)
         self.flags = flags
 
@@ -292,13 +294,18 @@ class ScanResult:
     def exact_with_side_heads(self):
         return (self.flags & self.EXACT_WITH_SIDE_HEADS) != 0
 
+    def _coverage(self, bit):
+        if not self.coverage:
+            raise ConfigError("this scan did not work out coverage: scan_axis(..., coverage=True)", "covered")
+        return (self.flags & bit) != 0
+
     @property
     def covered(self):
-        return (self.flags & self.COVERED) != 0
+        return self._coverage(self.COVERED)
 
     @property
     def covered_with_side_heads(self):
-        return (self.flags & self.COVERED_WITH_SIDE_HEADS) != 0
+        return self._coverage(self.COVERED_WITH_SIDE_HEADS)
 
     @property
     def smallest_covered(self):
@@ -360,8 +367,9 @@ def _layers(network):
     return layers
 
 
-def scan_axis(network, axis, lo, hi, input=None):
-    """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"), the other axis at the input's size."""
+def scan_axis(network, axis, lo, hi, input=None, coverage=False):
+    """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"), the other axis at the input's size;
+    ``coverage``: also which sizes leave no real input row unread (``ScanResult.covered``)."""
     import numpy as np
 
     if axis not in ("h", "w"):
@@ -379,7 +387,7 @@ def scan_axis(network, axis, lo, hi, input=None):
         narrow = stop < 2**30 and max(shape) < 2**30
         sizes = np.arange(start, stop + 1, dtype=np.int32 if narrow else np.int64)
         x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
-        scan = _Scan(narrow)
+        scan = _Scan(narrow, coverage)
         scan.sequence(layers, "", x, True)
         m = sizes.size
         fail, side, inexact, side_inexact, uncovered, side_uncovered = (
@@ -392,7 +400,7 @@ def scan_axis(network, axis, lo, hi, input=None):
                                             + (exact & ~side & ~side_inexact) * ScanResult.EXACT_WITH_SIDE_HEADS
                                             + covered * ScanResult.COVERED
                                             + (covered & ~side & ~side_uncovered) * ScanResult.COVERED_WITH_SIDE_HEADS)
-    return ScanResult(axis, lo, hi, flags)
+    return ScanResult(axis, lo, hi, flags, coverage)
 
 
 #: sizes scanned at once: the scan's working arrays are this long whatever the range (about 100 MB)
@@ -504,7 +512,7 @@ def valid_inputs_command(network, args):
         raise ConfigError("--exact (the textbook rule) and --covered (every input row read) are two questions: "
                           "ask one at a time", "--covered")
     # one axis at a time: each result's flags are 4 bytes a size, and the next axis does not need them
-    results = ((axis, scan_axis(network, axis, lo, hi, input)) for axis in ("h", "w"))
+    results = ((axis, scan_axis(network, axis, lo, hi, input, coverage=covered)) for axis in ("h", "w"))
     name = getattr(network, "title", None) or getattr(args, "name", None) or "network"
     fmt = getattr(args, "format", "text") or "text"
     if fmt == "json":
@@ -515,7 +523,7 @@ def valid_inputs_command(network, args):
             axes[axis] = {
                 "smallest": r.smallest,
                 "smallest_exact": r.smallest_exact,
-                "smallest_covered": r.smallest_covered,
+                "smallest_covered": r.smallest_covered if covered else None,
                 "smallest_with_side_heads": r.smallest_with_side_heads,
                 "sizes": r.sizes(exact, covered),
             }

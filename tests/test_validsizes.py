@@ -244,7 +244,7 @@ def test_covered_agrees_with_the_tables_warnings(name, size, axis):
     h, w = (size, default[1]) if axis == "h" else (default[0], size)
     key = (name, axis, "covered")
     if key not in _SCANS:
-        _SCANS[key] = scan_axis(network, axis, 1, 700, input=default)
+        _SCANS[key] = scan_axis(network, axis, 1, 700, input=default, coverage=True)
     try:
         s = summary(network, input=(h, w, default[2]))
     except shapecalc.ShapeError:
@@ -270,3 +270,12 @@ def test_cli_covered_and_its_refusals():
                            (["cnn-39x31", "--covered"], "--covered")):
         out, err = io.StringIO(), io.StringIO()
         assert main(argv, out=out, err=err) == 2 and fragment in err.getvalue()
+
+
+def test_coverage_is_worked_out_only_where_asked():
+    """A plain scan does no coverage work, and says so rather than answer."""
+    plain = scan_axis(get("cnn-39x31"), "h", 30, 45)
+    with pytest.raises(ConfigError, match="coverage=True"):
+        plain.covered
+    asked = scan_axis(get("cnn-39x31"), "h", 30, 45, coverage=True)
+    assert asked.sizes(covered=True) == [31, 39]
