@@ -423,13 +423,12 @@ def _fit(layer, a, x, pads, o):
     The ⚠ warning is for real input that no window reads (at the end, between windows, in the holes of a
     dilated kernel); the note is for a textbook formula that is not whole while every real row is read (what
     the rounding leaves over is padding). Both None when the formula is whole and every row is read."""
-    from .coverage import describe_rows, unread, unread_count
-
     size, s, span = x[a], layer.stride[a], layer.span[a]
     before, after = pads[a]
     whole = (size - span + before + after) % s == 0
     if whole and s <= span and layer.dilation[a] == 1:
         return None, None  # contiguous windows whose last one ends on the padded input's last row
+    from .coverage import describe_rows, unread, unread_count
     word = "row" if a == 0 else "column"
     axis = "HW"[a]
     rounding = ""
