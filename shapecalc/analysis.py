@@ -7,11 +7,11 @@ mode and the size scan supply their own contexts with the same three methods.
 """
 
 import gc
-import sys
 
 from . import formulas as F
 from .errors import ConfigError, DivisibilityError, ShapeError
-from .layers import Branches, Composite, Graph, Input, Residual, Sequential, SideHead
+from .layers import Input, Sequential
+from .plan import LAYER, MERGE, OPEN, compile_plan
 from .shapes import format_shape
 
 __all__ = ["NumericContext", "Row", "walk", "rf_after"]
@@ -256,83 +256,6 @@ def _widest(states):
 # the walk
 
 
-def _child_names(children, prefix=""):
-    """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …).
-    ``prefix`` (the composite's path and a dot) is for the message of a duplicate."""
-    counts = {}
-    names = []
-    # generated names are unique among themselves (one running number per kind, and no kind ends in a
-    # digit); only a block with names of its own can hold a duplicate
-    own = False
-    for child in children:
-        name = child.name
-        if name:
-            own = True
-        else:
-            kind = "block" if type(child) is Sequential else child.kind
-            counts[kind] = number = counts.get(kind, 0) + 1
-            name = f"{kind}{number}"
-        names.append(name)
-    if own and len(set(names)) != len(names):
-        seen = set()
-        for n in names:
-            if n in seen:
-                raise ConfigError(f"two layers in the same block are both named {n!r}", prefix + n)
-            seen.add(n)
-    return names
-
-
-def _residual_names(node, prefix=""):
-    """Names for the rows of a residual block: ``(body, shortcut, sum, post)``. The body's layers are rows
-    of the block itself, as in torchvision (``layer1.0.conv1``; a named body stays one block under its
-    name), numbered together with the layers after the sum (relu1, relu2 in the body, relu3 after it); the
-    shortcut is ``shortcut`` and the merge its kind (``add``) unless they are named."""
-    body = node.body.layers if not node.body.name else [node.body]
-    post = node.post
-    names = _child_names(list(body) + post if post else body, prefix)
-    short = None if node.shortcut is None else node.shortcut.name or "shortcut"
-    merge = node.merge.name or node.merge.kind
-    for taken in (short, merge):
-        # (names in the body or after the sum, or the shortcut named like the sum)
-        if taken is not None and (taken in names or (taken is short and taken == merge)):
-            raise ConfigError(f"two parts of the same residual block are both named {taken!r}", prefix + taken)
-    if post:
-        return names[:len(body)], short, merge, names[len(body):]
-    return names, short, merge, ()
-
-
-def _unique_paths(rows, depth):
-    """The rows at ``depth`` of a sequence that holds a flat residual block: no two with one path (the flat
-    block's names and its neighbours' share the sequence's namespace)."""
-    seen = set()
-    for row in rows:
-        if row.depth == depth:
-            if row.path in seen:
-                raise ConfigError(f"two layers of the same block are both named {row.path.rsplit('.', 1)[-1]!r} "
-                                  "(a flat residual block's layers share its parent's names)", row.path)
-            seen.add(row.path)
-
-
-def _branch_names(node):
-    """The rows of a Branches block's branches: their names, or branch1, branch2 …"""
-    return [b.name or f"branch{i}" for i, b in enumerate(node.branches, 1)]
-
-
-def _flat_names(node, prefix=""):
-    """Names for the rows of a flat Branches block: ``(names per branch, post names)``, numbered together
-    (conv1, conv2 in the first branch, conv3 in the second …) so that they are unique in the block."""
-    sizes = [len(b.layers) for b in node.branches]
-    names = _child_names([layer for b in node.branches for layer in b.layers] + list(node.post), prefix)
-    merge = node.merge.name or node.merge.kind
-    if merge in names:
-        raise ConfigError(f"two parts of the same branches block are both named {merge!r}", prefix + merge)
-    out, start = [], 0
-    for n in sizes:
-        out.append(names[start:start + n])
-        start += n
-    return out, names[start:]
-
-
 class _Walker:
     def __init__(self, ctx, batch, no_bias):
         self.ctx = ctx
@@ -417,97 +340,42 @@ class _Walker:
         self.rows.append(row)
         return y, rf
 
-    def composite(self, node, path, depth, x, rf):
-        row = Row(path, depth, node, False)
-        row.input_shape = x
-        side = isinstance(node, SideHead)
-        row.side_head = side or self.side > 0
-        self.rows.append(row)
-        first = len(self.rows)
-        prefix = path + "."
-
-        if isinstance(node, Sequential):
-            # (blocks and residual bodies, the most frequent: tested first)
-            y, rf = self.sequence(node.layers, prefix, depth + 1, x, rf)
-        elif isinstance(node, Residual):
-            y, rf = self.residual(node, prefix, depth + 1, x, rf)
-        elif isinstance(node, Branches):
-            outs, fields = [], []
-            if node.flat:
-                branch_names, post_names = _flat_names(node, prefix)
-                for names, branch in zip(branch_names, node.branches):
-                    y, r = self.sequence(branch.layers, prefix, depth + 1, x, rf, names)
-                    outs.append(y)
-                    fields.append(r)
+    def run(self, plan, x, rf):
+        """Run ``plan``'s steps on input shape ``x`` with receptive field ``rf``: one row per step but the
+        CLOSE steps, which give their block's row its output and its sums."""
+        steps = plan.steps
+        shapes = [None] * len(steps)
+        fields = [None] * len(steps)
+        rows_of = {}
+        for i, step in enumerate(steps):
+            op = step.op
+            self.side = step.side
+            if op is LAYER:
+                j = step.inputs[0]
+                shapes[i], fields[i] = self.leaf(step.node, step.path, step.depth, *(
+                    (shapes[j], fields[j]) if j >= 0 else (x, rf)))
+            elif op is MERGE:
+                rs = [fields[j] for j in (step.inputs if step.fields is None else step.fields)]
+                # a merge's field: the widest of its inputs' (unknown where one of them is)
+                shapes[i] = self._merge(step.node, step.path, step.depth, [shapes[j] for j in step.inputs],
+                                        None if None in rs else rs[0] if len(rs) == 1 else _widest(rs))
+                fields[i] = self.rows[-1].rf
+            elif op is OPEN:
+                j = step.inputs[0]
+                shapes[i], fields[i] = (shapes[j], fields[j]) if j >= 0 else (x, rf)
+                row = Row(step.path, step.depth, step.node, False)
+                row.input_shape = shapes[i]
+                row.side_head = step.side
+                self.rows.append(row)
+                rows_of[i] = row, len(self.rows)
             else:
-                post_names = None
-                for name, branch in zip(_branch_names(node), node.branches):
-                    y, r = self.composite(branch, prefix + name, depth + 1, x, rf)
-                    outs.append(y)
-                    fields.append(r)
-            y = self._merge(node.merge, prefix + (node.merge.name or node.merge.kind), depth + 1, outs, _widest(fields))
-            rf = self.rows[-1].rf
-            if node.post:
-                y, rf = self.sequence(node.post, prefix, depth + 1, y, rf, post_names)
-        elif side:
-            self.side += 1
-            self.sequence(node.body.layers, prefix, depth + 1, x, rf)
-            self.side -= 1
-        else:
-            raise ConfigError(f"a composite must be a Sequential, Branches, Residual or SideHead, received "
-                              f"{type(node).__name__}", path)
-
-        if side:
-            # the main path goes on with the head's input, unchanged
-            row.output_shape = self.rows[-1].output_shape
-            row.rf = self.rows[-1].rf
-            y = x
-        else:
-            row.output_shape = y
-            row.rf = rf
-        self._aggregate(row, first)
-        return y, rf
-
-    def residual(self, node, prefix, depth, x, rf):
-        """A residual block's rows, at ``depth`` under ``prefix``: its body's layers, the shortcut, the merge,
-        the layers after it (the block's own path, or its parent's for a flat block)."""
-        body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
-        if node.body.name:
-            body_y, body_rf = self.composite(node.body, prefix + node.body.name, depth, x, rf)
-        else:
-            body_y, body_rf = self.sequence(node.body.layers, prefix, depth, x, rf, body_names)
-        if node.shortcut is not None:
-            short_y, short_rf = self.composite(node.shortcut, prefix + short_name, depth, x, rf)
-            body_rf = _widest([body_rf, short_rf])
-        else:
-            # the identity: its field is the block's input field, which the body's can only have grown; a
-            # broadcast body (a gate) has grown it, but the positions step as the input's
-            short_y = x
-            if node.merge.broadcasts:
-                body_rf = _widest([body_rf, rf])
-        y = self._merge(node.merge, prefix + merge_name, depth, [body_y, short_y], body_rf)
-        rf = self.rows[-1].rf
-        if node.post:
-            y, rf = self.sequence(node.post, prefix, depth, y, rf, post_names)
-        return y, rf
-
-    def graph(self, node, prefix, depth, x, rf):
-        """A graph block's rows, among its parent's: each step on the outputs it reads (a merge's field is
-        the widest of its inputs')."""
-        names = _child_names(node.layers, prefix)
-        outs, fields = [], []
-        for name, (layer, inputs) in zip(names, node.steps):
-            xs = [x if i < 0 else outs[i] for i in inputs]
-            rs = [rf if i < 0 else fields[i] for i in inputs]
-            if layer.merges:
-                known = all(r is not None for r in rs)
-                y = self._merge(layer, prefix + name, depth, xs, _widest(rs) if known else None)
-                r = self.rows[-1].rf
-            else:
-                y, r = self.leaf(layer, prefix + name, depth, xs[0], rs[0])
-            outs.append(y)
-            fields.append(r)
-        return outs[-1], fields[-1]
+                row, first = rows_of.pop(step.block)
+                j = step.inputs[0]
+                row.output_shape, row.rf = shapes[j], fields[j]
+                self._aggregate(row, first)
+                j = step.passes_on
+                shapes[i], fields[i] = shapes[j], fields[j]
+        return self.rows
 
     def _merge(self, merge, path, depth, inputs, rf):
         row = Row(path, depth, merge, True)
@@ -560,28 +428,6 @@ class _Walker:
         if notes is not None:
             row.notes = notes
 
-    def sequence(self, layers, prefix, depth, x, rf, names=None):
-        """Walk ``layers`` in order as the children at ``depth`` whose paths start with ``prefix`` (named
-        ``names``, by default their :func:`_child_names`)."""
-        first = len(self.rows)
-        flat = False
-        for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
-            if isinstance(child, Composite):
-                if isinstance(child, Residual) and child.flat:
-                    # a flat residual block: its rows are this sequence's own
-                    flat = True
-                    x, rf = self.residual(child, prefix, depth, x, rf)
-                elif isinstance(child, Graph):
-                    flat = True
-                    x, rf = self.graph(child, prefix, depth, x, rf)
-                else:
-                    x, rf = self.composite(child, prefix + name, depth, x, rf)
-            else:
-                x, rf = self.leaf(child, prefix + name, depth, x, rf)
-        if flat:
-            _unique_paths(self.rows[first:], depth)
-        return x, rf
-
 
 def walk(network, input_shape, ctx=None, batch=1, no_bias=False):
     """Apply ``network`` (a :class:`Network`, :class:`Sequential` or single layer) to ``input_shape``.
@@ -589,25 +435,31 @@ def walk(network, input_shape, ctx=None, batch=1, no_bias=False):
     Returns the rows in execution order: leaves and, before the leaves they contain, one aggregate row
     per named composite (``row.leaf`` is False).
     """
-    ctx = ctx or NumericContext()
-    walker = _Walker(ctx, batch, no_bias)
+    return run(plan_of(network, input_shape), input_shape, ctx, batch, no_bias)
+
+
+def plan_of(network, input_shape):
+    """The plan (:mod:`shapecalc.plan`) of ``network`` on ``input_shape``: its layers after an input layer
+    of that shape."""
     layers = network.layers if isinstance(network, Sequential) else [network]
     if not layers or not isinstance(layers[0], Input):
         layers = [Input(input_shape, name="input")] + list(layers)
     elif layers[0].shape != tuple(input_shape):
         layers = [Input(input_shape, name=layers[0].name or "input")] + list(layers[1:])
+    return compile_plan(layers, getattr(network, "title", None) or "network")
+
+
+def run(plan, input_shape, ctx=None, batch=1, no_bias=False):
+    """The rows of ``plan`` (:func:`plan_of`) on ``input_shape``, as :func:`walk` gives them."""
+    ctx = ctx or NumericContext()
+    walker = _Walker(ctx, batch, no_bias)
     # The walk allocates rows and shape tuples without reference cycles; Python's cyclic collector would
     # re-scan all of them again and again as they pile up (40% of the time at 100,000 layers, and growing
     # faster than the network): it is paused for the walk.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        walker.sequence(layers, "", 0, tuple(input_shape), rf_initial(tuple(input_shape)))
-    except RecursionError:
-        # (each level of blocks is a level of the walk's recursion: a few hundred are far beyond any network)
-        raise ConfigError("the network nests blocks inside blocks more deeply than shapecalc follows (Python's "
-                          f"recursion limit, {sys.getrecursionlimit()}): flatten the nesting",
-                          getattr(network, "title", None) or "network") from None
+        walker.run(plan, tuple(input_shape), rf_initial(tuple(input_shape)))
     finally:
         if collecting:
             _promote(len(walker.rows))

@@ -2904,6 +2904,14 @@ class Composite:
     kind = "composite"
     #: as on layers, so that every row reads ``node.trainable`` directly
     trainable = True
+    #: True where the block has no row of its own: its layers are rows of the enclosing block (a flat
+    #: residual block, a graph block)
+    inline = False
+    #: True for a side output: the main path goes on with the block's input (shapecalc.plan)
+    side_output = False
+    #: True where the block's children run side by side (branches; a residual body and its shortcut): a
+    #: view that folds them shows the block whole or not at all
+    parallel = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -2917,6 +2925,13 @@ class Composite:
 
     def describe(self):
         return self.kind
+
+    def route(self, plan, prefix, depth, x):
+        """Add this block's steps to ``plan`` (a compiler of :mod:`shapecalc.plan`): its children at
+        ``depth``, their paths after ``prefix``, reading step ``x``; returns the step of its result."""
+        raise ConfigError(f"a composite must be a Sequential, Branches, Residual, Graph or SideHead, received "
+                          f"{type(self).__name__} (a composite of your own routes its children in route())",
+                          prefix.rstrip(".") or self.name or self.kind)
 
     def __repr__(self):
         named = f"name={self.name!r}, " if self.name else ""
@@ -2933,6 +2948,9 @@ class Sequential(Composite):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         self.layers = _layers(layers, name)
+
+    def route(self, plan, prefix, depth, x):
+        return plan.sequence(self.layers, prefix, depth, x)
 
     def describe(self):
         # a folded block reads as its first layer: "conv 7×7/2, pad 3, 64 + 1 more", counting the layers of
@@ -2969,6 +2987,7 @@ class Branches(Composite):
     is the identity) are rows of this block."""
 
     kind = "branches"
+    parallel = True
 
     def __init__(self, *branches, merge="concat", post=(), flat=False, name=None):
         super().__init__(name)
@@ -2988,6 +3007,18 @@ class Branches(Composite):
         if self.flat and any(b.name for b in self.branches):
             raise ConfigError("the branches of a flat block have no names of their own (name their layers)", name)
 
+    def route(self, plan, prefix, depth, x):
+        from .plan import branch_names, flat_names
+
+        if self.flat:
+            names, post_names = flat_names(self, prefix)
+            outs = [plan.sequence(b.layers, prefix, depth, x, n) for n, b in zip(names, self.branches)]
+        else:
+            post_names = None
+            outs = [plan.block(b, prefix + n, depth, x) for n, b in zip(branch_names(self), self.branches)]
+        y = plan.merge(self.merge, prefix + (self.merge.name or self.merge.kind), depth, outs)
+        return plan.sequence(self.post, prefix, depth, y, post_names) if self.post else y
+
     def describe(self):
         return f"{len(self.branches)} branches → {self.merge.kind}"
 
@@ -3000,6 +3031,7 @@ class Residual(Composite):
     layers after the merge (usually ``[ReLU()]``)."""
 
     kind = "residual"
+    parallel = True
 
     def __init__(self, body, shortcut=None, post=(), merge="add", flat=False, name=None):
         super().__init__(name)
@@ -3013,6 +3045,29 @@ class Residual(Composite):
         self.shortcut = shortcut
         self.post = _post(post, name)
         self.merge = _merge_layer(merge, name)
+
+    @property
+    def inline(self):
+        return self.flat
+
+    def route(self, plan, prefix, depth, x):
+        # the body's layers are rows of the block (or of its parent's, flat), the shortcut a block of its own
+        from .plan import residual_names
+
+        body_names, short_name, merge_name, post_names = residual_names(self, prefix)
+        if self.body.name:
+            body = plan.block(self.body, prefix + self.body.name, depth, x)
+        else:
+            body = plan.sequence(self.body.layers, prefix, depth, x, body_names)
+        if self.shortcut is not None:
+            y = plan.merge(self.merge, prefix + merge_name, depth,
+                           (body, plan.block(self.shortcut, prefix + short_name, depth, x)))
+        else:
+            # the identity: its field is the block's input field, which the body's can only have grown (no
+            # comparison needed); a broadcast body (a gate) has grown it, but the positions step as the input's
+            y = plan.merge(self.merge, prefix + merge_name, depth, (body, x),
+                           None if self.merge.broadcasts else (body,))
+        return plan.sequence(self.post, prefix, depth, y, post_names) if self.post else y
 
     def describe(self):
         if self.merge.kind == "mul":
@@ -3028,10 +3083,11 @@ class Graph(Composite):
     execution order, ``inputs`` the indices of the earlier steps it reads (``-1``: the block's input); a
     step with several inputs is a merge layer (add, concat, mul); the last step is the output. Its layers
     are rows of the enclosing block (no row of its own), and receptive fields follow every path (a merge
-    takes the widest). Imports make one where a model's graph needs it; it has no spec syntax and no
-    PyTorch realisation of its own (verify an imported model against the model itself)."""
+    takes the widest). Imports make one where a model's graph needs it; it has no spec syntax (its PyTorch
+    realisation runs the steps as every view does, shapecalc.plan)."""
 
     kind = "graph"
+    inline = True
 
     def __init__(self, steps, name=None):
         super().__init__(name)
@@ -3055,6 +3111,16 @@ class Graph(Composite):
     def layers(self):
         return [layer for layer, _ in self.steps]
 
+    def route(self, plan, prefix, depth, x):
+        from .plan import child_names
+
+        outs = []
+        for name, (layer, inputs) in zip(child_names(self.layers, prefix), self.steps):
+            xs = [x if i < 0 else outs[i] for i in inputs]
+            outs.append(plan.merge(layer, prefix + name, depth, xs) if layer.merges
+                        else plan.layer(layer, prefix + name, depth, xs[0]))
+        return outs[-1]
+
     def describe(self):
         return f"graph of {len(self.steps)} layers"
 
@@ -3064,6 +3130,7 @@ class SideHead(Composite):
     continues with that tensor unchanged. Its parameters are reported apart ("in training")."""
 
     kind = "sidehead"
+    side_output = True
 
     def __init__(self, *layers, loss_weight=None, name=None):
         super().__init__(name)
@@ -3073,6 +3140,9 @@ class SideHead(Composite):
             raise ConfigError("a side head needs at least one layer, received none", name)
         self.body = Sequential(*layers)
         self.loss_weight = loss_weight
+
+    def route(self, plan, prefix, depth, x):
+        return plan.sequence(self.body.layers, prefix, depth, x)
 
     def describe(self):
         weight = f", loss weight {self.loss_weight}" if self.loss_weight is not None else ""

@@ -631,35 +631,22 @@ class _Flow:
                               "summary of this very network", row.path)
         return row
 
-    # -- the structure, as shapecalc.analysis walks it --
-    def sequence(self, layers, t):
-        for child in layers:
-            t = self.node(child, t)
-        return t
+    # -- the structure: the plan's steps (shapecalc.plan), as the walk ran them --
+    def run(self, plan, x):
+        """Every layer on its inputs' tensors; ``x`` the input batch's, which the input layer passes on."""
+        from .plan import CLOSE, OPEN
 
-    def node(self, node, t):
-        from .layers import Branches, Composite, Graph, Residual, SideHead
-
-        if not isinstance(node, Composite):
-            return self.leaf(node, [t])
-        if isinstance(node, Residual):
-            body = self.node(node.body, t)
-            short = t if node.shortcut is None else self.node(node.shortcut, t)
-            y = self.leaf(node.merge, [body, short])
-            return self.sequence(node.post, y)
-        if isinstance(node, Branches):
-            outs = [self.node(b, t) for b in node.branches]
-            y = self.leaf(node.merge, outs)
-            return self.sequence(node.post, y)
-        if isinstance(node, Graph):
-            outs = []
-            for layer, inputs in node.steps:
-                outs.append(self.leaf(layer, [t if i < 0 else outs[i] for i in inputs]))
-            return outs[-1]
-        if isinstance(node, SideHead):
-            self.node(node.body, t)
-            return t
-        return self.sequence(node.layers, t)
+        tensors = [None] * len(plan.steps)
+        for i, step in enumerate(plan.steps):
+            if step.op is OPEN:
+                tensors[i] = tensors[step.inputs[0]]
+            elif step.op is CLOSE:
+                tensors[i] = tensors[step.passes_on]
+            elif i == 0:
+                self.next_row(step.node)  # the input layer: its row writes nothing
+                tensors[i] = x
+            else:
+                tensors[i] = self.leaf(step.node, [tensors[j] for j in step.inputs])
 
     def leaf(self, layer, inputs):
         row = self.next_row(layer)
@@ -747,22 +734,10 @@ def estimate(summary, optimizer="adam", dtype=None, device="cuda"):
     slots, step, _ = OPTIMIZERS[optimizer]
 
     flow = _Flow(summary, b, device)
-    network = summary.network
-    if network is None:
-        # a summary made by hand: its layers in a chain
-        from .layers import Sequential
 
-        network = Sequential(*[r.layer for r in rows])
-    from .layers import Input, Sequential
-
-    layers = list(network.layers) if isinstance(network, Sequential) else [network]
-    # the walk's input row (its own, or the network's first layer at the input asked for)
-    first = flow.next_row(rows[0].layer) if rows and isinstance(rows[0].layer, Input) else None
-    if first is not None and layers and isinstance(layers[0], Input):
-        layers = layers[1:]
     # the input batch: N · H · W · C elements, no gradient; kept where the first layer keeps its input
-    x = _Tensor(_elements(summary.input_shape, summary.batch) * b, False, first if first is not None else rows[0])
-    flow.sequence(layers, x)
+    x = _Tensor(_elements(summary.input_shape, summary.batch) * b, False, rows[0])
+    flow.run(summary.plan, x)
 
     layer_records = []
     for r in rows:

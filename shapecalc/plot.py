@@ -52,12 +52,10 @@ def _bar_rows(summary, depth):
 def _splits_a_block(summary, depth):
     """True when folding at ``depth`` would show the parts of a branch or residual block as separate bars
     (its body and its shortcut) instead of the block as one."""
-    from .layers import Branches, Residual
-
     blocks = {r.path: r for r in summary.all_rows if not r.leaf}
     for r in summary.visible_rows(depth):
         parent = blocks.get(r.path.rpartition(".")[0])
-        if not r.leaf and parent is not None and isinstance(parent.layer, (Branches, Residual)):
+        if not r.leaf and parent is not None and parent.layer.parallel:
             return True
     return False
 

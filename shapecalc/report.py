@@ -10,7 +10,7 @@
 
 from types import SimpleNamespace
 
-from .analysis import NumericContext, walk
+from .analysis import NumericContext, plan_of, run
 from .errors import ConfigError, UnknownLayerError
 from .shapes import DTYPE_BYTES, MAX_SIZE, format_int, format_shape
 
@@ -88,7 +88,8 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
         # a square input as one size object: the walk recognises a square map by identity (the layers then
         # work H out once for both axes); parse_shape makes two equal ints of "512x512x3"
         input = (input[0], input[0], input[2])
-    rows = walk(network, input, NumericContext(strict=strict), batch=batch, no_bias=no_bias)
+    plan = plan_of(network, input)
+    rows = run(plan, input, NumericContext(strict=strict), batch=batch, no_bias=no_bias)
     if getattr(network, "frozen_paths", None):
         freeze_paths(rows, network.frozen_paths)
     if freeze:
@@ -99,6 +100,7 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
     name = getattr(network, "title", None) or (model if isinstance(model, str) else type(network).__name__)
     s = Summary(name, input, rows, batch=batch, dtype=dtype, convention=convention, no_bias=no_bias)
     s.network = network
+    s._plan = plan
     return s
 
 
@@ -219,6 +221,7 @@ class Summary:
 
     #: the network analysed (for its PyTorch realisation), where :func:`summary` made the summary
     network = None
+    _plan = None
 
     def __init__(self, model, input_shape, all_rows, batch=1, dtype="float32", convention="macs", no_bias=False):
         self.model = model
@@ -230,6 +233,19 @@ class Summary:
         self.no_bias = no_bias
 
     # -- data --
+
+    @property
+    def plan(self):
+        """The plan (:mod:`shapecalc.plan`) its walk ran, which the PyTorch builder and the memory estimate
+        run too; for a summary made by hand, its layers in a chain."""
+        if self._plan is None:
+            from .analysis import plan_of
+            from .layers import Sequential
+
+            network = self.network if self.network is not None else Sequential(*[r.layer for r in self.rows])
+            self._plan = plan_of(network, self.input_shape)
+        return self._plan
+
     @property
     def rows(self):
         """The leaf rows (every layer, side heads included), in execution order."""

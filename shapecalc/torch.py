@@ -85,156 +85,34 @@ def _leaf(row, no_bias):
 # composites
 
 
-def _refuse_graphs(node, title):
-    """A graph block (an import's crossing paths) has no realisation here: its model is verified itself."""
-    from .layers import Branches, Composite, Graph, Residual, SideHead
+def _build(s, no_bias):
+    """The module tree of summary ``s``: a block module per composite row, which runs its children as the
+    plan (:mod:`shapecalc.plan`) routes them, and every leaf's own module at its row path."""
+    from .plan import CLOSE, OPEN
 
-    todo = [node]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, Graph):
-            raise ConfigError("a graph block (paths that cross, as an import makes them) has no PyTorch realisation "
-                              "of its own: verify the imported model itself (summary(module), --python)", title)
-        if isinstance(node, Residual):
-            todo += [node.body, *node.post] + ([node.shortcut] if node.shortcut is not None else [])
-        elif isinstance(node, Branches):
-            todo += [*node.branches, *node.post]
-        elif isinstance(node, SideHead):
-            todo.append(node.body)
-        elif isinstance(node, Composite):
-            todo += list(node.layers)
-
-
-def _build(rows, title, no_bias, network=None):
-    """The module tree of analysed ``rows`` (``Summary.all_rows``) of ``network``."""
-    from .layers import Branches, Residual, SideHead
-
-    if network is not None:
-        _refuse_graphs(network, title)
-
+    plan = s.plan
     K = _classes()
-    # the rows of a flat residual block stand among their parent's: each goes with its block
-    owner = {id(part): r for r in _flat_residuals(network, []) for part in _residual_parts(r)}
     state = K.SideHeadState()
-    children = {"": []}
-    for row in rows:
-        children.setdefault(row.path.rpartition(".")[0], []).append(row)
-
-    def node(row):
-        if row.leaf:
-            return _leaf(row, no_bias)
-        layer = row.layer
-        if isinstance(layer, Branches):
-            block = K.BranchesBlock(row.kind, row.path)
-            # a flat block's rows are its branches' layers, and the rows of the flat residual blocks among
-            # them: each goes with its branch's index
-            branch_of = {}
-            if layer.flat:
-                for i, b in enumerate(layer.branches):
-                    for part in b.layers:
-                        flat = isinstance(part, Residual) and part.flat
-                        branch_of.update((id(q), i) for q in (_residual_parts(part) if flat else [part]))
-            block.branch_count = len(layer.branches) if layer.flat else 0
-            per_branch = [[] for _ in range(block.branch_count)]
-            role = "branch"
-            for child in children.get(row.path, []):
-                # the branches, the merge, the layers after it
-                if child.layer is layer.merge:
-                    role = "merge"
-                elif role in ("merge", "post"):
-                    role = "post"
-                elif layer.flat:
-                    role = branch_of[id(child.layer)]
-                    per_branch[role].append(child)
-                block.put(child.name, node(child), role)
-            block.branch_steps = [steps_of(branch) for branch in per_branch]
-        elif isinstance(layer, Residual):
-            block = K.ResidualBlock(row.kind, row.path)
-            for child, role in _residual_roles(layer, children.get(row.path, [])):
-                block.put(child.name, node(child), role)
-        elif isinstance(layer, SideHead):
-            block = K.SideHeadBlock(row.kind, row.path, state)
-            for child in children.get(row.path, []):
-                block.put(child.name, node(child))
+    root = K.Network(s.model, "", state)
+    root.result = plan.output
+    blocks = {-1: root}
+    rows = iter(s.all_rows)
+    for i, step in enumerate(plan.steps):
+        if step.op is CLOSE:
+            blocks[step.block].result = step.inputs[0]
+            continue
+        row = next(rows)
+        if row.path != step.path:
+            raise ConfigError(f"the rows do not follow the network's layers ({row.path}): the module needs the "
+                              "summary of this very network", row.path)
+        parent = blocks[step.block]
+        if step.op is OPEN:
+            blocks[i] = module = K.Block(row.kind, row.path, i, state if step.node.side_output else None)
+            parent.put(row.name, module, step.end, step.inputs)
         else:
-            block = K.SequentialBlock(row.kind, row.path)
-            fill(block, children.get(row.path, []))
-        return block
-
-    def fill(block, rows):
-        """A sequence's children; a flat residual block's rows go in as one step."""
-        for child in rows:
-            block.put(child.name, node(child))
-        steps = steps_of(rows)
-        if any(not isinstance(step, str) for step in steps):
-            block.steps = steps
-
-    def steps_of(rows):
-        """A sequence's steps: a row's name, or a flat residual block's ``[(name, role)]``."""
-        steps, group, current = [], [], None
-        for child in rows:
-            r = owner.get(id(child.layer))
-            if group and r is not current:
-                steps.append(list(_residual_roles(current, group, names=True)))
-                group = []
-            current = r
-            if r is None:
-                steps.append(child.name)
-            else:
-                group.append(child)
-        if group:
-            steps.append(list(_residual_roles(current, group, names=True)))
-        return steps
-
-    root = K.Network(title, "", state)
-    fill(root, children[""])
-    root.rows = rows
+            parent.put(row.name, _leaf(row, no_bias), i, step.inputs)
+    root.rows = s.all_rows
     return root
-
-
-def _flat_residuals(node, out):
-    """Every flat residual block in ``node``'s tree, into ``out``."""
-    from .layers import Branches, Composite, Residual, Sequential, SideHead
-
-    if not isinstance(node, Composite):
-        return out
-    if isinstance(node, Residual):
-        if node.flat:
-            out.append(node)
-        parts = [node.body, node.shortcut] + list(node.post)
-    elif isinstance(node, Branches):
-        parts = list(node.branches) + list(node.post)
-    elif isinstance(node, SideHead):
-        parts = [node.body]
-    elif isinstance(node, Sequential):
-        parts = node.layers
-    else:
-        parts = []
-    for part in parts:
-        if part is not None:
-            _flat_residuals(part, out)
-    return out
-
-
-def _residual_parts(node):
-    """The layers and blocks whose rows a residual block holds."""
-    body = [node.body] if node.body.name else list(node.body.layers)
-    short = [node.shortcut] if node.shortcut is not None else []
-    return body + short + [node.merge] + list(node.post)
-
-
-def _residual_roles(layer, rows, names=False):
-    """``(row, role)`` for a residual block's rows in walk order: body, shortcut, merge, post (``names``:
-    the row's name instead of the row)."""
-    role = "body"
-    for child in rows:
-        if child.layer is layer.merge:
-            role = "merge"
-        elif role in ("merge", "post"):
-            role = "post"
-        elif layer.shortcut is not None and child.layer is layer.shortcut:
-            role = "shortcut"
-        yield (child.name if names else child), role
 
 
 def to_torch(model, input=None, no_bias=False, **options):
@@ -246,7 +124,7 @@ def to_torch(model, input=None, no_bias=False, **options):
     from .report import summary
 
     s = summary(model, input, no_bias=no_bias, **options)
-    module = _build(s.all_rows, s.model, no_bias, s.network)
+    module = _build(s, no_bias)
     module.input_shape = s.input_shape
     return module
 
@@ -418,14 +296,14 @@ def _submodule(module, path):
     return module
 
 
-def _build_empty(rows, title, no_bias, device, network=None):
+def _build_empty(s, no_bias, device):
     """The module on ``device`` in eval mode, its parameters zero instead of randomly initialised (a
     forward pass on zeros needs no values; skipping the initialisation of VGG's 124 M dense weights saves
     seconds)."""
     import torch
 
     with torch.device("meta"):
-        module = _build(rows, title, no_bias, network)
+        module = _build(s, no_bias)
     module = module.to_empty(device=device).eval()
     with torch.no_grad():
         for p in module.parameters():
@@ -468,7 +346,7 @@ def verify(model, input=None, device=None, batch=1, no_bias=False, **options):
         return _verify_imported(s, original, device, batch, no_bias)
     device = _device(device)
     _check_memory(s, device)
-    module = _build_empty(s.all_rows, s.model, no_bias, device, s.network)
+    module = _build_empty(s, no_bias, device)
 
     leaves = {r.path: r for r in s.all_rows if r.leaf}
     seen = {}
@@ -696,7 +574,7 @@ def tool_counts(model, input=None, tools=TOOLS, **options):
     for tool in tools:
         if tool not in TOOLS:
             raise ConfigError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOLS)}", "tools")
-        out[tool] = run_tool(tool, _build_empty(s.all_rows, s.model, False, "cpu", s.network), shape, s.model)
+        out[tool] = run_tool(tool, _build_empty(s, False, "cpu"), shape, s.model)
     return out
 
 

@@ -30,108 +30,47 @@ class SideHeadState:
         self.outputs = []
 
 class Block(nn.Module):
-    """A composite: children kept in ``_modules`` under their row names (in execution order)."""
+    """A composite: its children in ``_modules`` under their row names, run as the plan routes them
+    (``program``: ``(name, output, inputs)`` per child, keys of the plan's steps; ``key``: the step whose
+    output is the block's input, ``result`` the step whose output it returns). A side head (``side``: the
+    shared :class:`SideHeadState`) keeps its output for the root and returns its input."""
 
-    def __init__(self, kind, path):
+    def __init__(self, kind, path, key, side=None):
         super().__init__()
         self.kind = kind
         self.path = path
-        self.roles = {}
+        self.key = key
+        self.result = key
+        self.program = []
+        self._side = side
 
-    def put(self, name, module, role="layer"):
+    def put(self, name, module, output, inputs):
         # straight into _modules: a row name may shadow a Module attribute ("train", "type", ...)
         self._modules[name] = module
-        self.roles[name] = role
+        self.program.append((name, output, inputs))
 
-    def named(self, role):
-        return [(n, self._modules[n]) for n, r in self.roles.items() if r == role]
+    def forward(self, x):
+        if self._side is not None and not self._side.run:
+            return x
+        values = {self.key: x}
+        modules = self._modules
+        for name, output, inputs in self.program:
+            values[output] = modules[name](*[values[j] for j in inputs])
+        y = values[self.result]
+        if self._side is not None:
+            self._side.outputs.append(y)
+            return x
+        return y
 
     def extra_repr(self):
         return self.kind
 
-def residual_forward(module, roles, x):
-    """``post(merge(body(x), shortcut(x)))`` over the modules ``module(name)`` that ``roles`` lists as
-    ``[(name, role)]``: body, shortcut, merge, post."""
-    y = x
-    s = x
-    merge = None
-    for name, role in roles:
-        if role == "body":
-            y = module(name)(y)
-        elif role == "shortcut":
-            s = module(name)(x)
-        elif role == "merge":
-            y = merge = module(name)(y, s)
-        else:
-            y = module(name)(y)
-    assert merge is not None
-    return y
 
-class SequentialBlock(Block):
-    """Layers in order; a flat residual block among them (``steps``: its rows' names and roles) runs as
-    one step."""
-
-    steps = None
-
-    def forward(self, x):
-        if self.steps is None:
-            for module in self._modules.values():
-                x = module(x)
-            return x
-        for step in self.steps:
-            x = self._modules[step](x) if isinstance(step, str) else residual_forward(self._modules.get, step, x)
-        return x
-
-class BranchesBlock(Block):
-    """Branches, each one module (role "branch"), or, in a flat block, the layers of branch i directly
-    (role i; a branch without layers is the identity)."""
-
-    branch_count = 0
-    #: (flat blocks) each branch's steps: a row's name, or a flat residual block's [(name, role)]
-    branch_steps = ()
-
-    def forward(self, x):
-        if self.branch_count:
-            outs = []
-            for steps in self.branch_steps:
-                y = x
-                for step in steps:
-                    y = self._modules[step](y) if isinstance(step, str) else residual_forward(
-                        self._modules.get, step, y)
-                outs.append(y)
-        else:
-            outs = [m(x) for _, m in self.named("branch")]
-        (_, merge), = self.named("merge")
-        y = merge(*outs)
-        for _, m in self.named("post"):
-            y = m(y)
-        return y
-
-class ResidualBlock(Block):
-    def forward(self, x):
-        return residual_forward(self._modules.get, self.roles.items(), x)
-
-class SideHeadBlock(Block):
-    """Computes the side output (kept for the root to return) and passes its input on unchanged."""
-
-    def __init__(self, kind, path, state):
-        super().__init__(kind, path)
-        self._state = state
-
-    def forward(self, x):
-        if not self._state.run:
-            return x
-        y = x
-        for module in self._modules.values():
-            y = module(y)
-        self._state.outputs.append(y)
-        return x
-
-class Network(SequentialBlock):
+class Network(Block):
     """The whole network. Returns the main output, followed by the side heads' outputs if any ran."""
 
     def __init__(self, title, path, state):
-        super().__init__("network", path)
+        super().__init__("network", path, -1)
         self.title = title
         self._state = state
         self.rows = []
@@ -150,6 +89,7 @@ class Network(SequentialBlock):
         y = super().forward(x)
         sides, self._state.outputs = self._state.outputs, []
         return (y, *sides) if sides else y
+
 
 class Padded(nn.Module):
     """Explicit (possibly asymmetric) padding, then the unpadded layer: ``pad`` and ``layer``."""

@@ -18,7 +18,8 @@ found before a merge are kept per candidate, so the answer is the numeric mode's
 
 from .coverage import unread
 from .errors import ConfigError, ShapeError
-from .layers import Branches, Composite, Graph, Input, Layer, Residual, Sequential, SideHead, _Windowed
+from .layers import Input, Layer, _Windowed
+from .plan import LAYER, MERGE, OPEN
 
 __all__ = ["NumpyContext", "scan_axis", "ScanResult", "valid_inputs", "valid_inputs_command", "parse_range"]
 
@@ -197,69 +198,36 @@ class _Scan:
                 marks = [m if isinstance(m, bool) else m[level.parent] for m in marks]
         return marks
 
-    # -- the walk (the routing of analysis.walk, shapes only) --
-    def sequence(self, layers, path, x, main, names=None):
-        prefix = path + "." if path else ""
-        from .analysis import _child_names
-
-        for name, child in zip(_child_names(layers, prefix) if names is None else names, layers):
-            # (a flat residual block routes under its parent's path)
-            flat = (isinstance(child, Residual) and child.flat) or isinstance(child, Graph)
-            x = self.node(child, path if flat else prefix + name, x, main)
-            if main:
-                x = self.compress(x)
-        return x
-
-    def node(self, node, path, x, main):
-        if not isinstance(node, Composite):
-            if isinstance(node, Input):
-                return x
-            if self.narrow and not isinstance(node, _Windowed) and type(node).infer is not Layer.infer:
-                # sizes are scanned as int32 (twice as fast); a window never grows them, but a flatten
-                # multiplies them: go to int64 before any other layer rule
-                x = self._widen(x)
-            return node.infer(x, self.ctx, path)
-        prefix = path + "." if path else ""
-        if isinstance(node, Branches):
-            from .analysis import _branch_names, _flat_names
-
-            if node.flat:
-                branch_names, post_names = _flat_names(node, prefix)
-                outs = [self.sequence(b.layers, path, x, False, names)
-                        for names, b in zip(branch_names, node.branches)]
+    # -- the walk: the plan's steps (shapecalc.plan), shapes only --
+    def run(self, plan, x):
+        values = [None] * len(plan.steps)
+        ctx = self.ctx
+        for i, step in enumerate(plan.steps):
+            op = step.op
+            ctx.side = step.side
+            if op is LAYER:
+                j = step.inputs[0]
+                values[i] = self.leaf(step.node, step.path, x if j < 0 else values[j])
+            elif op is MERGE:
+                values[i] = step.node.merge([values[j] for j in step.inputs], ctx, step.path)
+            elif op is OPEN:
+                j = step.inputs[0]
+                values[i] = x if j < 0 else values[j]
             else:
-                post_names = None
-                outs = [self.sequence(b.layers, prefix + name, x, False)
-                        for name, b in zip(_branch_names(node), node.branches)]
-            y = node.merge.merge(outs, self.ctx, prefix + (node.merge.name or node.merge.kind))
-            return self.sequence(node.post, path, y, False, post_names) if node.post else y
-        if isinstance(node, Residual):
-            from .analysis import _residual_names
+                values[i] = values[step.passes_on]
+            if step.main:
+                # the end of one of the network's own children: its output is the only live value
+                values[i] = self.compress(values[i])
+        return values[plan.output]
 
-            body_names, short_name, merge_name, post_names = _residual_names(node, prefix)
-            if node.body.name:
-                body = self.sequence(node.body.layers, prefix + node.body.name, x, False)
-            else:
-                body = self.sequence(node.body.layers, path, x, False, body_names)
-            short = x if node.shortcut is None else self.sequence(
-                node.shortcut.layers, prefix + short_name, x, False)
-            y = node.merge.merge([body, short], self.ctx, prefix + merge_name)
-            return self.sequence(node.post, path, y, False, post_names) if node.post else y
-        if isinstance(node, Graph):
-            from .analysis import _child_names
-
-            outs = []
-            for name, (layer, inputs) in zip(_child_names(node.layers, prefix), node.steps):
-                xs = [x if i < 0 else outs[i] for i in inputs]
-                outs.append(layer.merge(xs, self.ctx, prefix + name) if layer.merges else self.node(layer, prefix + name,
-                                                                                                      xs[0], False))
-            return outs[-1]
-        if isinstance(node, SideHead):
-            was, self.ctx.side = self.ctx.side, True
-            self.sequence(node.body.layers, path, x, False)
-            self.ctx.side = was
+    def leaf(self, layer, path, x):
+        if isinstance(layer, Input):
             return x
-        return self.sequence(node.layers, path, x, main)
+        if self.narrow and not isinstance(layer, _Windowed) and type(layer).infer is not Layer.infer:
+            # sizes are scanned as int32 (twice as fast); a window never grows them, but a flatten
+            # multiplies them: go to int64 before any other layer rule
+            x = self._widen(x)
+        return layer.infer(x, self.ctx, path)
 
 
 class ScanResult:
@@ -360,13 +328,6 @@ def _input_shape(network, input=None):
     return shape
 
 
-def _layers(network):
-    layers = list(network.layers) if isinstance(network, Sequential) else [network]
-    if layers and isinstance(layers[0], Input):
-        layers = layers[1:]
-    return layers
-
-
 def scan_axis(network, axis, lo, hi, input=None, coverage=False):
     """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"), the other axis at the input's size;
     ``coverage``: also which sizes leave no real input row unread (``ScanResult.covered``)."""
@@ -377,7 +338,9 @@ def scan_axis(network, axis, lo, hi, input=None, coverage=False):
     if not (_is_plain(lo) and _is_plain(hi)) or lo < 1 or hi < lo:
         raise ConfigError(f"expected a range 1 ≤ LO ≤ HI, received {lo}:{hi}", "--range")
     shape = _input_shape(network, input)
-    layers = _layers(network)
+    from .analysis import plan_of
+
+    plan = plan_of(network, shape)
     n = hi - lo + 1
     # four answers a size, in one byte, filled chunk by chunk: the scan's own arrays are a chunk's, whatever
     # the range
@@ -388,7 +351,7 @@ def scan_axis(network, axis, lo, hi, input=None, coverage=False):
         sizes = np.arange(start, stop + 1, dtype=np.int32 if narrow else np.int64)
         x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
         scan = _Scan(narrow, coverage)
-        scan.sequence(layers, "", x, True)
+        scan.run(plan, x)
         m = sizes.size
         fail, side, inexact, side_inexact, uncovered, side_uncovered = (
             np.broadcast_to(np.asarray(f, dtype=bool), (m,)) for f in scan.finish())

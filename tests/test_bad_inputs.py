@@ -175,7 +175,7 @@ SHAPES = {
         "residual1.act: two layers in the same block are both named 'act'"),
     "bare-composite": (
         _summary([L.Composite(name="mine")], (5, 5, 1)), ConfigError,
-        "mine: a composite must be a Sequential, Branches, Residual or SideHead, received Composite"),
+        "mine: a composite must be a Sequential, Branches, Residual, Graph or SideHead, received Composite"),
     "name-taken-by-generated": (
         # the unnamed relu is called relu1 too
         _summary([L.ReLU(), L.ReLU(name="relu1")], (5, 5, 1)), ConfigError,

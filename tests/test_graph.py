@@ -105,6 +105,32 @@ def test_paths_that_cross_become_a_graph_block():
         export_spec(net)
 
 
+def test_a_graph_block_runs_in_pytorch_as_the_plan_routes_it():
+    """The PyTorch builder runs the compiled plan: a graph block needs no module class of its own, and its
+    shapes, parameters and MACs are verified against the real modules (torch's own counts)."""
+    pytest.importorskip("torch")
+    from shapecalc.torch import to_torch, verify
+
+    nodes = [
+        Node("input", None),
+        Node("a", Conv2d(4, 3, padding=1), ("input",)),
+        Node("b", Conv2d(4, 1), ("input",)),
+        Node("m1", Add(), ("a", "b")),
+        Node("c", Conv2d(4, 3, padding=1), ("m1",)),
+        Node("m2", Add(), ("c", "b")),
+        Node("head", GlobalAvgPool(), ("m2",)),
+    ]
+    net = to_network(nodes, "bridge", (8, 8, 2))
+    import torch
+
+    module = to_torch(net)
+    assert tuple(module(torch.zeros(1, 2, 8, 8)).shape) == (1, 4)
+    # a: 3·3·2·4 + 4, b: 1·1·2·4 + 4, c: 3·3·4·4 + 4
+    assert sum(p.numel() for p in module.parameters()) == (3 * 3 * 2 * 4 + 4) + (1 * 1 * 2 * 4 + 4) + (
+        3 * 3 * 4 * 4 + 4)
+    assert verify(net).ok
+
+
 @pytest.mark.parametrize("nodes, match", [
     ([Node("x", ReLU())], "starts with its input"),
     ([Node("input", None), Node("a", ReLU(), ("nowhere",))], "reads 'nowhere'"),
