@@ -25,7 +25,7 @@ def main(argv=None):
     import torch
 
     from shapecalc import summary, zoo
-    from shapecalc.torch import verify
+    from shapecalc.verify import verify
 
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("no CUDA device: run with --device cpu, or on a machine with a GPU", file=sys.stderr)

@@ -414,13 +414,13 @@ def run_model(args, out):
     _check_paths(args)
     network = load_network(args, args.name)
     if args.export_spec:
-        from .spec import export_spec
+        from .specexport import export_spec
 
         out.write(export_spec(network) + "\n")
         return 0
     if args.verify:
         _require("torch", "--verify runs the network in PyTorch", "pip install torch")
-        from .torch import verify
+        from .verify import verify
 
         report = verify(network, input=_input(args), device=args.device, batch=args.batch, no_bias=args.no_bias)
         out.write(report.table(format=args.format) + "\n")
@@ -674,8 +674,8 @@ def shutdown_needed(before):
     # _ncallbacks is CPython's; elsewhere, assume a callback
     if getattr(atexit, "_ncallbacks", lambda: 1)():
         return "an atexit callback is registered"
-    spec = sys.modules.get("shapecalc.spec")
-    if spec is not None and spec.ran_user_code:
+    specfiles = sys.modules.get("shapecalc.specfiles")
+    if specfiles is not None and specfiles.ran_user_code:
         return "the command ran user code (--python)"
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:

@@ -297,7 +297,7 @@ def _varied_input(text, shape, origin):
 
 def _read_text(path):
     """A template file's text (UTF-8, at most a few megabytes)."""
-    from .spec import MAX_SPEC_CHARS
+    from .specfiles import MAX_SPEC_CHARS
 
     try:
         with open(path, encoding="utf-8-sig") as f:
@@ -343,7 +343,7 @@ def load_template(name: str) -> Template:
 
         network = resolve(name)
     _plain_sequence(network, origin)
-    from .spec import export_spec
+    from .specexport import export_spec
 
     shape = network.input_shape or ()
     if any(isinstance(d, str) for d in shape) or not shape:
@@ -492,7 +492,7 @@ def _draw(template, rng, want_untiled, name, seed, no_bias, seen, cache):
     fit, a new one (not in ``seen``, the earlier variants') is preferred, and where no draw gives exactly one
     layer that does not divide, the fewest such layers; the search for these ends after GOOD_ENOUGH fits."""
     from .report import summary
-    from .spec import export_spec
+    from .specexport import export_spec
 
     best, last_error, fits, matches = None, None, 0, 0
     target = (False, 1 if want_untiled else 0)

@@ -71,7 +71,7 @@ def load(name, **options):
         from .from_keras import read_keras
 
         return read_keras(path)
-    from .spec import load_spec_file
+    from .specfiles import load_spec_file
 
     return load_spec_file(path)
 
@@ -110,10 +110,10 @@ def network(name=None, spec=None, spec_file=None, python=None, shortcut=None, in
 
         return parse_spec(spec)
     if spec_file is not None:
-        from .spec import load_spec_file
+        from .specfiles import load_spec_file
 
         return load_spec_file(spec_file)
-    from .spec import load_python
+    from .specfiles import load_python
 
     model = load_python(python)
     from .report import _is_torch_module

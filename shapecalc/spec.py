@@ -1,4 +1,6 @@
-"""Networks written by their users: a text spec, TOML or JSON files, and (explicitly) Python objects.
+"""The text spec of a network, written by its user: the layer-kind vocabulary, the tokenizer and the parser
+(:func:`parse_spec`). Files (text, TOML, JSON) and, explicitly, Python objects are read by
+:mod:`shapecalc.specfiles`; :mod:`shapecalc.specexport` writes a network back as a spec.
 
 The text spec is one layer per item; items are separated by ``|`` or by new lines::
 
@@ -17,11 +19,13 @@ The text spec is one layer per item; items are separated by ``|`` or by new line
 - ``network NAME "description"`` and ``input HxWxC`` give the title and the input shape;
 - ``#`` starts a comment.
 
-A spec is data: it is parsed, never executed. Only :func:`load_python` imports code, and only when asked.
+A spec is data: it is parsed, never executed. Only :func:`~shapecalc.specfiles.load_python` imports code,
+and only when asked.
 
 >>> net = parse_spec("input 39x31x1 | conv 20 k4 | maxpool 2 | flatten | dense 10")
 >>> net.input_shape, [layer.kind for layer in net.layers]
 ((39, 31, 1), ['conv', 'maxpool', 'flatten', 'dense'])
+>>> from shapecalc.specexport import export_spec
 >>> print(export_spec(net))
 network spec
 input 39x31x1
@@ -37,9 +41,10 @@ import re
 from collections.abc import Mapping
 
 from . import layers as L
-from .errors import ConfigError, ShapecalcError, SpecError, UserCodeError
+from .errors import ConfigError, SpecError
 
-__all__ = ["parse_spec", "load_spec_file", "load_python", "export_spec", "build_structured", "KINDS"]
+# (load_spec_file, load_python, build_structured and export_spec: re-exported from their modules by __getattr__)
+__all__ = ["parse_spec", "load_spec_file", "load_python", "export_spec", "build_structured", "KINDS"]  # noqa: F822
 
 # ---------------------------------------------------------------------------------------------------------
 # the layer kinds, read from shapecalc.layers (one registry: the classes' own ``kind`` and ``fields``)
@@ -642,474 +647,22 @@ def parse_spec(text, origin="--spec", title=None):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# files: text, TOML, JSON
+# the names that moved: files and Python objects (shapecalc.specfiles), export (shapecalc.specexport)
+
+#: names that live in shapecalc.specfiles and shapecalc.specexport, still importable from here: loaded on
+#: first use (``import shapecalc.spec`` imports neither module)
+_MOVED = {"load_spec_file": "specfiles", "build_structured": "specfiles", "load_python": "specfiles",
+          "MAX_SPEC_CHARS": "specfiles", "ran_user_code": "specfiles", "export_spec": "specexport"}
 
 
-#: the longest spec file read (a hand-written spec of the largest zoo network is under 100,000 characters)
-MAX_SPEC_CHARS = 16 * 1024 * 1024
+def __getattr__(name):
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__package__}.{module}"), name)
 
 
-def load_spec_file(path):
-    """A network from a file: ``.toml`` and ``.json`` hold the structured form, anything else the text spec.
-
-    The file is read as data; nothing in it is executed.
-    """
-    import os
-
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            # (a size cap: /dev/zero, or a file that is no spec, would be read until memory runs out)
-            text = f.read(MAX_SPEC_CHARS + 1)
-        if len(text) > MAX_SPEC_CHARS:
-            raise SpecError(f"the spec file is larger than {MAX_SPEC_CHARS:,} characters: no network spec is that "
-                            "long", str(path))
-    except OSError as exc:
-        raise SpecError(f"cannot read the spec file: {exc.strerror}", str(path)) from None
-    except UnicodeDecodeError:
-        raise SpecError("the spec file is not UTF-8 text", str(path)) from None
-    ext = os.path.splitext(str(path))[1].lower()
-    stem = os.path.splitext(os.path.basename(str(path)))[0]
-    if ext == ".toml":
-        try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            raise ConfigError("reading TOML needs Python 3.11 or later (tomllib); use a .json or text spec",
-                              str(path)) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"not valid TOML: {exc}", str(path)) from None
-        except RecursionError:
-            raise SpecError("nested too deeply", str(path)) from None
-        return build_structured(data, str(path), stem)
-    if ext == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise SpecError(f"not valid JSON: {exc}", str(path)) from None
-        except RecursionError:
-            raise SpecError("nested too deeply", str(path)) from None
-        return build_structured(data, str(path), stem)
-    return parse_spec(text, origin=str(path), title=stem)
-
-
-def build_structured(data, origin="spec", title="spec"):
-    """A network from the structured form (a dict, as read from TOML or JSON)::
-
-        name = "cnn-39x31"
-        input = "39x31x1"            # or [39, 31, 1]
-        layers = [
-          "conv1: conv 20 k4",        # a text item (or several: "conv 20 k4 | maxpool 2")
-          { kind = "maxpool", kernel = 2, name = "pool1" },
-          { kind = "branches", branches = [["conv 64 k1"], ["conv 96 k1", "conv 128 k3 p1"]], merge = "concat" },
-        ]
-
-    A ``spec = "..."`` key holds a whole text spec instead of ``layers``.
-    """
-    if not isinstance(data, dict):
-        raise SpecError(f"expected a table of name, input and layers, received {type(data).__name__}", origin)
-    known = {"name", "title", "network", "description", "source", "notes", "input", "layers", "spec"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise SpecError(f"unknown key {unknown[0]!r} (expected: {', '.join(sorted(known))})", origin)
-    name = data.get("name") or data.get("title") or data.get("network") or title
-    if "spec" in data:
-        if "layers" in data:
-            raise SpecError("give either spec = \"...\" or layers = [...], not both", origin)
-        net = parse_spec(str(data["spec"]), origin=origin, title=name)
-        layers, input_shape = net.layers, net.input_shape
-        if "input" in data:
-            input_shape = _input_value(data["input"], origin)
-    else:
-        if "layers" not in data:
-            raise SpecError("no layers: expected layers = [...] (or spec = \"...\")", origin)
-        if "input" not in data:
-            raise SpecError("no input shape: expected input = \"39x31x1\" (or [39, 31, 1])", origin)
-        input_shape = _input_value(data["input"], origin)
-        layers = _structured_layers(data["layers"], f"{origin}: layers")
-    notes = data.get("notes", ())
-    return L.Network(str(name), layers, input_shape, str(data.get("description", "")), str(data.get("source", "")),
-                     tuple(notes) if isinstance(notes, (list, tuple)) else (str(notes),))
-
-
-def _shown_value(value):
-    """A value as the user wrote it: JSON for JSON's own (true, null), Python's repr for the rest (a TOML
-    date, bytes from the API)."""
-    try:
-        return _clip_text(json.dumps(value))
-    except (TypeError, ValueError):
-        return _clip_text(repr(value))
-
-
-def _clip_text(text, n=80):
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _input_value(value, origin):
-    from .shapes import parse_shape
-
-    try:
-        if isinstance(value, (list, tuple)):
-            # a size is a whole number or a name such as "H": true, 31.5 or null are no sizes (str(True) would
-            # make a symbolic size named True)
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, (int, str)):
-                    raise SpecError(f"an input size must be a whole number or a name such as \"H\", received "
-                                    f"{_shown_value(v)}", f"{origin}: input")
-            value = "x".join(str(v) for v in value)
-        elif not isinstance(value, str):
-            raise SpecError(f"input must be a shape such as \"39x31x1\" or [39, 31, 1], received "
-                            f"{_shown_value(value)}", f"{origin}: input")
-        return parse_shape(str(value), allow_symbols=True, what="input")
-    except ConfigError as exc:
-        raise SpecError(exc.detail, f"{origin}: input") from None
-
-
-def _structured_layers(items, where):
-    if where.count("[") > 2 * MAX_NESTING:
-        raise SpecError(f"more than {MAX_NESTING} nested blocks", where.split(":")[0])
-    if isinstance(items, str):
-        items = [items]
-    if not isinstance(items, list):
-        raise SpecError(f"expected a list of layers, received {type(items).__name__}", where)
-    out = []
-    for i, item in enumerate(items):
-        here = f"{where}[{i}]"
-        if isinstance(item, str):
-            src = _Source(item, here)
-            parser = _Parser(src)
-            parsed = parser.network()
-            out.extend(parsed)
-        elif isinstance(item, dict):
-            out.append(_structured_layer(item, here))
-        elif isinstance(item, list):
-            out.append(L.Sequential(*_structured_layers(item, here)))
-        else:
-            raise SpecError(f"expected a layer (text or table), received {item!r}", here)
-    return out
-
-
-def _structured_layer(item, where):
-    item = dict(item)
-    kind = str(item.pop("kind", item.pop("type", ""))).lower()
-    if not kind:
-        raise SpecError("a layer table needs kind = \"conv\" (or another kind)", where)
-    name = item.pop("name", None)
-    kind = _COMPOSITE_ALIASES.get(kind, ALIASES.get(kind, kind))
-    try:
-        if kind == "block":
-            return L.Sequential(*_structured_layers(item.pop("layers", []), f"{where}.layers"), name=name)
-        if kind == "side":
-            return L.SideHead(*_structured_layers(item.pop("layers", []), f"{where}.layers"), name=name,
-                              loss_weight=item.pop("loss_weight", None))
-        if kind == "residual":
-            body = _structured_layers(item.pop("body", []), f"{where}.body")
-            shortcut = item.pop("shortcut", None)
-            post = _structured_layers(item.pop("post", []), f"{where}.post")
-            if shortcut is not None:
-                shortcut = _unwrap(_structured_layers(shortcut, f"{where}.shortcut"))
-            return L.Residual(_unwrap(body), shortcut=shortcut, post=post, merge=item.pop("merge", "add"),
-                              flat=item.pop("flat", False), name=name)
-        if kind == "branches":
-            branches = item.pop("branches", [])
-            if not isinstance(branches, list):
-                raise SpecError("branches = [[...], [...]] lists the branches", where)
-            post = _structured_layers(item.pop("post", []), f"{where}.post")
-            flat = item.pop("flat", False)
-            parts = [_structured_layers(b, f"{where}.branches[{j}]") for j, b in enumerate(branches)]
-            return L.Branches(*[L.Sequential(*p) if flat is True else _unwrap(p) for p in parts],
-                              merge=item.pop("merge", "concat"), post=post, flat=flat, name=name)
-        if kind not in KINDS:
-            from .suggest import closest
-
-            raise SpecError(f"unknown layer kind {kind!r}{closest(kind, sorted(KINDS))}", where)
-        cls = KINDS[kind]
-        fields = _fields(cls)
-        for key in item:
-            if key not in fields:
-                raise SpecError(f"{kind} takes no argument {key!r}" + _hint(cls, fields), where)
-        kwargs = {k: _tuples(v) if isinstance(v, list) else v for k, v in item.items()}
-        if cls is L.Input:
-            shape = _input_value(kwargs.get("shape", ""), where)
-            return L.Input(*shape, name=name)
-        return cls(**kwargs, name=name)
-    except ConfigError as exc:
-        raise SpecError(exc.detail, where) from None
-    except TypeError:
-        cls = KINDS.get(kind)
-        raise SpecError(f"{kind} is missing an argument" + (_hint(cls, _fields(cls)) if cls else ""), where) from None
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Python objects (the only path that runs user code)
-
-
-#: True once load_python has run a user's module in this process: the command line then ends with Python's
-#: full shutdown, which that code may count on (a file it left open is flushed by its finalizer)
-ran_user_code = False
-
-
-def load_python(target):
-    """Import ``module:attr`` (or ``path/to/file.py:attr``) and return the network it names.
-
-    THIS RUNS THE MODULE'S CODE: it is the explicit ``--python`` option, never implied by a spec file.
-    ``attr`` may be a :class:`~shapecalc.layers.Network`, a list of layers, a layer, or a function of no
-    arguments returning one of those.
-    """
-    import importlib
-    import importlib.util
-    import os
-    import sys
-
-    if not isinstance(target, str) or ":" not in target:
-        raise ConfigError(f"expected MODULE:ATTR (e.g. mynets:small_cnn), received {target!r}", "--python")
-    module_name, _, attr = target.rpartition(":")
-    if not module_name or not attr:
-        raise ConfigError(f"expected MODULE:ATTR (e.g. mynets:small_cnn), received {target!r}", "--python")
-    global ran_user_code
-    ran_user_code = True
-    where = module_name
-    try:
-        if module_name.endswith(".py") or os.sep in module_name:
-            spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(module_name))[0],
-                                                          module_name)
-            if spec is None or not os.path.exists(module_name):
-                raise ConfigError(f"no such file {module_name!r}", "--python")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        else:
-            if os.getcwd() not in sys.path and "" not in sys.path:
-                sys.path.insert(0, os.getcwd())
-            module = importlib.import_module(module_name)
-    except ShapecalcError:
-        raise
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.split(".")[0] == exc.name:
-            raise ConfigError(f"cannot import {module_name!r}: {exc}", "--python") from None
-        raise _user_error(exc, where) from None
-    except BaseException as exc:  # the user's code: a SyntaxError, an exception, a recursion, a SystemExit
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        raise _user_error(exc, where) from None
-    try:
-        obj = getattr(module, attr)
-    except AttributeError:
-        from .suggest import closest
-
-        raise ConfigError(f"module {module_name!r} has no attribute {attr!r}"
-                          f"{closest(attr, [n for n in dir(module) if not n.startswith('_')])}", "--python") from None
-    torch = sys.modules.get("torch")
-    is_module_class = torch is not None and isinstance(obj, type) and issubclass(obj, torch.nn.Module)
-    if is_module_class or (callable(obj) and not isinstance(obj, (L.Layer, L.Composite)) and not isinstance(obj, type)
-                           and not (torch is not None and isinstance(obj, torch.nn.Module))):
-        try:
-            obj = _construct(obj, torch) if is_module_class else obj()
-        except ShapecalcError:
-            raise
-        except TypeError as exc:
-            if is_module_class and "required positional argument" in str(exc):
-                raise UserCodeError(f"{obj.__name__}() needs arguments ({exc}): give an instance (net = "
-                                    f"{obj.__name__}(…)) or a function of no arguments that returns one",
-                                    "--python") from None
-            raise _user_error(exc, f"{where}:{attr}()") from None
-        except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise _user_error(exc, f"{where}:{attr}()") from None
-        torch = sys.modules.get("torch")
-    if torch is not None and isinstance(obj, torch.nn.Module):
-        return obj  # read by shapecalc.from_torch at the command's input size
-    if isinstance(obj, L.Network):
-        return obj
-    if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], L.Input):
-        return L.Network(attr, list(obj[1:]), obj[0].shape)
-    if isinstance(obj, (list, tuple)):
-        return L.Sequential(*obj)
-    if isinstance(obj, (L.Layer, L.Composite)):
-        return obj
-    raise ConfigError(f"{target} is a {type(obj).__name__}, not a Network, a list of layers or a torch.nn.Module",
-                      "--python")
-
-
-def _construct(cls, torch):
-    """An instance of a module class, without arguments: on the meta device (no memory, no random
-    initialisation) where its constructor allows, else on the CPU."""
-    try:
-        with torch.device("meta"):
-            module = cls()
-        # (ours to move: --verify puts it on the device asked for)
-        module._shapecalc_constructed = True
-        return module
-    except TypeError:
-        raise
-    except Exception:
-        return cls()
-
-
-def _user_error(exc, where):
-    """An error raised by the user's own ``--python`` code: theirs to fix, reported as such (exit 2)."""
-    import traceback
-
-    text = " ".join(str(exc).split())
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if "/shapecalc/" not in f.filename.replace("\\", "/") and not f.filename.startswith("<frozen")]
-    at = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
-    if isinstance(exc, SyntaxError) and exc.lineno:
-        at = f" at {str(exc.filename).rsplit('/', 1)[-1]}:{exc.lineno}"
-        text = exc.msg
-    if isinstance(exc, RecursionError):
-        text = "maximum recursion depth exceeded"
-    return UserCodeError(f"your code ({where}) raised {type(exc).__name__}{at}: {text[:300]}", "--python")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# export
-
-
-def _format_value(value):
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, tuple) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return "x".join(str(v) for v in value)
-    if isinstance(value, (tuple, list)):
-        return json.dumps(_lists(value), separators=(",", ""))
-    if isinstance(value, str):
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", value) and not isinstance(_word_value(value), (bool, int, float)):
-            return value
-        return json.dumps(value, ensure_ascii=False)
-    raise ConfigError(f"cannot write {value!r} in a spec", "export")
-
-
-def _name_text(name):
-    """A layer name as written in a spec: a plain word, or quoted when it holds spaces or symbols."""
-    if re.fullmatch(r"[^\s|;():=\"#\[\],]+", name) and not _SHORT_RE.match(name):
-        return name
-    return json.dumps(name, ensure_ascii=False)
-
-
-def _lists(value):
-    if isinstance(value, (tuple, list)):
-        return [_lists(v) for v in value]
-    return value
-
-
-def _leaf_text(layer):
-    cls = type(layer)
-    kind = layer.kind
-    if kind not in KINDS or not isinstance(layer, KINDS[kind]):
-        raise ConfigError(f"layer class {cls.__name__} has no spec kind", "export")
-    # a leaf must come back as the same class: exported through its kind, it would otherwise change class
-    if KINDS[kind] is not cls:
-        raise ConfigError(f"layer class {cls.__name__} (kind {kind}) cannot be written as a spec", "export")
-    if isinstance(layer, L.Input):
-        parts = ["input", "x".join(str(d) for d in layer.shape)]
-    else:
-        config = layer.config()
-        fields = _fields(cls)
-        parts = [kind]
-        first = True
-        for field in fields:
-            if field not in config:
-                first = False
-                continue
-            value = config[field]
-            if first and not isinstance(value, bool) and not isinstance(value, str):
-                first = False
-                parts.append(_format_value(value))
-                continue
-            first = False
-            if field in SHORT.values() and not isinstance(value, str):
-                letter = [k for k, v in SHORT.items() if v == field][0]
-                parts.append(letter + _format_value(value))
-            elif field == "padding" and value in ("same", "valid"):
-                parts.append(value)
-            elif field == "bias" and value is False:
-                parts.append("nobias")
-            elif field == "ceil_mode" and value is True:
-                parts.append("ceil")
-            else:
-                parts.append(f"{field}={_format_value(value)}")
-    return (f"{_name_text(layer.name)}: " if layer.name else "") + " ".join(parts)
-
-
-def _block_lines(items, indent):
-    lines = []
-    for item in items:
-        lines.extend(_item_lines(item, indent))
-    return lines
-
-
-def _branch_items(seq):
-    """The items that write out a branch (or a body): its layers, or the block itself when it is named."""
-    if seq.name or (len(seq.layers) == 1 and type(seq.layers[0]) is L.Sequential):
-        return [seq]
-    return seq.layers
-
-
-def _item_lines(item, indent):
-    pad = "  " * indent
-    named = f"{_name_text(item.name)}: " if item.name else ""
-    if isinstance(item, L.Layer):
-        return [pad + _leaf_text(item)]
-    if isinstance(item, L.Branches):
-        lines = [f"{pad}{named}branches("]
-        for b, branch in enumerate(item.branches):
-            body = _block_lines(branch.layers if item.flat else _branch_items(branch), indent + 1)
-            if b:
-                # (an empty branch of a flat block: the ';' alone)
-                body = [pad + ";" + body[0][len(pad) + 1:]] + body[1:] if body else [pad + ";"]
-            lines.extend(body)
-        merge = item.merge
-        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind + (" flat" if item.flat else "")
-        if item.post:
-            lines.append(f"{pad}) {tail} post(")
-            lines.extend(_block_lines(item.post, indent + 1))
-            tail = ""
-        lines.append(f"{pad}) {tail}".rstrip())
-        return lines
-    if isinstance(item, L.Residual):
-        lines = [f"{pad}{named}residual("] + _block_lines(_branch_items(item.body), indent + 1)
-        if item.shortcut is not None:
-            lines.append(f"{pad}) shortcut(")
-            lines.extend(_block_lines(_branch_items(item.shortcut), indent + 1))
-        if item.post:
-            lines.append(f"{pad}) post(")
-            lines.extend(_block_lines(item.post, indent + 1))
-        merge = item.merge
-        tail = (f"{_name_text(merge.name)}: " if merge.name else "") + merge.kind
-        tail = "" if tail == "add" else " " + tail
-        lines.append(f"{pad}){tail}" + (" flat" if item.flat else ""))
-        return lines
-    if isinstance(item, L.SideHead):
-        weight = f" loss_weight={_format_value(item.loss_weight)}" if item.loss_weight is not None else ""
-        return [f"{pad}{named}side("] + _block_lines(item.body.layers, indent + 1) + [f"{pad}){weight}"]
-    if isinstance(item, L.Sequential):
-        return [f"{pad}{named}block("] + _block_lines(item.layers, indent + 1) + [f"{pad})"]
-    raise ConfigError(f"cannot write {type(item).__name__} as a spec", "export")
-
-
-def export_spec(network):
-    """The text spec of ``network``, one item per line: :func:`parse_spec` reads it back to the same table."""
-    lines = []
-    title = getattr(network, "title", None)
-    if title is not None:
-        head = "network " + _format_value(str(title))
-        if network.description:
-            head += " " + json.dumps(network.description, ensure_ascii=False)
-        lines.append(head)
-        if network.source:
-            lines.append("source " + json.dumps(network.source, ensure_ascii=False))
-        for note in network.notes:
-            lines.append("note " + json.dumps(note, ensure_ascii=False))
-        lines.append("input " + "x".join(str(d) for d in network.input_shape))
-        layers = network.layers
-    else:
-        layers = network.layers if isinstance(network, L.Sequential) else [network]
-    lines.extend(_block_lines(layers, 0))
-    return "\n".join(lines)
+def __dir__():
+    return sorted(set(globals()) | set(_MOVED))

@@ -116,7 +116,7 @@ def test_verify_refuses_a_run_that_cannot_fit_before_allocating(capsys):
 
 def test_verify_memory_bound_is_exact_arithmetic(monkeypatch):
     pytest.importorskip("torch")
-    import shapecalc.torch as T
+    import shapecalc.verify as T
 
     monkeypatch.setattr(T, "available_memory", lambda device: 1000)
     # cnn-39x31: 64,620 params; the largest input + output, pool1's 36·28·20 + 18·14·20 (conv1's is

@@ -208,7 +208,7 @@ cli.end(int(sys.argv[2]), before)
     ("import cProfile; cProfile.Profile().enable()", "a profiler or tracer is active"),
     # neither shapecalc nor the standard library (hypothesis brings _hypothesis_globals, which sorts first)
     ("import hypothesis", "the command imported _hypothesis_globals"),
-    ("import shapecalc.spec as s; s.ran_user_code = True", "the command ran user code (--python)"),
+    ("import shapecalc.specfiles as s; s.ran_user_code = True", "the command ran user code (--python)"),
 ])
 def test_end_keeps_the_shutdown_only_where_needed(setup, reason):
     """end() skips Python's shutdown unless an atexit callback, a thread, a profiler or foreign code needs it."""

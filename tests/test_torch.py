@@ -279,7 +279,7 @@ def test_batch_multiplies_flops(torch):
 
 def test_a_mismatch_shows_and_fails(torch, monkeypatch):
     """A differing count gives ✗, ok False, and exit status 1 from the command line."""
-    import shapecalc.torch as st
+    import shapecalc.verify as st
     from shapecalc.cli import main
 
     report = st.verify("cnn-39x31", device="cpu")
