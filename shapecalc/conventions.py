@@ -125,19 +125,21 @@ def pool_pads_itself(layer, x):
     """Whether PyTorch's pooling can apply ``layer``'s padding on input ``x`` itself: symmetric and at
     most half the kernel. Otherwise (asymmetric or dilated "same") the realisation pads first, in a
     padding module of its own."""
-    (top, bottom), (left, right) = layer.pads(x)
-    return top == bottom and left == right and 2 * top <= layer.kernel[0] and 2 * left <= layer.kernel[1]
+    return all(before == after and 2 * before <= k for (before, after), k in zip(layer.pads(x), layer.kernel))
 
 
 def pooled(row):
     """Elements entering the pooling operator itself: the input, after the explicit padding where the pool
     cannot pad itself (see :func:`pool_pads_itself`)."""
     layer = row.layer
-    (top, bottom), (left, right) = layer.pads(row.input_shape)
-    h, w, c = row.input_shape
-    if pool_pads_itself(layer, row.input_shape):
+    x = row.input_shape
+    if pool_pads_itself(layer, x):
         return in_numel(row)
-    return (h + top + bottom) * (w + left + right) * c * _batch(row)
+    # the padded input: Π (size + before + after) over the axes, × C
+    n = x[-1] * _batch(row)
+    for size, (before, after) in zip(x, layer.pads(x)):
+        n = n * (size + before + after)
+    return n
 
 
 def twice_pooled(row):

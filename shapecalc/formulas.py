@@ -135,6 +135,24 @@ def conv_macs(out_h, out_w, out_channels, in_channels, kernel_h, kernel_w, group
     return out_h * out_w * out_channels * (kernel_h * kernel_w * (in_channels // groups))
 
 
+def product(sizes):
+    # Π sizes: the elements of a shape, the weights of a kernel
+    out = sizes[0]
+    for size in sizes[1:]:
+        out = out * size
+    return out
+
+
+def conv_weights_nd(in_channels, out_channels, kernel, groups=1):
+    # W = Π F_a · (C_in / G) · C_out, over the kernel's axes (L; or D, H, W)
+    return product(kernel) * (in_channels // groups) * out_channels
+
+
+def conv_macs_nd(out_sizes, out_channels, in_channels, kernel, groups=1):
+    # MACs = Π O_a · C_out · (Π F_a · C_in / G): one multiply-accumulate per weight per output position
+    return product(out_sizes) * out_channels * (product(kernel) * (in_channels // groups))
+
+
 def linear_weights(in_features, out_features):
     # W = N_in · N_out
     return in_features * out_features

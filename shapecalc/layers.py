@@ -147,16 +147,23 @@ def _call(value, ways, name):
 
 
 def _pad_text(pads):
-    """``0``, ``2`` or ``1+2×0`` for ((top, bottom), (left, right)) padding."""
+    """``0``, ``2`` or ``1+2×0`` for ((top, bottom), (left, right)) padding (one pair per axis)."""
     sides = ["{}".format(p[0]) if p[0] == p[1] else f"{p[0]}+{p[1]}" for p in pads]
-    return sides[0] if sides[0] == sides[1] else "×".join(sides)
+    return sides[0] if len(set(sides)) == 1 else "×".join(sides)
 
 
-def _kxk(pair):
-    return f"{pair[0]}×{pair[1]}"
+def _kxk(sizes):
+    """``3×5``: a size per axis."""
+    return "×".join(str(k) for k in sizes)
 
 
 def _require_map(x, path, kind):
+    if len(x) == 2:
+        raise ShapeError(f"{kind} expects a feature map H×W×C, received tokens or a sequence {format_shape(x)} (an "
+                         "input of two sizes is a sequence L×C: a map has three, H×W×C)", path)
+    if len(x) == 4:
+        raise ShapeError(f"{kind} expects a feature map H×W×C, received a volume {format_shape(x)} (its 3-D kinds: "
+                         "conv3d, maxpool3d, avgpool3d)", path)
     if len(x) != 3:
         raise ShapeError(
             f"{kind} expects a feature map H×W×C, received a vector of {format_shape(x)}"
@@ -365,8 +372,9 @@ class Input(Layer):
         super().__init__(name)
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        if len(shape) not in (1, 3):
-            raise ConfigError(f"input expects 3 sizes H, W, C or one size N, received {shape!r}", name or "input")
+        if len(shape) not in (1, 2, 3, 4):
+            raise ConfigError(f"input expects 3 sizes H, W, C (a map), 2 (L, C: a sequence, or tokens N, D), 4 (D, H, "
+                              f"W, C: a volume) or one size N, received {shape!r}", name or "input")
         for size in shape:
             # a whole number or a symbol's name ("H"); sympy and numpy sizes (symbolic mode, the size scan)
             # are checked by their own modes
@@ -393,12 +401,13 @@ class Input(Layer):
 # that the hot path passes them without making a bound method for every check
 def _too_small(layer, x, pads):
     """The message of a window larger than its padded input."""
+    axes = range(len(layer.kernel))
     k_eff = tuple(F.effective_kernel(k, d) for k, d in zip(layer.kernel, layer.dilation))
-    padded = tuple(x[a] + pads[a][0] + pads[a][1] for a in (0, 1))
-    dil = f" (dilation {_kxk(layer.dilation)} makes it span {_kxk(k_eff)})" if layer.dilation != (1, 1) else ""
+    padded = tuple(x[a] + pads[a][0] + pads[a][1] for a in axes)
+    dil = f" (dilation {_kxk(layer.dilation)} makes it span {_kxk(k_eff)})" if set(layer.dilation) != {1} else ""
     return (
         f"kernel {_kxk(layer.kernel)}{dil} is larger than the padded input {_kxk(padded)} "
-        f"(input {_kxk(x[:2])}, padding {_pad_text(pads)})"
+        f"(input {_kxk(x[:len(layer.kernel)])}, padding {_pad_text(pads)})"
     )
 
 
@@ -429,8 +438,8 @@ def _fit(layer, a, x, pads, o):
     if whole and s <= span and layer.dilation[a] == 1:
         return None, None  # contiguous windows whose last one ends on the padded input's last row
     from .coverage import describe_rows, unread, unread_count
-    word = "row" if a == 0 else "column"
-    axis = "HW"[a]
+    axis = layer.axis_names[a]
+    word = _AXIS_WORDS[axis]
     rounding = ""
     if not whole:
         if not layer.ceil_mode:
@@ -463,9 +472,13 @@ def _fit(layer, a, x, pads, o):
     return None, None
 
 
+#: what a window's coverage messages call one input position along each axis
+_AXIS_WORDS = {"H": "row", "W": "column", "L": "position", "D": "slice"}
+
+
 def _inexact(layer, a, x, pads, o):
     """The textbook rule's message: (H − F + 2P)/S + 1 is not whole."""
-    return f"{'HW'[a]}: {textbook_formula(layer, a, x, pads)} is not whole"
+    return f"{layer.axis_names[a]}: {textbook_formula(layer, a, x, pads)} is not whole"
 
 
 class _Windowed(Layer):
@@ -475,6 +488,8 @@ class _Windowed(Layer):
     shows_unit_stride = True
     #: a sliding window: numeric tables work out which real input rows it reads (shapecalc.coverage)
     slides = True
+    #: the names of the axes it slides along
+    axis_names = "HW"
 
     def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
         self.kernel = _pair(kernel, "kernel", self.name)
@@ -600,12 +615,15 @@ class Conv2d(_Windowed):
             named = [("in_channels", args[0]), ("out_channels", args[1]), ("kernel_size", args[2])]
             theirs = ([f"Conv2d({_args_text(args[1:3], rest)})", f"Conv2d({_args_text((), named + rest)})"]
                       if len(args) <= 8 else [])
-            raise _torch_order("Conv2d", args, "shapecalc's Conv2d takes (filters, kernel), the rest by name, and its "
+            cls = type(self).__name__
+            theirs = [t.replace("Conv2d", cls) for t in theirs]
+            raise _torch_order(cls, args, f"shapecalc's {cls} takes (filters, kernel), the rest by name, and its "
                                "input channels from the input", theirs, name)
         filters = _either(filters, out_channels, "filters", "out_channels", name)
         kernel = _either(kernel, kernel_size, "kernel", "kernel_size", name)
         if filters is None or kernel is None:
-            raise ConfigError("Conv2d needs its filters and kernel: Conv2d(64, 3), or Conv2d(out_channels=64, "
+            cls = type(self).__name__
+            raise ConfigError(f"{cls} needs its filters and kernel: {cls}(64, 3), or {cls}(out_channels=64, "
                               "kernel_size=3)", name)
         # PyTorch's in_channels: not needed (the input has them), checked where given
         self.in_channels = None if in_channels is None else _positive_int(in_channels, "in_channels", name)
@@ -1001,7 +1019,8 @@ class AdaptiveMaxPool2d(_Adaptive):
 
 
 class Flatten(Layer):
-    """H×W×C → a vector of H·W·C (PyTorch flattens C×H×W: the same count)."""
+    """H×W×C → a vector of H·W·C (PyTorch flattens C×H×W: the same count); any other shape to the vector of
+    its elements."""
 
     kind = "flatten"
     example = "input 5x4x3 | flatten | dense 10"
@@ -1013,8 +1032,8 @@ class Flatten(Layer):
     def infer(self, x, ctx, path):
         if len(x) == 1:
             return x
-        # N = H · W · C
-        return (x[0] * x[1] * x[2],)
+        # N = H · W · C (L · C of a sequence, D · H · W · C of a volume)
+        return (F.product(x),)
 
 
 class Linear(Layer):
@@ -2830,6 +2849,278 @@ class Upsample(Layer):
 
 # ---------------------------------------------------------------------------------------------------------
 # a layer of an imported model that no kind describes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1-D and 3-D maps: a sequence L×C (audio, text as channels), a volume D×H×W×C (video, medical scans); the
+# window rule of H×W on each axis
+
+
+def _sizes(value, n, what, name, minimum=1):
+    """An int or ``n`` ints, each ≥ minimum, as ``n`` ints (the rule of :func:`_pair` on ``n`` axes)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise ConfigError(f"{what} must be a whole number or {n} of them, received {value!r}", name)
+        return tuple(_pair(v, what, name, minimum)[0] for v in value)
+    return (_pair(value, what, name, minimum)[0],) * n
+
+
+def _require_rank(x, rank, path, kind, what):
+    if len(x) != rank:
+        raise ShapeError(f"{kind} expects {what}, received {format_shape(x)}", path)
+
+
+def _shorter_than_kernel(layer, x):
+    return (f"input {_kxk(x[:-1])} is smaller than the kernel {_kxk(layer.kernel)} on an axis, padding aside "
+            "(PyTorch's avg_pool3d refuses it)")
+
+
+class _MapWindow(_Windowed):
+    """A window over a 1-D map L×C or a 3-D map D×H×W×C: kernel, stride, padding (a whole number, one per
+    axis, "valid" or "same") and dilation per axis, each axis by the rule of H and W. Receptive fields are
+    followed over H×W maps only: from here on the field is unknown, never a guess."""
+
+    #: 1 or 3
+    spatial = None
+    known_field = False
+
+    def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
+        n = self.spatial
+        self.kernel = _sizes(kernel, n, "kernel", self.name)
+        self.stride = _sizes(self.kernel if stride is None else stride, n, "stride", self.name)
+        if isinstance(padding, str):
+            padding = _padding(padding, self.name)
+            padding = padding if padding == "same" else 0
+        self.padding = padding if padding == "same" else _sizes(padding, n, "padding", self.name, minimum=0)
+        self.dilation = _sizes(dilation, n, "dilation", self.name)
+        self.span = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        self._square = False
+        if ceil_mode and self.padding == "same":
+            raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
+        self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
+
+    @property
+    def padding(self):
+        return self._padding
+
+    @padding.setter
+    def padding(self, value):
+        self._padding = value
+        self._pads = None if value == "same" else tuple((p, p) for p in value)
+
+    def pads(self, x):
+        """Padding ``((before, after), …)`` per axis for input ``x``."""
+        if self._pads is not None:
+            return self._pads
+        return tuple(F.same_padding(x[a], k, s, d)
+                     for a, (k, s, d) in enumerate(zip(self.kernel, self.stride, self.dilation)))
+
+    def _spatial(self, x, ctx, path):
+        pads = self.pads(x)
+        return tuple(self._axis(x, pads, a, ctx, path) for a in range(self.spatial))
+
+    def window(self, x):
+        return None
+
+    def _window_text(self):
+        def one(sizes):
+            return str(sizes[0]) if len(set(sizes)) == 1 else _kxk(sizes)
+
+        text = _kxk(self.kernel)
+        if set(self.stride) != {1} or self.shows_unit_stride:
+            text += "/" + one(self.stride)
+        if self.padding == "same":
+            text += ", same"
+        elif set(self.padding) != {0}:
+            text += ", pad " + one(self.padding)
+        if set(self.dilation) != {1}:
+            text += ", dil " + one(self.dilation)
+        if self.ceil_mode:
+            text += ", ceil"
+        return text
+
+    def config(self):
+        import inspect
+
+        out = Layer.config(self)
+        for key in ("kernel", "stride", "padding", "dilation"):
+            if isinstance(out.get(key), tuple) and len(set(out[key])) == 1:
+                out[key] = out[key][0]
+        params = inspect.signature(type(self).__init__).parameters
+        for key in ("stride", "padding", "dilation"):
+            if key in out and key in params and out[key] == params[key].default:
+                del out[key]
+        if isinstance(self, _Pool) and out.get("stride") == out.get("kernel"):
+            out.pop("stride", None)
+        return out
+
+    def _map(self, x, path):
+        _require_rank(x, self.spatial + 1, path, self.kind, self.map_text)
+
+    def on_sequence(self, module, T):
+        """PyTorch's module on shapecalc's layout: a 1-D map is (batch, L, C) there, as tokens are, and
+        PyTorch's 1-D layers take (batch, C, L)."""
+        return T.ChannelsFirst(module) if self.spatial == 1 else module
+
+
+class _ConvMap(_MapWindow, Conv2d):
+    """A convolution over a 1-D or 3-D map: ``Conv1d(filters, kernel, *, stride=1, padding=0, dilation=1,
+    groups=1, bias=True)``, as :class:`Conv2d` over each axis."""
+
+    fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+
+    def infer(self, x, ctx, path):
+        self._map(x, path)
+        c = x[-1]
+        if self.in_channels is not None:
+            _expect(self.in_channels, c, "in_channels", path)
+        if c % self.groups:
+            raise ShapeError(f"groups {self.groups} must divide the {c} input channels (remainder {c % self.groups})",
+                             path)
+        return self._spatial(x, ctx, path) + (self.filters,)
+
+    def counts(self, x, y):
+        return (
+            F.conv_weights_nd(x[-1], self.filters, self.kernel, self.groups),
+            self.filters if self.bias else 0,  # one bias per filter
+            0,
+            F.conv_macs_nd(y[:-1], self.filters, x[-1], self.kernel, self.groups),
+            F.product(y) if self.bias else 0,  # one addition per output element
+        )
+
+    def to_torch(self, x, no_bias, T):
+        pads = self.pads(x)
+        cls = getattr(T.nn, f"Conv{self.spatial}d")
+        bias = self.bias and not no_bias
+        if all(before == after for before, after in pads):
+            conv = cls(x[-1], self.filters, self.kernel, self.stride, tuple(p[0] for p in pads), self.dilation,
+                       self.groups, bias=bias)
+        else:
+            conv = T.Padded(T.Pad(pads, 0.0), cls(x[-1], self.filters, self.kernel, self.stride, 0, self.dilation,
+                                                  self.groups, bias=bias))
+        return self.on_sequence(conv, T)
+
+    def describe(self):
+        groups = f", groups {self.groups}" if self.groups != 1 else ""
+        bias = ", no bias" if not self.bias else ""
+        return f"{self.kind} {self._window_text()}, {self.filters}{groups}{bias}"
+
+
+class Conv1d(_ConvMap):
+    """1-D convolution over a sequence L×C: ``Conv1d(filters, kernel, *, stride=1, padding=0, dilation=1,
+    groups=1, bias=True)``; L_out = ⌊(L − D·(F − 1) − 1 + 2P)/S⌋ + 1, the rule of H."""
+
+    kind = "conv1d"
+    spatial = 1
+    axis_names = "L"
+    axes = ("L", "C")
+    map_text = "a sequence L×C"
+    example = "input 50x8 | conv1d 16 k5 s2 p1"
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
+
+
+class Conv3d(_ConvMap):
+    """3-D convolution over a volume D×H×W×C: ``Conv3d(filters, kernel, *, stride=1, padding=0,
+    dilation=1, groups=1, bias=True)``; each of D, H and W by the rule of H."""
+
+    kind = "conv3d"
+    spatial = 3
+    axis_names = "DHW"
+    axes = ("D", "H", "W", "C")
+    map_text = "a volume D×H×W×C"
+    example = "input 9x12x10x3 | conv3d 8 k3 s2 p1"
+    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
+
+
+class _PoolMap(_MapWindow):
+    """Pooling over a 1-D or 3-D map, as its 2-D pool over each axis."""
+
+    calls = ("module",)
+
+    def infer(self, x, ctx, path):
+        self._map(x, path)
+        return self._spatial(x, ctx, path) + (x[-1],)
+
+    def to_torch(self, x, no_bias, T):
+        pads = self.pads(x)
+        if C.pool_pads_itself(self, x):
+            pool = self._torch_pool(T, tuple(p[0] for p in pads))
+        else:
+            # asymmetric, or wider than PyTorch's pooling accepts ("same" with dilation)
+            pool = T.Padded(T.Pad(pads, self.filler), self._torch_pool(T, 0))
+        return self.on_sequence(pool, T)
+
+
+class MaxPool1d(_PoolMap, MaxPool2d):
+    """Max pooling over a sequence L×C: ``MaxPool1d(kernel, stride=kernel, padding=0, *, ceil_mode=False,
+    dilation=1)``."""
+
+    kind = "maxpool1d"
+    spatial = 1
+    axis_names = "L"
+    axes = ("L", "C")
+    map_text = "a sequence L×C"
+    example = "input 50x8 | maxpool1d 3 2 ceil"
+    fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
+
+    def _torch_pool(self, T, padding):
+        return T.nn.MaxPool1d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
+
+
+class MaxPool3d(MaxPool1d):
+    """Max pooling over a volume D×H×W×C: ``MaxPool3d(kernel, stride=kernel, padding=0, *, ceil_mode=False,
+    dilation=1)``."""
+
+    kind = "maxpool3d"
+    spatial = 3
+    axis_names = "DHW"
+    axes = ("D", "H", "W", "C")
+    map_text = "a volume D×H×W×C"
+    example = "input 9x12x10x3 | maxpool3d 2 2 ceil"
+
+    def _torch_pool(self, T, padding):
+        return T.nn.MaxPool3d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
+
+
+class AvgPool1d(_PoolMap, AvgPool2d):
+    """Average pooling over a sequence L×C: ``AvgPool1d(kernel, stride=kernel, padding=0, ceil_mode=False,
+    count_include_pad=True)``."""
+
+    kind = "avgpool1d"
+    spatial = 1
+    axis_names = "L"
+    axes = ("L", "C")
+    map_text = "a sequence L×C"
+    example = "input 50x8 | avgpool1d 3 2 p1"
+    fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
+
+    def _torch_pool(self, T, padding):
+        return T.nn.AvgPool1d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
+                              count_include_pad=self.count_include_pad)
+
+
+class AvgPool3d(AvgPool1d):
+    """Average pooling over a volume D×H×W×C: ``AvgPool3d(kernel, stride=kernel, padding=0,
+    ceil_mode=False, count_include_pad=True)``."""
+
+    kind = "avgpool3d"
+    spatial = 3
+    axis_names = "DHW"
+    axes = ("D", "H", "W", "C")
+    map_text = "a volume D×H×W×C"
+    example = "input 9x12x10x3 | avgpool3d 3 2 p1"
+
+    def _torch_pool(self, T, padding):
+        return T.nn.AvgPool3d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
+                              count_include_pad=self.count_include_pad)
+
+    def infer(self, x, ctx, path):
+        self._map(x, path)
+        for a in range(3):
+            # PyTorch's avg_pool3d (its max_pool3d and the 1-D and 2-D pools do not) wants every axis of the
+            # input, padding aside, at least as long as the kernel
+            ctx.positive(x[a] - self.kernel[a] + 1, _shorter_than_kernel, path, self, x)
+        return super().infer(x, ctx, path)
 
 
 class Unsupported(Layer):

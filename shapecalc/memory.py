@@ -295,14 +295,17 @@ def _keep_window_input(step):
         return
     from .conventions import pool_pads_itself
 
-    (top, bottom), (left, right) = pads = layer.pads(x)
-    pooling = step.row.kind in ("maxpool", "avgpool")
-    if (pool_pads_itself(layer, x) if pooling else all(a == b for a, b in pads)):
+    from .layers import _Pool
+
+    pads = layer.pads(x)
+    if (pool_pads_itself(layer, x) if isinstance(layer, _Pool) else all(a == b for a, b in pads)):
         step.keep(step.x)
     else:
-        h, w, c = x
-        step.extra(step.flow.batch * (h + top + bottom) * (w + left + right) * c, step.flow.bytes_per_element,
-                   "padded input")
+        # N · Π (size + before + after) · C
+        n = step.flow.batch * x[-1]
+        for size, (before, after) in zip(x, pads):
+            n = n * (size + before + after)
+        step.extra(n, step.flow.bytes_per_element, "padded input")
 
 
 def _saves_input(step):
@@ -541,6 +544,12 @@ KEEPS = {
     "gmp": _maxpool,
     "adaptivemaxpool": _maxpool,
     "avgpool": _avgpool,
+    "conv1d": _conv,
+    "conv3d": _conv,
+    "maxpool1d": _maxpool,
+    "maxpool3d": _maxpool,
+    "avgpool1d": _avgpool,
+    "avgpool3d": _avgpool,
     # adaptive average pooling and mean() keep only sizes
     "gap": _nothing,
     "adaptiveavgpool": _adaptiveavgpool,

@@ -122,8 +122,9 @@ def _import_module(module, numeric, options):
 def _check_options(input, batch, dtype, convention):
     from .conventions import get
 
-    if len(input) not in (1, 3) or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in input):
-        raise ConfigError(f"input must be (H, W, C) or (N,) with sizes ≥ 1, received {input!r}", "input")
+    if len(input) not in (1, 2, 3, 4) or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in input):
+        raise ConfigError(f"input must be (H, W, C), (L, C), (D, H, W, C) or (N,) with sizes ≥ 1, received {input!r}",
+                          "input")
     for d in input:
         if d > MAX_SIZE:
             raise ConfigError(f"size {d} in {input!r} is larger than the limit {MAX_SIZE:,}", "input")

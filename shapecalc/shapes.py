@@ -58,9 +58,10 @@ def parse_shape(text, allow_symbols=False, what="input"):
     import re
 
     parts = re.split(_SEPARATORS, body)
-    if len(parts) not in (1, 3):
+    if len(parts) not in (1, 2, 3, 4):
         raise ConfigError(
-            f"expected 3 sizes H×W×C (or one size N for a vector), received {len(parts)} in {raw!r}", what
+            f"expected 3 sizes H×W×C (2 for a sequence L×C, 4 for a volume D×H×W×C, one for a vector), received "
+            f"{len(parts)} in {raw!r}", what
         )
     dims = []
     for part in parts:
@@ -78,9 +79,9 @@ def parse_shape(text, allow_symbols=False, what="input"):
         elif allow_symbols and re.fullmatch(_SYMBOL, part):
             dims.append(part)
         else:
-            shown = part if part else "an empty part"
+            shown = repr(part) if part else "an empty part"
             raise ConfigError(
-                f"expected whole numbers separated by 'x' (e.g. 224x224x3), received {shown!r} in {raw!r}", what
+                f"expected whole numbers separated by 'x' (e.g. 224x224x3), received {shown} in {raw!r}", what
             )
     return tuple(dims)
 
@@ -109,10 +110,10 @@ def format_int(value):
 
 
 def format_shape(shape, channels_first=False):
-    """``H×W×C`` (or ``C×H×W`` with ``channels_first``); a vector prints as its length."""
+    """``H×W×C`` (or ``C×H×W`` with ``channels_first``; ``C×D×H×W`` for a volume); a vector prints as its
+    length."""
     if shape is None:
         return ""
-    if len(shape) == 3:
-        h, w, c = shape
-        return f"{c}×{h}×{w}" if channels_first else f"{h}×{w}×{c}"
+    if len(shape) in (3, 4) and channels_first:
+        return "×".join(map(str, (shape[-1],) + tuple(shape[:-1])))
     return "×".join(map(str, shape))

@@ -10,7 +10,7 @@ The text spec is one layer per item; items are separated by ``|`` or by new line
 - an item is ``[NAME:] KIND ARGUMENTS``; ``name=NAME`` works too;
 - bare values fill the layer's arguments in order (``conv 20 4`` is 20 filters of 4×4, ``maxpool 3 2`` a
   3×3 window with stride 2); ``k``, ``s``, ``p``, ``d``, ``g`` set kernel, stride, padding, dilation and
-  groups (``k3``, ``s2``, ``p1``, ``k1x7``); ``same`` and ``valid`` set the padding; ``nobias`` drops the
+  groups (``k3``, ``s2``, ``p1``, ``k1x7``, ``k1x2x2``); ``same`` and ``valid`` set the padding; ``nobias`` drops the
   bias, ``ceil`` the ceil mode; any argument can be written ``field=value`` (``count_include_pad=off``);
 - ``branches( A ; B ; C ) concat`` (or ``add``): parallel branches, each a sequence;
 - ``residual( BODY ) shortcut( PROJECTION ) post( relu )``: a residual block (identity shortcut when
@@ -91,7 +91,7 @@ _COMPOSITE_ALIASES = {"sidehead": "side", "sequential": "block", "group": "block
 
 #: one-letter flags: ``k3`` → kernel=3, ``s2x1`` → stride=(2, 1)
 SHORT = {"k": "kernel", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
-_SHORT_RE = re.compile(r"^([kspdg])([0-9]+)(?:x([0-9]+))?$")  # ASCII digits only, as in shapes
+_SHORT_RE = re.compile(r"^([kspdg])([0-9]+(?:x[0-9]+)*)$")  # ASCII digits only, as in shapes
 
 _TRUE = ("on", "true", "yes")
 _FALSE = ("off", "false", "no")
@@ -424,8 +424,9 @@ class _Parser:
                 low = text.lower()
                 short = _SHORT_RE.match(low)
                 if short and SHORT[short.group(1)] in fields:
-                    a, b = int(short.group(2)), short.group(3)
-                    put(SHORT[short.group(1)], a if b is None else (a, int(b)), tok)
+                    # k3, or a size per axis: k1x7, k1x2x2
+                    sizes = tuple(int(v) for v in short.group(2).split("x"))
+                    put(SHORT[short.group(1)], sizes[0] if len(sizes) == 1 else sizes, tok)
                     continue
                 if low in ("same", "valid") and "padding" in fields:
                     put("padding", low, tok)

@@ -472,8 +472,8 @@ def _symbols_for(input):
             if isinstance(d, bool) or not isinstance(d, int) or d < 1:
                 raise ConfigError(f"input sizes must be whole numbers ≥ 1 or names, received {d!r}", "input")
             shape.append(d)
-    if len(shape) not in (1, 3):
-        raise ConfigError(f"input must be (H, W, C) or (N,), received {tuple(input)!r}", "input")
+    if len(shape) not in (1, 2, 3, 4):
+        raise ConfigError(f"input must be (H, W, C), (L, C), (D, H, W, C) or (N,), received {tuple(input)!r}", "input")
     return tuple(shape), table
 
 

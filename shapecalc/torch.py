@@ -41,18 +41,20 @@ __all__ = ["to_torch", "verify", "VerifyReport", "VerifyRow", "torch_shape", "sh
 
 
 def torch_shape(shape):
-    """PyTorch's per-sample layout of a shapecalc shape: (H, W, C) → (C, H, W); (N,) unchanged."""
+    """PyTorch's per-sample layout of a shapecalc shape: a map (H, W, C) → (C, H, W), a volume (D, H, W, C)
+    → (C, D, H, W); tokens or a sequence (N, D) and a vector (N,) unchanged."""
     shape = tuple(shape)
-    if len(shape) == 3:
-        return (shape[2], shape[0], shape[1])
+    if len(shape) in (3, 4):
+        return (shape[-1],) + shape[:-1]
     return shape
 
 
 def shape_from_torch(size):
-    """shapecalc's per-sample shape of a PyTorch tensor size: (N, C, H, W) → (H, W, C); (N, F) → (F,)."""
+    """shapecalc's per-sample shape of a PyTorch tensor size: (N, C, H, W) → (H, W, C), (N, C, D, H, W) →
+    (D, H, W, C); (N, F) → (F,)."""
     size = tuple(int(d) for d in size)
-    if len(size) == 4:
-        return (size[2], size[3], size[1])
+    if len(size) in (4, 5):
+        return size[2:] + size[1:2]
     return size[1:]
 
 

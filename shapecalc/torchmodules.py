@@ -91,6 +91,29 @@ class Network(Block):
         return (y, *sides) if sides else y
 
 
+class Pad(nn.Module):
+    """Constant padding ``((before, after), …)`` per spatial axis, in shapecalc's axis order."""
+
+    def __init__(self, pads, value):
+        super().__init__()
+        self.arg = tuple(p for before_after in reversed(pads) for p in before_after)
+        self.value = value
+
+    def forward(self, x):
+        return Fn.pad(x, self.arg, value=self.value)
+
+
+class ChannelsFirst(nn.Module):
+    """A PyTorch 1-D layer on shapecalc's layout of a sequence, (batch, L, C): PyTorch's takes (batch, C, L)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        return self.layer(x.transpose(1, 2)).transpose(1, 2)
+
+
 class Padded(nn.Module):
     """Explicit (possibly asymmetric) padding, then the unpadded layer: ``pad`` and ``layer``."""
 

@@ -219,7 +219,7 @@ def _worked_layer(layer):
 
     twin = copy.copy(layer)
     for name, value in vars(layer).items():
-        if name in _NEUTRAL and value in (1, (1, 1)):
+        if name in _NEUTRAL and (value == 1 or isinstance(value, tuple) and set(value) == {1}):
             continue  # groups 1 and dilation 1: the textbook formula leaves them out, and so does the text
         if name == "_pads" and value is not None:
             # equal padding before and after is one P, which the text then shows as 2 × P
@@ -255,7 +255,7 @@ def figures(row, shapes=True):
     lines = {}
     if shapes and not layer.passes and not layer.merges:
         out = worked.infer(_worked(x), _Quiet(), row.path)
-        axes = layer.axes or (("H", "W", "C") if len(y) == 3 else ("N", "D") if len(y) == 2 else ("N",))
+        axes = layer.axes or {4: ("D", "H", "W", "C"), 3: ("H", "W", "C"), 2: ("N", "D")}.get(len(y), ("N",))
         for i, (axis, w, v) in enumerate(zip(axes, out, y)):
             # a leading axis that the layer passes through unchanged says nothing (a pointwise layer's H
             # and W; whatever they are called there): the last, the channels, always shows

@@ -127,10 +127,12 @@ def test_symbolic_evaluates_back(kind):
     net = _example(kind)
     shape = net.input_shape
     numeric = shapecalc.summary(net)
-    if len(shape) == 3:
-        letters, values = ("H", "W", shape[2]), {"H": shape[0], "W": shape[1]}
-    else:
+    if len(shape) == 1:
         letters, values = ("N",), {"N": shape[0]}
+    else:
+        # a map's axes but its channels: L; H, W; D, H, W
+        names = {2: ("L",), 3: ("H", "W"), 4: ("D", "H", "W")}[len(shape)]
+        letters, values = names + (shape[-1],), dict(zip(names, shape))
     back = substitute(shapecalc.summary(net, input=letters), values)
     assert _figures(back.all_rows) == _figures(numeric.all_rows)
 
@@ -224,6 +226,28 @@ def test_every_kind_at_any_size_agrees_with_pytorch(kind, h, w):
         shapecalc.summary(net, input=size)
     except ShapecalcError:
         return  # no output at this size (PyTorch's own refusal is not checked here)
+    report = verify(net, input=size, device="cpu")
+    assert report.ok, report.table()
+
+
+#: the kinds whose example starts from a sequence L×C or a volume D×H×W×C
+SEQUENCE_AND_VOLUME_KINDS = [k for k in OURS if len(parse_spec(KINDS[k].example).input_shape) in (2, 4)]
+
+
+@settings(max_examples=100)
+@given(kind=st.sampled_from(SEQUENCE_AND_VOLUME_KINDS), sizes=st.lists(st.integers(1, 24), min_size=3, max_size=3))
+def test_sequence_and_volume_kinds_at_any_size_agree_with_pytorch(kind, sizes):
+    """The same for 1-D and 3-D maps: a random length, or depth, height and width."""
+    _require("torch")
+    from shapecalc.errors import ShapecalcError
+    from shapecalc.torch import verify
+
+    net = parse_spec(KINDS[kind].example)
+    size = tuple(sizes[:len(net.input_shape) - 1]) + (net.input_shape[-1],)
+    try:
+        shapecalc.summary(net, input=size)
+    except ShapecalcError:
+        return
     report = verify(net, input=size, device="cpu")
     assert report.ok, report.table()
 

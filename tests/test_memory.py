@@ -237,7 +237,8 @@ def _kind_cases():
         head, _, rest = cls.example.partition(" | ")
         dims = head.split()[1].split("x")
         # as given (the input needs no gradient), and behind a trainable layer (its input needs one)
-        front = f"conv {dims[2]} k1" if len(dims) == 3 else f"dense {dims[0]}"
+        front = {1: f"dense {dims[0]}", 2: f"conv1d {dims[-1]} k1", 3: f"conv {dims[-1]} k1",
+                 4: f"conv3d {dims[-1]} k1"}[len(dims)]
         cases += [pytest.param(cls.example, id=f"{kind}"), pytest.param(f"{head} | {front} | {rest}", id=f"{kind}-grad")]
     return cases
 

@@ -105,6 +105,13 @@ EXAMPLES = {
     "conv": ("conv 8 k3", (6, 6, 8)),
     "sparseconv": ("sparseconv [[0], [1, 2], [0, 1, 2]] k3", (6, 6, 3)),
     "maxpool": ("maxpool 2", (4, 4, 3)),
+    # a sequence L×C and a volume D×H×W×C: (10 − 3)/2 + 1 = 4; (6 − 2)/2 + 1 = 3
+    "conv1d": ("input 10x3 | conv1d 4 k3 s2", (4, 4)),
+    "maxpool1d": ("input 10x3 | maxpool1d 3 1", (8, 3)),
+    "avgpool1d": ("input 10x3 | avgpool1d 2", (5, 3)),
+    "conv3d": ("input 6x6x6x3 | conv3d 4 k2 s2", (3, 3, 3, 4)),
+    "maxpool3d": ("input 6x6x6x3 | maxpool3d k2x1x1", (3, 6, 6, 3)),
+    "avgpool3d": ("input 6x6x6x3 | avgpool3d 3 p1", (2, 2, 2, 3)),
     "avgpool": ("avgpool 2 s1", (7, 7, 3)),
     "subsampling": ("subsampling 2", (4, 4, 3)),
     "gap": ("gap", (3,)),
@@ -175,7 +182,7 @@ def test_every_kind_has_an_example():
 def test_every_kind_parses(kind):
     """Each kind's example parses to that kind, with the output shape worked by hand."""
     text, shape = EXAMPLES[kind]
-    net = parse_spec("input 8x8x3 | " + text if kind != "input" else text)
+    net = parse_spec(text if text.startswith("input") else "input 8x8x3 | " + text)
     s = summary(net)
     if shape is not None:
         assert s.rows[-1].kind == kind and s.rows[-1].output_shape == shape
@@ -477,8 +484,10 @@ def test_load_python(tmp_path, monkeypatch):
         "layers = [Input(28, 28, 1), Conv2d(4, 3)]\n"
         "def build():\n    return net\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    # the docs' own example imports a different mynets module in this process: start afresh
-    monkeypatch.delitem(sys.modules, "mynets", raising=False)
+    # the docs' own example imports a different mynets module in this process: start afresh, and leave this
+    # one behind for no later test (setitem restores the module there was, or removes this one)
+    monkeypatch.setitem(sys.modules, "mynets", None)
+    del sys.modules["mynets"]
     assert load_python("mynets:net").title == "mine"
     assert load_python("mynets:build").title == "mine"
     assert load_python("mynets:layers").input_shape == (28, 28, 1)

@@ -1,0 +1,109 @@
+"""Sequences L×C and volumes D×H×W×C: Conv1d/Conv3d and their pools, by the rule of H on each axis.
+
+Figures by hand (visible products), and the shapes of PyTorch's own layers built on the meta device (no
+memory, no arithmetic) as the independent oracle.
+"""
+
+import pytest
+
+import shapecalc
+from shapecalc.errors import ConfigError, ShapeError
+from shapecalc.layers import AvgPool1d, Conv1d, Conv3d, Flatten, Input, Linear, MaxPool1d, MaxPool3d, Network
+from shapecalc.spec import export_spec, parse_spec
+
+
+def test_conv1d_by_hand():
+    s = shapecalc.summary(parse_spec("input 50x8 | conv1d 16 k5 s2 p1 | maxpool1d 3 2 ceil | flatten | dense 4"))
+    conv = s["conv1d1"]
+    # L = ⌊(50 − 5 + 2·1)/2⌋ + 1 = 24
+    assert conv.output_shape == (24, 16)
+    assert conv.params == 5 * 8 * 16 + 16
+    assert conv.macs == 24 * 16 * (5 * 8)
+    # ceil: ⌈(24 − 3)/2⌉ + 1 = 12
+    assert s["maxpool1d1"].output_shape == (12, 16)
+    assert s["flatten1"].output_shape == (12 * 16,)
+    assert s["dense1"].params == 12 * 16 * 4 + 4
+
+
+def test_conv3d_by_hand():
+    s = shapecalc.summary(parse_spec("input 9x12x10x3 | conv3d 8 k3 s2 p1 | maxpool3d 2 2 ceil"))
+    conv = s["conv3d1"]
+    # D = (9 − 3 + 2)/2 + 1 = 5, H = ⌊(12 − 3 + 2)/2⌋ + 1 = 6, W = ⌊(10 − 3 + 2)/2⌋ + 1 = 5
+    assert conv.output_shape == (5, 6, 5, 8)
+    assert conv.params == 3 * 3 * 3 * 3 * 8 + 8
+    assert conv.macs == 5 * 6 * 5 * 8 * (3 * 3 * 3 * 3)
+    # ceil on 5: ⌈(5 − 2)/2⌉ + 1 = 3; on 6: 3
+    assert s["maxpool3d1"].output_shape == (3, 3, 3, 8)
+
+
+def test_a_kernel_per_axis_and_same_padding():
+    # C3D's pool1 keeps the frames: 1×2×2; "same" pads each axis by Keras' rule
+    s = shapecalc.summary(Network("c3d-head", [Conv3d(64, 3, padding=1), MaxPool3d((1, 2, 2)),
+                                               Conv3d(128, (3, 1, 1), padding="same")], (16, 112, 112, 3)))
+    assert s["conv3d1"].output_shape == (16, 112, 112, 64)
+    assert s["conv3d1"].params == 3 * 3 * 3 * 3 * 64 + 64
+    assert s["maxpool3d1"].output_shape == (16, 56, 56, 64)
+    assert s["conv3d2"].output_shape == (16, 56, 56, 128)
+    assert s["conv3d2"].params == 3 * 1 * 1 * 64 * 128 + 128
+
+
+def test_spec_round_trip():
+    text = "input 50x8 | conv1d 16 k5 s2 p1 d2 groups=4 | maxpool1d 3 2 ceil | avgpool1d 3 2 p1"
+    net = parse_spec(text)
+    again = parse_spec(export_spec(net))
+    assert [r.output_shape for r in shapecalc.summary(again).all_rows] == [
+        r.output_shape for r in shapecalc.summary(net).all_rows]
+
+
+def test_wrong_rank_is_one_clear_error():
+    with pytest.raises(ShapeError, match="conv1d expects a sequence L×C, received 8×8×3"):
+        shapecalc.summary(Network("x", [Conv1d(4, 3)], (8, 8, 3)))
+    with pytest.raises(ShapeError, match="conv3d expects a volume D×H×W×C, received 8×8×3"):
+        shapecalc.summary(Network("x", [Conv3d(4, 3)], (8, 8, 3)))
+    with pytest.raises(ConfigError, match="kernel must be a whole number or 3 of them"):
+        Conv3d(4, (3, 3))
+    with pytest.raises(ShapeError, match="kernel 7 is larger than the padded input 5"):
+        shapecalc.summary(Network("x", [Conv1d(4, 7)], (5, 2)))
+
+
+def test_pytorch_order_is_refused_with_its_translation():
+    with pytest.raises(ConfigError, match=r"Conv1d\(3, 16, 5\).*Conv1d\(16, 5\)"):
+        Conv1d(3, 16, 5)
+
+
+def test_receptive_field_is_unknown_not_guessed():
+    s = shapecalc.summary(Network("x", [Conv1d(4, 3), AvgPool1d(2)], (20, 2)))
+    assert s["conv1d1"].receptive_field is None
+
+
+@pytest.mark.parametrize("layers, shape", [
+    ([Conv1d(16, 5, stride=2, padding=1), MaxPool1d(3, 2, ceil_mode=True), Conv1d(8, 3, padding="same",
+                                                                                 dilation=2)], (50, 8)),
+    ([Conv3d(8, 3, stride=2, padding=1), MaxPool3d(2, ceil_mode=True), Conv3d(4, (1, 3, 3), padding="same")],
+     (9, 12, 10, 3)),
+])
+def test_shapes_equal_pytorchs_own_layers(layers, shape):
+    """PyTorch's own Conv1d/Conv3d and pools on the meta device, channels first, give the same shapes."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    s = shapecalc.summary(Network("x", [Input(shape)] + layers, shape))
+    x = torch.empty((1, shape[-1]) + shape[:-1], device="meta")
+    for layer, row in zip(layers, s.rows[1:]):
+        n = len(shape) - 1
+        kind = type(layer).__name__
+        if kind.startswith("Conv"):
+            pad = "same" if layer.padding == "same" else layer.padding
+            module = getattr(nn, f"Conv{n}d")(x.shape[1], layer.filters, layer.kernel, layer.stride, pad,
+                                              layer.dilation, device="meta")
+        else:
+            module = getattr(nn, kind)(layer.kernel, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
+        x = module(x)
+        assert (x.shape[2:] + x.shape[1:2]) == row.output_shape, (kind, tuple(x.shape))
+        assert sum(p.numel() for p in module.parameters()) == row.params
+
+
+def test_flatten_then_dense_on_a_sequence():
+    s = shapecalc.summary(Network("x", [Conv1d(4, 3), Flatten(), Linear(2)], (10, 3)))
+    # L = 10 − 3 + 1 = 8: a vector of 8 · 4
+    assert s["flatten1"].output_shape == (8 * 4,)
+    assert s["dense1"].params == 8 * 4 * 2 + 2
