@@ -19,6 +19,7 @@ leaves; :mod:`shapecalc.analysis` walks them.
 
 from . import conventions as C
 from . import formulas as F
+from . import saved as S
 from .errors import ConfigError, ShapeError
 from .shapes import MAX_SIZE, format_shape
 
@@ -278,6 +279,11 @@ class Layer:
     #: a spec in which this kind appears (``"input 39x31x1 | conv 20 k4"``): the conformance test
     #: (tests/test_kinds.py) checks every view of the kind on it
     example = None
+    #: what autograd keeps of it in a training-mode forward pass: a rule of :mod:`shapecalc.saved` (None: not
+    #: modelled, its input and output are counted as kept and the memory estimate says so)
+    saves = None
+    #: True where its output is a view of its input, the same storage (flatten, permute, a crop …)
+    view = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -307,6 +313,19 @@ class Layer:
     #: the names of its output's axes, where they are not a map's H, W, C, tokens' N, D or a vector's N (a
     #: MaxViT partition's G, N, C): for the explanations (shapecalc.worked)
     axes = None
+
+    def output_is_view(self, x):
+        """Whether the output on input ``x`` shares the input's storage (the memory estimate)."""
+        return self.view
+
+    def parameter_tensors(self, row, no_bias=False):
+        """The parameter tensors of its PyTorch module (the optimizers keep a step counter per tensor): one
+        for the weights and one for the biases, as nn.Conv2d, nn.Linear, nn.BatchNorm2d hold them."""
+        return (row.weights > 0) + (row.biases > 0)
+
+    def buffer_bytes(self, row, bytes_per_element):
+        """Bytes of its buffers as its PyTorch module holds them (floating point at the dtype)."""
+        return row.buffers * bytes_per_element
 
     def once_per_pass(self, x, y):
         """``(macs, bias_adds)`` of ``counts`` that the layer computes once per forward pass, not once per
@@ -362,6 +381,8 @@ class Input(Layer):
     """The network's input: a feature map ``Input(H, W, C)`` or a vector ``Input(N)``."""
 
     kind = "input"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 39x31x1 | conv 20 k4"
     tools = C.NONE
 
@@ -600,6 +621,7 @@ class Conv2d(_Windowed):
     """
 
     kind = "conv"
+    saves = staticmethod(S.conv)
     example = "input 39x31x1 | conv 20 k4 s2 p1"
     shows_unit_stride = False
     fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
@@ -691,6 +713,7 @@ class SparseConv2d(Conv2d):
     """
 
     kind = "sparseconv"
+    saves = staticmethod(S.sparseconv)
     shows_unit_stride = True  # "sparse conv 5×5/1", as LeNet-5's tables have always shown it
     example = "input 14x14x6 | sparseconv table=[[0,1,2],[1,2,3],[3,4,5],[0,5]] k5"
     fields = ("table", "kernel", "stride", "padding", "bias")
@@ -740,6 +763,9 @@ class SparseConv2d(Conv2d):
     def to_torch(self, x, no_bias, T):
         return T.SparseConv(self.table, self.kernel, self.stride, self.pads(x), self.bias and not no_bias)
 
+    def parameter_tensors(self, row, no_bias=False):
+        # a convolution per output map: its weights, and its bias
+        return len(self.table) * (1 + (self.bias and not no_bias))
 
 class _Pool(_Windowed):
     fields = ("kernel", "stride", "padding", "ceil_mode")
@@ -808,6 +834,7 @@ class MaxPool2d(_Pool):
     patched ``F.max_pool2d`` that the module calls), of a bare functional once."""
 
     kind = "maxpool"
+    saves = staticmethod(S.maxpool)
     example = "input 13x11x8 | maxpool 3 2 ceil"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation", "call")
     calls = ("module", "functional")
@@ -832,6 +859,7 @@ class AvgPool2d(_Pool):
     the module calls), of a bare functional once."""
 
     kind = "avgpool"
+    saves = staticmethod(S.avgpool)
     example = "input 13x11x8 | avgpool 3 2 p1"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "call")
     calls = ("module", "functional")
@@ -856,6 +884,7 @@ class Subsampling(_Pool):
     plus one trainable bias per map."""
 
     kind = "subsampling"
+    saves = staticmethod(S.conv)
     example = "input 28x28x6 | subsampling 2"
     fields = ("kernel", "stride")
     # realised as a depthwise convolution through F.conv2d, which ptflops does not patch; torchinfo sees a
@@ -908,6 +937,7 @@ class GlobalAvgPool(_Global):
     ``F.adaptive_avg_pool2d`` that it calls), once for the functional, and patches no ``Tensor.mean``."""
 
     kind = "gap"
+    saves = staticmethod(S.nothing)
     example = "input 7x5x16 | gap"
     fields = ("keepdims", "call")
     calls = CALLS
@@ -930,6 +960,7 @@ class GlobalAvgPool(_Global):
 
 class GlobalMaxPool(_Global):
     kind = "gmp"
+    saves = staticmethod(S.maxpool)
     example = "input 7x5x16 | gmp"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
@@ -984,6 +1015,7 @@ class AdaptiveAvgPool2d(_Adaptive):
     module twice (its hook and the patched functional that the module calls), of a bare functional once."""
 
     kind = "adaptiveavgpool"
+    saves = staticmethod(S.adaptiveavgpool)
     example = "input 13x11x8 | adaptiveavgpool 6"
     fields = ("output", "call")
     calls = ("module", "functional")
@@ -1007,6 +1039,7 @@ class AdaptiveAvgPool2d(_Adaptive):
 
 class AdaptiveMaxPool2d(_Adaptive):
     kind = "adaptivemaxpool"
+    saves = staticmethod(S.maxpool)
     example = "input 13x11x8 | adaptivemaxpool [4,3]"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
@@ -1023,6 +1056,8 @@ class Flatten(Layer):
     its elements."""
 
     kind = "flatten"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 5x4x3 | flatten | dense 10"
     tools = C.NONE
 
@@ -1043,6 +1078,7 @@ class Linear(Layer):
     ``Linear(10)``."""
 
     kind = "dense"
+    saves = staticmethod(S.dense)
     global_field = True
     example = "input 5x4x3 | flatten | dense 10"
     fields = ("units", "bias")
@@ -1101,6 +1137,7 @@ class RBF(Layer):
     ``w`` are fixed by hand (``trainable=False`` by default)."""
 
     kind = "rbf"
+    saves = staticmethod(S.saves_input)
     global_field = True
     example = "input 84 | rbf 10"
     fields = ("units", "trainable")
@@ -1151,6 +1188,7 @@ class BatchNorm(Layer):
     ``center=False`` (no β) drop one of the two."""
 
     kind = "batchnorm"
+    saves = staticmethod(S.batchnorm)
     buffers_are = "BatchNorm running statistics"
     example = "input 9x7x8 | batchnorm"
     fields = ("eps", "momentum", "affine", "scale", "center")
@@ -1205,6 +1243,10 @@ class BatchNorm(Layer):
             norm.register_parameter("bias", None)
         return norm
 
+    def buffer_bytes(self, row, bytes_per_element):
+        # running mean and variance, and the int64 num_batches_tracked
+        return row.buffers * bytes_per_element + S.COUNTER_BYTES
+
 
 BatchNorm2d = BatchNorm
 
@@ -1213,6 +1255,7 @@ class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (AlexNet, GoogLeNet)."""
 
     kind = "lrn"
+    saves = staticmethod(S.lrn)
     example = "input 9x7x8 | lrn"
     fields = ("size", "alpha", "beta", "k")
     tools = {"fvcore": C.ZERO, "ptflops": C.lrn_ptflops, "torchinfo": C.ZERO}
@@ -1237,6 +1280,7 @@ class LocalResponseNorm(Layer):
 
 class Dropout(Layer):
     kind = "dropout"
+    saves = staticmethod(S.dropout)
     example = "input 9x7x8 | dropout 0.3"
     fields = ("p",)
     tools = C.NONE
@@ -1276,6 +1320,7 @@ class ReLU(_Activation):
     (the nn.ReLU hook and the patched F.relu that it calls), a bare F.relu's once."""
 
     kind = "relu"
+    saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | relu"
     module = "ReLU"
     fields = ("call",)
@@ -1292,6 +1337,7 @@ class ReLU(_Activation):
 
 class Tanh(_Activation):
     kind = "tanh"
+    saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | tanh"
     module = "Tanh"
     tools = C.NONE
@@ -1301,6 +1347,7 @@ class ScaledTanh(_Activation):
     """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind = "scaledtanh"
+    saves = staticmethod(S.scaledtanh)
     example = "input 9x7x8 | scaledtanh"
     module = "ScaledTanh"
     tools = C.NONE
@@ -1308,6 +1355,7 @@ class ScaledTanh(_Activation):
 
 class Sigmoid(_Activation):
     kind = "sigmoid"
+    saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | sigmoid"
     module = "Sigmoid"
     tools = C.NONE
@@ -1315,6 +1363,7 @@ class Sigmoid(_Activation):
 
 class Softmax(_Activation):
     kind = "softmax"
+    saves = staticmethod(S.saves_output)
     example = "input 10 | softmax"
     # F.softmax, patched by ptflops (nn.Softmax has no hook of its own)
     tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
@@ -1325,6 +1374,8 @@ class Softmax(_Activation):
 
 class Identity(Layer):
     kind = "identity"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 9x7x8 | identity"
     tools = C.NONE
 
@@ -1337,6 +1388,7 @@ class ChannelPadShortcut(Layer):
     ``channels``. No parameters."""
 
     kind = "padshortcut"
+    saves = staticmethod(S.nothing)
     example = "input 9x7x8 | padshortcut 16 2"
     fields = ("channels", "stride")
     tools = C.NONE
@@ -1375,6 +1427,7 @@ class DepthwiseConv2d(_Windowed):
     DepthwiseConv2D, PyTorch's Conv2d with ``groups = C_in``). Output channels C · multiplier."""
 
     kind = "dwconv"
+    saves = staticmethod(S.conv)
     example = "input 15x13x8 | dwconv 3 s2 p1 multiplier=2"
     shows_unit_stride = False
     fields = ("kernel", "stride", "padding", "multiplier", "dilation", "bias")
@@ -1418,6 +1471,7 @@ class SeparableConv2d(_Windowed):
     (``multiplier`` kernels per channel, no bias), then a 1×1 convolution to ``filters`` with the bias."""
 
     kind = "sepconv"
+    saves = staticmethod(S.sepconv)
     example = "input 15x13x8 | sepconv 16 k3 same"
     shows_unit_stride = False
     fields = ("filters", "kernel", "stride", "padding", "multiplier", "dilation", "bias")
@@ -1462,6 +1516,9 @@ class SeparableConv2d(_Windowed):
         multiplier = f", ×{self.multiplier}" if self.multiplier != 1 else ""
         return f"sepconv {self._window_text()}{multiplier}, {self.filters}" + (", no bias" if not self.bias else "")
 
+    def parameter_tensors(self, row, no_bias=False):
+        # the depthwise weights; the pointwise weights and biases
+        return 2 + (self.bias and not no_bias)
 
 def _sides(value, name):
     """Padding ``P``, ``(P_h, P_w)`` or ``((top, bottom), (left, right))`` as the last form."""
@@ -1482,6 +1539,7 @@ class ZeroPad2d(Layer):
     ``P`` / ``(P_h, P_w)`` for the same on both sides (Keras' ZeroPadding2D, PyTorch's ZeroPad2d)."""
 
     kind = "zeropad"
+    saves = staticmethod(S.nothing)
     example = "input 9x7x8 | zeropad [[0,1],[2,1]]"
     fields = ("padding",)
     tools = C.NONE
@@ -1515,6 +1573,8 @@ class Crop2d(Layer):
     right)))``, or ``P`` / ``(P_h, P_w)`` (Keras' Cropping2D; NASNet aligns its cells so). No parameters."""
 
     kind = "crop"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 9x7x8 | crop [[0,1],[2,1]]"
     fields = ("cropping",)
     tools = C.NONE
@@ -1556,6 +1616,7 @@ class ReLU6(_Activation):
     numbered after their kind); the spec also reads ``relu6``."""
 
     kind = "relusix"
+    saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | relu6"
     module = "ReLU6"
     # ptflops' hook on nn.ReLU6 (its forward calls F.hardtanh, which is not patched)
@@ -1569,6 +1630,7 @@ class Hardswish(_Activation):
     """x · ReLU6(x + 3) / 6 (MobileNetV3)."""
 
     kind = "hardswish"
+    saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | hardswish"
     module = "Hardswish"
     tools = C.NONE
@@ -1578,6 +1640,7 @@ class Hardsigmoid(_Activation):
     """ReLU6(x + 3) / 6 (MobileNetV3's squeeze-excitation gate)."""
 
     kind = "hardsigmoid"
+    saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | hardsigmoid"
     module = "Hardsigmoid"
     tools = C.NONE
@@ -1587,6 +1650,7 @@ class SiLU(_Activation):
     """x · σ(x), also called swish (EfficientNet)."""
 
     kind = "silu"
+    saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | silu"
     module = "SiLU"
     # ptflops patches F.silu (one count per output element) and has no hook for nn.SiLU
@@ -1597,6 +1661,7 @@ class GELU(_Activation):
     """x · Φ(x) (ViT, ConvNeXt)."""
 
     kind = "gelu"
+    saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | gelu"
     module = "GELU"
     # ptflops: the nn.GELU hook and the patched F.gelu it calls
@@ -1608,6 +1673,7 @@ class GroupNorm(Layer):
     when ``affine``, no running statistics."""
 
     kind = "groupnorm"
+    saves = staticmethod(S.groupnorm)
     example = "input 9x7x8 | groupnorm 4"
     fields = ("groups", "eps", "affine")
     tools = {"fvcore": C.group_normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
@@ -1661,6 +1727,7 @@ class StochasticDepth(Layer):
     parameters, no arithmetic."""
 
     kind = "stochasticdepth"
+    saves = staticmethod(S.stochasticdepth)
     example = "input 9x7x8 | residual( conv 8 k3 p1 | stochasticdepth 0.2 )"
     fields = ("p", "mode")
     tools = C.NONE
@@ -1684,6 +1751,7 @@ class ChannelShuffle(Layer):
     """ShuffleNet's channel shuffle: C = g · n channels read as g × n, transposed to n × g. No parameters."""
 
     kind = "shuffle"
+    saves = staticmethod(S.nothing)
     example = "input 9x7x8 | shuffle 4"
     fields = ("groups",)
     tools = C.NONE
@@ -1712,6 +1780,8 @@ class Chunk(Layer):
     channels; ShuffleNetV2's split). No parameters."""
 
     kind = "chunk"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 9x7x8 | branches( chunk 2 index=0 ; chunk 2 index=1 | conv 4 k1 ) concat post( shuffle 2 )"
     fields = ("parts", "index")
     tools = C.NONE
@@ -1754,6 +1824,7 @@ class LayerNorm(Layer):
     it, on a map, the layer is an nn.LayerNorm over channels-last data (ConvNeXt's blocks, after a permute)."""
 
     kind = "layernorm"
+    saves = staticmethod(S.layernorm)
     fields = ("eps", "affine", "channels_first")
     example = "input 9x7x8 | layernorm eps=1e-06"
     # ptflops hooks nn.LayerNorm (one count per element: its γ and β flag is named elementwise_affine, which
@@ -1812,6 +1883,7 @@ class PointwiseLinear(Layer):
     every token (a transformer's MLP). On a vector it is a dense layer."""
 
     kind = "pointwise"
+    saves = staticmethod(S.dense)
     fields = ("units", "bias")
     example = "input 9x7x8 | pointwise 32"
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
@@ -1849,6 +1921,7 @@ class LayerScale(Layer):
     ``init``. C parameters; its multiplications are not MACs."""
 
     kind = "layerscale"
+    saves = staticmethod(S.layerscale)
     fields = ("init",)
     example = "input 9x7x8 | residual( conv 8 k3 p1 | layerscale )"
     # x * γ: the operator, which ptflops does not patch; torchinfo counts only parameters named "weight" or
@@ -1874,6 +1947,8 @@ class Permute(Layer):
     shapecalc's shapes are H×W×C in any layout: the sizes are unchanged, and nothing is computed."""
 
     kind = "permute"
+    saves = staticmethod(S.nothing)
+    view = True
     fields = ("dims",)
     example = "input 9x7x8 | permute [0,2,3,1] | pointwise 4 | permute [0,3,1,2]"
     tools = C.NONE
@@ -1989,6 +2064,7 @@ class Rescaling(Layer):
     ``1/127.5`` and ``−1``). No parameters; its multiplications are no MACs."""
 
     kind = "rescaling"
+    saves = staticmethod(S.rescaling)
     example = "input 9x7x3 | rescaling 0.00784313725490196 offset=-1.0"
     fields = ("scale", "offset")
     tools = C.NONE
@@ -2022,6 +2098,7 @@ class Normalization(Layer):
     non-trainable weights, buffers here; given as numbers (or lists), they are constants: nothing stored."""
 
     kind = "normalization"
+    saves = staticmethod(S.normalization)
     buffers_are = "Normalization mean, variance and count"
     example = "input 9x7x8 | normalization"
     fields = ("axis", "mean", "variance")
@@ -2084,6 +2161,9 @@ class Normalization(Layer):
     def describe(self):
         return "normalization" + (" (given mean, variance)" if self.mean is not None else "")
 
+    def buffer_bytes(self, row, bytes_per_element):
+        # mean and variance, and Keras' int64 count (one of the buffers)
+        return (row.buffers - 1) * bytes_per_element + S.COUNTER_BYTES
 
 class Reshape(Layer):
     """Each sample's values in a new shape, read in channels-last order (Keras' Reshape): ``target`` a map
@@ -2091,6 +2171,7 @@ class Reshape(Layer):
     element counts must agree. No parameters, no arithmetic."""
 
     kind = "reshape"
+    saves = staticmethod(S.nothing)
     example = "input 6x4x8 | reshape [-1,8]"
     fields = ("target",)
     tools = C.NONE
@@ -2133,6 +2214,9 @@ class Reshape(Layer):
     def describe(self):
         return "reshape to " + "×".join("?" if d == -1 else str(d) for d in self.target)
 
+    def output_is_view(self, x):
+        # a reshape of a map goes through channels-last (Keras' order): a copy; of tokens or a vector, a view
+        return len(x) != 3
 
 def _reshape_mismatch(x, target):
     return f"reshape cannot make {format_shape(x)} into {'×'.join(str(d) for d in target)}: the element counts differ"
@@ -2153,6 +2237,8 @@ class Tokens(Layer):
     its convolution's output so). No parameters."""
 
     kind = "tokens"
+    saves = staticmethod(S.nothing)
+    view = True
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | layernorm"
     tools = C.NONE
 
@@ -2172,6 +2258,7 @@ class ClassToken(Layer):
     """A learnt class token put before the others: N×D → (N + 1)×D; D parameters."""
 
     kind = "classtoken"
+    saves = staticmethod(S.nothing)
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken"
     # a parameter and a concatenation: no tool counts them (torchinfo counts only parameters named "weight"
     # or "bias", and torchvision's class_token belongs to VisionTransformer, no leaf)
@@ -2196,6 +2283,7 @@ class PositionEmbedding(Layer):
     a ViT's do on its image size)."""
 
     kind = "posembed"
+    saves = staticmethod(S.nothing)
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | posembed"
     # x + the embedding: the operator, which ptflops does not patch; torchinfo counts only parameters named
     # "weight" or "bias" (torchvision's pos_embedding belongs to the Encoder, no leaf)
@@ -2228,6 +2316,7 @@ class MultiheadAttention(Layer):
     counts, and torchinfo, which counts leaf modules that run, nothing — as on torchvision's ViT."""
 
     kind = "attention"
+    saves = staticmethod(S.attention)
     fields = ("heads", "bias")
     example = "input 32x32x3 | conv 16 k8 s8 | tokens | residual( layernorm | attention 4 ) flat | selecttoken"
     global_field = True
@@ -2277,11 +2366,16 @@ class MultiheadAttention(Layer):
     def describe(self):
         return f"attention, {self.heads} heads" + (", no bias" if not self.bias else "")
 
+    def parameter_tensors(self, row, no_bias=False):
+        # in_proj_weight, in_proj_bias, out_proj's weight and bias
+        return 2 * (1 + (self.bias and not no_bias))
 
 class SelectToken(Layer):
     """One token as a vector: N×D → D (``index`` 0: a ViT's class token, ``x[:, 0]``)."""
 
     kind = "selecttoken"
+    saves = staticmethod(S.nothing)
+    view = True
     fields = ("index",)
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken | dense 10"
     tools = C.NONE
@@ -2355,6 +2449,7 @@ class SpaceToDepth(Layer):
     No parameters, no arithmetic."""
 
     kind = "spacetodepth"
+    saves = staticmethod(S.nothing)
     fields = ("block",)
     example = "input 9x7x8 | spacetodepth 2 | layernorm | pointwise 16 nobias"
     tools = C.NONE
@@ -2401,6 +2496,7 @@ class WindowAttention(Layer):
     for one layer; a stack of shifted windows reaches about w further per layer, as the steps add up."""
 
     kind = "windowattention"
+    saves = staticmethod(S.windowattention)
     buffers_are = "relative position indices"
     fields = ("heads", "size", "shift", "bias")
     example = "input 10x9x8 | windowattention 2 size=4 shift=2"
@@ -2473,6 +2569,13 @@ class WindowAttention(Layer):
     def describe(self):
         return "window attention " + self._text()
 
+    def parameter_tensors(self, row, no_bias=False):
+        # the position bias table; the QKV and output projections
+        return 1 + 2 * (1 + (self.bias and not no_bias))
+
+    def buffer_bytes(self, row, bytes_per_element):
+        # the relative position index, int64
+        return row.buffers * S.INDEX_BYTES
 
 class CosineWindowAttention(WindowAttention):
     """Swin V2's window attention (torchvision's ShiftedWindowAttentionV2): as Swin's, with scaled cosine
@@ -2490,6 +2593,7 @@ class CosineWindowAttention(WindowAttention):
     is counted B times."""
 
     kind = "cosinewindowattention"
+    saves = staticmethod(S.cosinewindowattention)
     buffers_are = "relative position indices and coordinates"
     fields = ("heads", "size", "shift", "bias", "hidden")
     example = "input 10x9x8 | cosinewindowattention 2 size=4 shift=2 hidden=16"
@@ -2539,6 +2643,14 @@ class CosineWindowAttention(WindowAttention):
     def describe(self):
         return "cosine window attention " + self._text()
 
+    def parameter_tensors(self, row, no_bias=False):
+        # the logit scale; the projections; the position MLP: 2 weights and a bias
+        return 1 + 2 * (1 + (self.bias and not no_bias)) + 2 + (not no_bias)
+
+    def buffer_bytes(self, row, bytes_per_element):
+        # the index (n² int64) and the relative coordinates (2 per offset, at the dtype)
+        tokens = self.size[0] * self.size[1]
+        return tokens * tokens * S.INDEX_BYTES + (row.buffers - tokens * tokens) * bytes_per_element
 
 class Partition(Layer):
     """MaxViT's partition of a square map into groups of tokens (torchvision's WindowPartition): with
@@ -2553,6 +2665,7 @@ class Partition(Layer):
     partition); that step is taken here, and the rows up to the departition keep it."""
 
     kind = "partition"
+    saves = staticmethod(S.nothing)
     axes = ("G", "N", "C")
     fields = ("size", "grid")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
@@ -2594,6 +2707,8 @@ class SwapAxes(Layer):
     attention). On a map, a transpose of H and W. No parameters, no arithmetic."""
 
     kind = "swapaxes"
+    saves = staticmethod(S.nothing)
+    view = True
     axes = ("G", "N", "C")
     example = "input 14x14x8 | partition 7 grid=on | swapaxes | relativeattention 4 7 | swapaxes | departition"
     tools = C.NONE
@@ -2614,6 +2729,7 @@ class Departition(Layer):
     of N tokens, G and N squares, → S×S×C with S = √G·√N. No parameters, no arithmetic."""
 
     kind = "departition"
+    saves = staticmethod(S.nothing)
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
     tools = C.NONE
 
@@ -2647,6 +2763,7 @@ class RelativeAttention(Layer):
     digits (:func:`shapecalc.conventions.einsum_fvcore`)."""
 
     kind = "relativeattention"
+    saves = staticmethod(S.relativeattention)
     buffers_are = "relative position indices"
     fields = ("head_dim", "size", "bias")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
@@ -2691,6 +2808,13 @@ class RelativeAttention(Layer):
         return (f"relative attention {self.size}×{self.size}, heads of {self.head_dim}"
                 + (", no bias" if not self.bias else ""))
 
+    def parameter_tensors(self, row, no_bias=False):
+        # the position bias table; the QKV and output projections
+        return 1 + 2 * (1 + (self.bias and not no_bias))
+
+    def buffer_bytes(self, row, bytes_per_element):
+        # the relative position index, int64
+        return row.buffers * S.INDEX_BYTES
 
 # ---------------------------------------------------------------------------------------------------------
 # merges
@@ -2700,6 +2824,7 @@ class Concat(Layer):
     """Channel concatenation: spatial sizes must match; channels add up."""
 
     kind = "concat"
+    saves = staticmethod(S.nothing)
     example = "input 9x7x8 | branches( conv 4 k1 ; maxpool 3 1 p1 ) concat"
     merges = True
     tools = C.NONE
@@ -2734,6 +2859,7 @@ class Add(Layer):
     """Element-wise sum (residual connections): shapes must match."""
 
     kind = "add"
+    saves = staticmethod(S.nothing)
     example = "input 9x7x8 | residual( conv 8 k3 p1 | relu )"
     merges = True
     tools = C.NONE
@@ -2761,6 +2887,7 @@ class Multiply(Layer):
     squeeze-excitation gate scales an H×W×C map). No parameters; its multiplications are not MACs."""
 
     kind = "mul"
+    saves = staticmethod(S.mul)
     example = "input 9x7x8 | residual( gap keepdims=on | conv 2 k1 | relu | conv 8 k1 | sigmoid ) mul"
     merges = True
     broadcasts = True
@@ -2802,6 +2929,7 @@ class Upsample(Layer):
     whole-number field describes; the fields are reported unknown from here on."""
 
     kind = "upsample"
+    saves = staticmethod(S.nothing)
     fields = ("scale", "mode")
     example = "input 9x7x8 | conv 4 k3 | upsample 2"
     known_field = False
@@ -3011,6 +3139,7 @@ class Conv1d(_ConvMap):
     groups=1, bias=True)``; L_out = ⌊(L − D·(F − 1) − 1 + 2P)/S⌋ + 1, the rule of H."""
 
     kind = "conv1d"
+    saves = staticmethod(S.conv)
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3024,6 +3153,7 @@ class Conv3d(_ConvMap):
     dilation=1, groups=1, bias=True)``; each of D, H and W by the rule of H."""
 
     kind = "conv3d"
+    saves = staticmethod(S.conv)
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")
@@ -3056,6 +3186,7 @@ class MaxPool1d(_PoolMap, MaxPool2d):
     dilation=1)``."""
 
     kind = "maxpool1d"
+    saves = staticmethod(S.maxpool)
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3072,6 +3203,7 @@ class MaxPool3d(MaxPool1d):
     dilation=1)``."""
 
     kind = "maxpool3d"
+    saves = staticmethod(S.maxpool)
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")
@@ -3087,6 +3219,7 @@ class AvgPool1d(_PoolMap, AvgPool2d):
     count_include_pad=True)``."""
 
     kind = "avgpool1d"
+    saves = staticmethod(S.avgpool)
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3104,6 +3237,7 @@ class AvgPool3d(AvgPool1d):
     ceil_mode=False, count_include_pad=True)``."""
 
     kind = "avgpool3d"
+    saves = staticmethod(S.avgpool)
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")

@@ -18,7 +18,7 @@ What is counted (docs/memory.md says it with the numbers):
 - **buffers**: BatchNorm's running mean and variance at the dtype, and the int64 ``num_batches_tracked``
   PyTorch keeps per BatchNorm layer;
 - **activations kept for backward**: the tensors autograd saves during a training-mode forward pass, each
-  storage once — which layer keeps what is the table :data:`KEEPS` (each rule checked against PyTorch's
+  storage once — which layer keeps what is its kind's rule (``saves``, :mod:`shapecalc.saved`; each checked against PyTorch's
   ``saved_tensors_hooks`` in tests/test_memory.py);
 - **forward activations**: every layer's output summed, the table's "activations" line: what the lecture
   notes add up. It is neither what training keeps nor the peak of an inference pass.
@@ -28,10 +28,12 @@ Nothing here imports numpy, sympy or torch.
 
 from dataclasses import dataclass, field
 
+from . import saved
 from .errors import ConfigError
+from .saved import COUNTER_BYTES, INDEX_BYTES  # noqa: F401 (the memory figures' units, as before)
 from .shapes import DTYPE_BYTES, format_int, format_shape
 
-__all__ = ["estimate", "MemoryEstimate", "LayerMemory", "OPTIMIZERS", "KEEPS"]
+__all__ = ["estimate", "MemoryEstimate", "LayerMemory", "OPTIMIZERS"]
 
 
 #: optimizer → (state tensors per trainable parameter, a step counter per parameter tensor, what they are);
@@ -47,10 +49,6 @@ OPTIMIZERS = {
 
 #: bytes of PyTorch's per-parameter-tensor ``step`` (a float32 scalar tensor: Adam, AdamW, RMSprop, Adagrad)
 STEP_BYTES = 4
-#: bytes of BatchNorm's ``num_batches_tracked`` (an int64 scalar buffer per layer)
-COUNTER_BYTES = 8
-#: bytes per element of max pooling's argmax indices (int64, whatever the dtype)
-INDEX_BYTES = 8
 #: the devices whose rules differ: dropout's mask is CUDA's fused kernel's bool (1 byte an element), on the
 #: CPU the noise tensor that ``input * noise`` keeps, at the activations' dtype; BatchNorm's and LayerNorm's
 #: statistics are float32 on CUDA at 16-bit dtypes, at the dtype on the CPU
@@ -78,7 +76,7 @@ class LayerMemory:
     forward_bytes: int
     kept_bytes: int
     kept: list = field(default_factory=list)
-    #: False where the kind has no rule in KEEPS (its input and output are counted as kept)
+    #: False where the kind names no rule (``saves``) (its input and output are counted as kept)
     modelled: bool = True
 
 
@@ -119,7 +117,7 @@ class MemoryEstimate:
 
     @property
     def unmodelled(self):
-        """The layers whose kind has no rule in :data:`KEEPS`: their input and output are counted as
+        """The layers whose kind names no rule (``saves``): their input and output are counted as
         kept, an estimate, not PyTorch's own figure (``[]`` where every layer is modelled)."""
         return [layer.path for layer in self.layers if not layer.modelled]
 
@@ -284,333 +282,6 @@ class _Step:
         return self.row.activations
 
 
-def _keep_window_input(step):
-    """A sliding window keeps what it reads: its input, or, where PyTorch's layer cannot pad it itself
-    (asymmetric padding, such as "same" at stride 2; a pool's padding over half its window), the padded
-    copy that a padding module makes first, N · (H + top + bottom) · (W + left + right) · C."""
-    layer, x = step.row.layer, step.row.input_shape
-    if not hasattr(layer, "pads"):
-        # (global and adaptive pools: no padding)
-        step.keep(step.x)
-        return
-    from .conventions import pool_pads_itself
-
-    from .layers import _Pool
-
-    pads = layer.pads(x)
-    if (pool_pads_itself(layer, x) if isinstance(layer, _Pool) else all(a == b for a, b in pads)):
-        step.keep(step.x)
-    else:
-        # N · Π (size + before + after) · C
-        n = step.flow.batch * x[-1]
-        for size, (before, after) in zip(x, pads):
-            n = n * (size + before + after)
-        step.extra(n, step.flow.bytes_per_element, "padded input")
-
-
-def _saves_input(step):
-    if step.grad:
-        step.keep(step.x)
-
-
-def _saves_output(step):
-    if step.grad:
-        step.keep(step.output)
-
-
-def _conv(step):
-    # convolution_backward reads the input (for the weights' gradient) and the weights (for the input's)
-    if step.grad:
-        _keep_window_input(step)
-
-
-def _sepconv(step):
-    # a depthwise convolution, then a 1×1 one: each keeps its input, the first the layer's, the second the
-    # depthwise output, H_out · W_out · C · multiplier per sample
-    if step.grad:
-        _keep_window_input(step)
-        h, w, _ = step.row.output_shape
-        step.extra(step.flow.batch * h * w * step.row.input_shape[2] * step.row.layer.multiplier,
-                   step.flow.bytes_per_element, "depthwise output")
-
-
-def _avgpool(step):
-    if step.grad:
-        _keep_window_input(step)
-
-
-def _dense(step):
-    # the weights' gradient is xᵀ·g: the input is kept where the weights have a gradient; the input's
-    # gradient g·W reads only the weights
-    if step.trainable:
-        step.keep(step.x)
-
-
-def _maxpool(step):
-    if step.grad:
-        _keep_window_input(step)
-        # the argmax of each window, one int64 per output element
-        step.extra(step.out_elements(), INDEX_BYTES, "indices (int64)")
-
-
-def _batchnorm(step):
-    if step.grad:
-        step.keep(step.x)
-        # the batch mean and inverse standard deviation, one each per channel
-        step.extra(2 * step.row.input_shape[-1], step.flow.statistics_bytes(), "batch statistics")
-
-
-def _groupnorm(step):
-    if step.grad:
-        step.keep(step.x)
-        # mean and inverse standard deviation per sample and group
-        step.extra(2 * step.flow.batch * step.row.layer.groups, step.flow.bytes_per_element, "group statistics")
-
-
-def _layernorm(step):
-    if step.grad:
-        step.keep(step.x)
-        shape = step.row.input_shape
-        # mean and inverse standard deviation per normalised vector: N · H · W (a map), N · tokens, N
-        positions = step.flow.batch
-        for d in shape[:-1]:
-            positions *= d
-        step.extra(2 * positions, step.flow.statistics_bytes(), "statistics")
-
-
-def _lrn(step):
-    # F.local_response_norm: x·x (keeps x), avg_pool3d over the channels zero-padded by size − 1 (keeps that
-    # padded square), ·α + k, ^β (keeps its base), x / div (keeps div): its input, 2 maps of its output's
-    # size and the padded square, N · (C + size − 1) · H · W
-    if step.grad:
-        step.keep(step.x)
-        h, w, c = step.row.input_shape
-        b = step.flow.bytes_per_element
-        step.extra(2 * step.out_elements(), b, "2 intermediates")
-        step.extra(step.flow.batch * (c + step.row.layer.size - 1) * h * w, b, "padded square")
-
-
-def _dropout(step):
-    if step.grad and step.row.layer.p > 0:
-        flow = step.flow
-        # CUDA's fused kernel keeps a bool mask, 1 byte an element; the CPU's input · noise the noise tensor
-        step.extra(step.out_elements(), 1 if flow.device == "cuda" else flow.bytes_per_element,
-                   "mask (bool)" if flow.device == "cuda" else "noise")
-
-
-def _mul(step):
-    # x · y: the gradient of each factor is the other factor (a broadcast gate is kept at its own size)
-    if len(step.inputs) == 2:
-        a, b = step.inputs
-        if b.grad:
-            step.keep(a)
-        if a.grad:
-            step.keep(b)
-
-
-def _layerscale(step):
-    # γ · x: the gradient of γ reads x
-    if step.trainable:
-        step.keep(step.x)
-
-
-def _stochasticdepth(step):
-    # x · keep / (1 − p): the per-sample keep tensor (N values) is saved by the product
-    if step.grad and step.row.layer.p > 0:
-        step.extra(step.flow.batch, step.flow.bytes_per_element, "keep (per sample)")
-
-
-def _scaledtanh(step):
-    # A · tanh(S · x): tanh keeps its own output (a tensor of the output's size), the scalings nothing
-    if step.grad:
-        step.extra(step.out_elements(), step.flow.bytes_per_element, "tanh output")
-
-
-def _adaptiveavgpool(step):
-    # to 1×1 PyTorch takes the mean (sizes only); to a larger grid _adaptive_avg_pool2d keeps its input
-    if step.grad and tuple(step.row.output_shape[:2]) != (1, 1):
-        step.keep(step.x)
-
-
-def _sparseconv(step):
-    # shapecalc.torch realises a connection table as one convolution per output map over x[:, table[j]]:
-    # each gathers its input maps into a tensor of its own (kept by its convolution), and the gather keeps
-    # its int64 indices where the input needs a gradient
-    if not step.grad:
-        return
-    layer = step.row.layer
-    (top, bottom), (left, right) = layer.pads(step.row.input_shape)
-    h, w, _ = step.row.input_shape
-    b = step.flow.bytes_per_element
-    for maps in layer.table:
-        # N · |table_j| · H_padded · W_padded per output map j
-        step.extra(step.flow.batch * len(maps) * (h + top + bottom) * (w + left + right), b, "gathered input")
-        if step.x.grad:
-            step.extra(len(maps), INDEX_BYTES, "indices (int64)")
-
-
-def _rescaling(step):
-    # x · scale + offset: the product keeps its scale (one value, or one per channel)
-    if step.grad:
-        scale = step.row.layer.scale
-        step.extra(len(scale) if isinstance(scale, list) else 1, step.flow.bytes_per_element, "scale")
-
-
-def _normalization(step):
-    # (x − mean) / √variance: the quotient keeps √variance, one value per kept axis position
-    if step.grad:
-        layer, x = step.row.layer, step.row.input_shape
-        n = 1
-        for a in layer._kept(x):
-            n *= x[a]
-        step.extra(n, step.flow.bytes_per_element, "√variance")
-
-
-def _attention(step):
-    # shapecalc.torch writes attention out (torch.matmul, F.softmax; no fused kernel): the input projection
-    # keeps the input; Q·Kᵀ copies of Q and Kᵀ, A·V the weights A (softmax's output) and a copy of V, the
-    # output projection the heads merged back: 4 · N · n · D and N · heads · n² (n tokens of D)
-    if step.grad:
-        n, d = step.row.input_shape
-        batch, b = step.flow.batch, step.flow.bytes_per_element
-        if step.trainable:
-            step.keep(step.x)
-        step.extra(4 * batch * n * d, b, "Q, Kᵀ, V, merged heads")
-        step.extra(batch * step.row.layer.heads * n * n, b, "attention weights")
-
-
-def _relativeattention(step):
-    # MaxViT's attention in each group, on the input permuted to channels-last: the projection keeps that
-    # permuted copy, then as _attention: 5 · N · A · B · C, and N · A · heads · B² weights (A groups of B)
-    if step.grad:
-        groups, n, c = step.row.input_shape
-        layer = step.row.layer
-        batch, b = step.flow.batch, step.flow.bytes_per_element
-        step.extra(5 * batch * groups * n * c, b, "input copy, Q, Kᵀ, V, merged heads")
-        step.extra(batch * groups * (c // layer.head_dim) * n * n, b, "attention weights")
-
-
-def _windowattention(step):
-    # Swin: the map padded to whole windows and cut into them (a copy, kept by the projection), then as
-    # _attention within each window: 5 · N · H_pad · W_pad · C, and N · windows · heads · n² weights
-    if not step.grad:
-        return
-    layer = step.row.layer
-    h, w, c = step.row.input_shape
-    wh, ww = layer.size
-    rows, cols = -(-h // wh), -(-w // ww)  # ⌈H / wh⌉, ⌈W / ww⌉ windows
-    n = wh * ww
-    batch, b = step.flow.batch, step.flow.bytes_per_element
-    windows = batch * rows * wh * cols * ww * c  # N · H_pad · W_pad · C
-    weights = batch * rows * cols * layer.heads * n * n
-    step.extra(5 * windows, b, "windows, Q, Kᵀ, V, merged heads")
-    step.extra(weights, b, "attention weights")
-    if step.row.kind == "cosinewindowattention":
-        # V2: the projection's output (3 · windows) that F.normalize reads, the norms of Q and K and their
-        # clamped copies (4 · N · windows · heads · n), the scores the logit scale multiplies (as many as the
-        # weights), and once per pass, not per sample: exp(logit scale), the position MLP's hidden layer over
-        # the (2wh − 1)(2ww − 1) offsets, and 16·σ of the bias, heads · n²
-        step.extra(3 * windows, b, "QKV")
-        step.extra(4 * batch * rows * cols * layer.heads * n, b, "norms")
-        step.extra(weights, b, "scaled scores")
-        step.extra(layer.heads + (2 * wh - 1) * (2 * ww - 1) * layer.hidden + layer.heads * n * n, b,
-                   "position bias")
-
-
-def _nothing(step):
-    """Views, sums, concatenations, pads, crops, copies: autograd keeps no tensor."""
-
-
-def _unmodelled(step):
-    # a kind without a rule: counted as keeping its input and its output, and said so
-    if step.grad:
-        for t in step.inputs:
-            step.keep(t)
-        step.keep(step.output)
-
-
-#: kind → the rule for what autograd keeps of it in a training-mode forward pass, as PyTorch's own
-#: modules and shapecalc's realisation (shapecalc.torch) run it. Each is checked against
-#: torch.autograd.graph.saved_tensors_hooks in tests/test_memory.py
-KEEPS = {
-    "input": _nothing,
-    "conv": _conv,
-    "dwconv": _conv,
-    # LeNet-5's subsampling: a depthwise convolution whose kernel is the coefficient repeated (a view)
-    "subsampling": _conv,
-    "sparseconv": _sparseconv,
-    "sepconv": _sepconv,
-    "maxpool": _maxpool,
-    "gmp": _maxpool,
-    "adaptivemaxpool": _maxpool,
-    "avgpool": _avgpool,
-    "conv1d": _conv,
-    "conv3d": _conv,
-    "maxpool1d": _maxpool,
-    "maxpool3d": _maxpool,
-    "avgpool1d": _avgpool,
-    "avgpool3d": _avgpool,
-    # adaptive average pooling and mean() keep only sizes
-    "gap": _nothing,
-    "adaptiveavgpool": _adaptiveavgpool,
-    "flatten": _nothing,
-    "dense": _dense,
-    # |x|² − 2·x·wᵀ + |w|²: x · x keeps x
-    "rbf": _saves_input,
-    "pointwise": _dense,
-    "batchnorm": _batchnorm,
-    "groupnorm": _groupnorm,
-    "layernorm": _layernorm,
-    "lrn": _lrn,
-    "dropout": _dropout,
-    # the derivative from the output: max(x, 0), tanh, σ, softmax
-    "relu": _saves_output,
-    "tanh": _saves_output,
-    "sigmoid": _saves_output,
-    "softmax": _saves_output,
-    "scaledtanh": _scaledtanh,
-    # the derivative from the input
-    "relusix": _saves_input,
-    "hardswish": _saves_input,
-    "hardsigmoid": _saves_input,
-    "silu": _saves_input,
-    "gelu": _saves_input,
-    "identity": _nothing,
-    "padshortcut": _nothing,
-    "zeropad": _nothing,
-    "crop": _nothing,
-    "stochasticdepth": _stochasticdepth,
-    "shuffle": _nothing,
-    "chunk": _nothing,
-    "layerscale": _layerscale,
-    "permute": _nothing,
-    "rescaling": _rescaling,
-    "normalization": _normalization,
-    "reshape": _nothing,
-    "tokens": _nothing,
-    "classtoken": _nothing,
-    "posembed": _nothing,
-    "selecttoken": _nothing,
-    "spacetodepth": _nothing,
-    "upsample": _nothing,
-    "concat": _nothing,
-    "add": _nothing,
-    "mul": _mul,
-    "attention": _attention,
-    "relativeattention": _relativeattention,
-    "windowattention": _windowattention,
-    "cosinewindowattention": _windowattention,
-    # reshapes and permutes (copies or views): nothing kept
-    "partition": _nothing,
-    "departition": _nothing,
-    "swapaxes": _nothing,
-}
-
-#: kinds whose output is a view of their input (the same storage): flatten, permute, a crop, a channel
-#: chunk, tokens, a selected token, swapped axes, the identity (and a reshape of a vector: see _Flow.leaf)
-VIEWS = frozenset({"input", "flatten", "identity", "crop", "chunk", "permute", "tokens", "selecttoken", "swapaxes"})
-
-
 class _Flow:
     """The network's tensors in execution order: which storage each layer reads, writes and keeps."""
 
@@ -661,56 +332,24 @@ class _Flow:
         row = self.next_row(layer)
         trainable = row.trainable_params > 0
         step = _Step(self, row, inputs, trainable)
-        kind = row.kind
-        if kind in VIEWS or (kind == "reshape" and len(row.input_shape) != 3):
-            # (a reshape of a map goes through channels-last, Keras' order: a copy)
+        if layer.output_is_view(row.input_shape):
             step.output = inputs[0]
         else:
             # a new storage: the output's elements × bytes
             step.output = _Tensor(row.activations * self.bytes_per_element, step.grad, row)
-        KEEPS.get(kind, _unmodelled)(step)
+        (layer.saves or saved.unmodelled)(step)
         return step.output
 
 
 def parameter_tensors(row, no_bias=False):
     """The parameter tensors of a layer's PyTorch module (the optimizers' step counters are one per tensor):
-    one for the weights and one for the biases (nn.Conv2d, nn.Linear, nn.BatchNorm2d), except where
-    shapecalc.torch realises a kind as several modules."""
-    layer, kind = row.layer, row.kind
-    bias = int(bool(getattr(layer, "bias", False)) and not no_bias)
-    if kind == "sparseconv":
-        return len(layer.table) * (1 + bias)  # a convolution per output map
-    if kind == "sepconv":
-        return 2 + bias  # depthwise weights; pointwise weights and biases
-    if kind == "attention":
-        return 2 * (1 + bias)  # in_proj_weight, in_proj_bias, out_proj's weight and bias
-    if kind in ("windowattention", "relativeattention"):
-        return 1 + 2 * (1 + bias)  # the position bias table; the QKV and output projections
-    if kind == "cosinewindowattention":
-        # the logit scale; the projections; the position MLP: 2 weights and a bias
-        return 1 + 2 * (1 + bias) + 2 + (not no_bias)
-    return (row.weights > 0) + (row.biases > 0)
+    its kind's ``parameter_tensors``."""
+    return row.layer.parameter_tensors(row, no_bias)
 
 
 def buffer_bytes(row, bytes_per_element):
-    """Bytes of a layer's buffers as its PyTorch module holds them: floating-point statistics at the
-    dtype, counters and position indices as int64."""
-    n, kind = row.buffers, row.kind
-    if not n:
-        return 0
-    if kind == "batchnorm":
-        # running mean and variance, and the int64 num_batches_tracked
-        return n * bytes_per_element + COUNTER_BYTES
-    if kind == "normalization":
-        # mean and variance, and Keras' int64 count (one of the n)
-        return (n - 1) * bytes_per_element + COUNTER_BYTES
-    if kind in ("windowattention", "relativeattention"):
-        return n * INDEX_BYTES  # the relative position index, int64
-    if kind == "cosinewindowattention":
-        tokens = row.layer.size[0] * row.layer.size[1]
-        # the index (n² int64) and the relative coordinates (2 per offset, at the dtype)
-        return tokens * tokens * INDEX_BYTES + (n - tokens * tokens) * bytes_per_element
-    return n * bytes_per_element
+    """Bytes of a layer's buffers as its PyTorch module holds them: its kind's ``buffer_bytes``."""
+    return row.layer.buffer_bytes(row, bytes_per_element) if row.buffers else 0
 
 
 def estimate(summary, optimizer="adam", dtype=None, device="cuda"):
@@ -753,7 +392,7 @@ def estimate(summary, optimizer="adam", dtype=None, device="cuda"):
         layer_records.append(LayerMemory(
             path=r.path, kind=r.kind, detail=r.detail, output_shape=tuple(r.output_shape),
             forward_elements=r.activations, forward_bytes=r.activations * b,
-            kept_bytes=flow.kept.get(r.path, 0), kept=flow.what.get(r.path, []), modelled=r.kind in KEEPS,
+            kept_bytes=flow.kept.get(r.path, 0), kept=flow.what.get(r.path, []), modelled=r.layer.saves is not None,
         ))
     forward = summary.totals["activations"]
     return MemoryEstimate(

@@ -109,6 +109,13 @@ def test_every_tool_has_an_explicit_rule(kind):
 
 
 @pytest.mark.parametrize("kind", OURS)
+def test_every_kind_names_what_autograd_keeps(kind):
+    """The memory estimate's rule is the kind's own (tests/test_memory.py checks each against PyTorch's
+    saved tensors on the kind's example)."""
+    assert callable(KINDS[kind].saves), f"{KINDS[kind].__name__} names no saves rule (shapecalc.saved)"
+
+
+@pytest.mark.parametrize("kind", OURS)
 def test_spec_round_trip(kind):
     """export_spec then parse_spec gives the same table, and the same text again."""
     net = _example(kind)
