@@ -646,65 +646,9 @@ def read_roster(path: str) -> list[tuple[str, str]]:
 
 
 def _words(layer):
-    """A layer in words, for the question (× and − are plain text here; each format renders them)."""
-    kind = layer.kind
-
-    def pair(p, unit=""):
-        return f"{p[0]}{unit}" if p[0] == p[1] else f"{p[0]}×{p[1]}{unit}"
-
-    def window():
-        k, s = layer.kernel, layer.stride
-        text = f"{k[0]}×{k[1]}"
-        parts = [f"stride {pair(s)}"]
-        padding = layer.padding
-        if padding == "same":
-            parts.append("'same' padding")
-        elif isinstance(padding[0], tuple):
-            (t, b), (le, ri) = padding
-            parts.append(f"padding {t} top, {b} bottom, {le} left, {ri} right")
-        elif padding != (0, 0):
-            parts.append(f"padding {padding[0]}" if padding[0] == padding[1]
-                         else f"padding {padding[0]} (rows) and {padding[1]} (columns)")
-        else:
-            parts.append("no padding")
-        if getattr(layer, "dilation", (1, 1)) != (1, 1):
-            parts.append(f"dilation {pair(layer.dilation)}")
-        if getattr(layer, "ceil_mode", False):
-            parts.append("rounding up (ceil mode)")
-        return text, parts
-
-    if kind == "conv":
-        text, parts = window()
-        extra = [f"in {layer.groups} groups"] if layer.groups > 1 else []
-        bias = [] if layer.bias else ["no biases"]
-        return ", ".join([f"convolution, {layer.filters} filters of {text}"] + parts + extra + bias)
-    if kind == "sparseconv":
-        text, parts = window()
-        links = sum(len(row) for row in layer.table)
-        bias = [] if layer.bias else ["no biases"]
-        return ", ".join([f"convolution with a connection table, {layer.filters} filters of {text}, each reading "
-                          f"some of the input maps ({links} filter-to-map connections in all)"] + parts + bias)
-    if kind in ("maxpool", "avgpool", "subsampling"):
-        text, parts = window()
-        what = {"maxpool": "max pooling", "avgpool": "average pooling", "subsampling": "subsampling"}[kind]
-        extra = ([] if kind != "subsampling" else
-                 ["each window's sum times a trainable coefficient, plus a trainable bias, per map"])
-        return ", ".join([f"{what}, {text} windows"] + parts + extra)
-    if kind == "rbf":
-        return f"radial basis function output, {layer.units} units, each with a fixed centre"
-    if kind == "dense":
-        return f"fully connected, {layer.units} units" + ("" if layer.bias else ", no biases")
-    simple = {"flatten": "flatten to a vector", "relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
-              "softmax": "softmax", "batchnorm": "batch normalisation", "identity": "identity",
-              "gap": "global average pooling", "gmp": "global max pooling",
-              "scaledtanh": "scaled tanh, 1.7159 tanh(2a/3)", "relusix": "ReLU6"}
-    if kind in simple:
-        return simple[kind]
-    if kind == "dropout":
-        return f"dropout, p = {layer.p:g}"
-    if kind == "lrn":
-        return f"local response normalisation across {layer.size} channels"
-    return layer.describe()
+    """A layer in words, for the question (× and − are plain text here; each format renders them): its
+    kind's ``in_words``."""
+    return layer.in_words()
 
 
 def _ascii(text):

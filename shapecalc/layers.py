@@ -314,6 +314,15 @@ class Layer:
     #: MaxViT partition's G, N, C): for the explanations (shapecalc.worked)
     axes = None
 
+    #: the layer in a few words for an exercise's question, where its description says it less plainly
+    #: ("ReLU", "batch normalisation"); see ``in_words``
+    spoken = None
+
+    def in_words(self):
+        """The layer in words, for an exercise's question (shapecalc.exercise): the words that name its
+        settings ("convolution, 20 filters of 4×4, stride 1, no padding")."""
+        return self.spoken or self.describe()
+
     def output_is_view(self, x):
         """Whether the output on input ``x`` shares the input's storage (the memory estimate)."""
         return self.view
@@ -610,6 +619,30 @@ class _Windowed(Layer):
             text += ", ceil"
         return text
 
+    def _window_words(self):
+        """``(kernel text, [stride, padding, dilation, ceil mode in words])`` for ``in_words``."""
+        def sizes(values, unit=""):
+            return f"{values[0]}{unit}" if len(set(values)) == 1 else "×".join(map(str, values)) + unit
+
+        parts = [f"stride {sizes(self.stride)}"]
+        padding = self.padding
+        if padding == "same":
+            parts.append("'same' padding")
+        elif isinstance(padding[0], tuple):
+            (t, b), (le, ri) = padding
+            parts.append(f"padding {t} top, {b} bottom, {le} left, {ri} right")
+        elif set(padding) != {0}:
+            if len(padding) == 2 and padding[0] != padding[1]:
+                parts.append(f"padding {padding[0]} (rows) and {padding[1]} (columns)")
+            else:
+                parts.append(f"padding {sizes(padding)}")
+        else:
+            parts.append("no padding")
+        if set(self.dilation) != {1}:
+            parts.append(f"dilation {sizes(self.dilation)}")
+        if self.ceil_mode:
+            parts.append("rounding up (ceil mode)")
+        return "×".join(map(str, self.kernel)), parts
 
 class Conv2d(_Windowed):
     """2-D convolution: ``Conv2d(filters, kernel, *, stride=1, padding=0, dilation=1, groups=1, bias=True)``.
@@ -704,6 +737,11 @@ class Conv2d(_Windowed):
         bias = ", no bias" if not self.bias else ""
         return f"conv {self._window_text()}, {self.filters}{groups}{bias}"
 
+    def in_words(self):
+        text, parts = self._window_words()
+        extra = [f"in {self.groups} groups"] if self.groups > 1 else []
+        bias = [] if self.bias else ["no biases"]
+        return ", ".join([f"convolution, {self.filters} filters of {text}"] + parts + extra + bias)
 
 class SparseConv2d(Conv2d):
     """A convolution in which output map ``j`` sees only the input maps ``table[j]`` (LeNet-5's C3).
@@ -767,6 +805,13 @@ class SparseConv2d(Conv2d):
         # a convolution per output map: its weights, and its bias
         return len(self.table) * (1 + (self.bias and not no_bias))
 
+    def in_words(self):
+        text, parts = self._window_words()
+        bias = [] if self.bias else ["no biases"]
+        return ", ".join([f"convolution with a connection table, {self.filters} filters of {text}, each reading "
+                          f"some of the input maps ({self.connections_per_position()} filter-to-map connections "
+                          "in all)"] + parts + bias)
+
 class _Pool(_Windowed):
     fields = ("kernel", "stride", "padding", "ceil_mode")
 
@@ -822,6 +867,12 @@ class _Pool(_Windowed):
         # asymmetric, or wider than PyTorch's pooling accepts (P ≤ F/2: "same" with dilation)
         return T.Padded(T.nn.ConstantPad2d(T.pad_arg(pads), self.filler), self._torch_pool(T, 0))
 
+    #: the pooling in words ("max pooling")
+    pooled_as = "pooling"
+
+    def in_words(self):
+        text, parts = self._window_words()
+        return ", ".join([f"{self.pooled_as}, {text} windows"] + parts)
 
 class MaxPool2d(_Pool):
     """Max pooling: ``MaxPool2d(kernel, stride=kernel, padding=0, *, ceil_mode=False, dilation=1,
@@ -834,6 +885,7 @@ class MaxPool2d(_Pool):
     patched ``F.max_pool2d`` that the module calls), of a bare functional once."""
 
     kind = "maxpool"
+    pooled_as = "max pooling"
     saves = staticmethod(S.maxpool)
     example = "input 13x11x8 | maxpool 3 2 ceil"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation", "call")
@@ -859,6 +911,7 @@ class AvgPool2d(_Pool):
     the module calls), of a bare functional once."""
 
     kind = "avgpool"
+    pooled_as = "average pooling"
     saves = staticmethod(S.avgpool)
     example = "input 13x11x8 | avgpool 3 2 p1"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "call")
@@ -907,6 +960,10 @@ class Subsampling(_Pool):
             y[0] * y[1] * y[2],  # one bias addition per output element
         )
 
+    pooled_as = "subsampling"
+
+    def in_words(self):
+        return super().in_words() + ", each window's sum times a trainable coefficient, plus a trainable bias, per map"
 
 class _Global(Layer):
     """Global pooling over H×W: a vector of C (``keepdims=True``: a 1×1×C map)."""
@@ -937,6 +994,7 @@ class GlobalAvgPool(_Global):
     ``F.adaptive_avg_pool2d`` that it calls), once for the functional, and patches no ``Tensor.mean``."""
 
     kind = "gap"
+    spoken = "global average pooling"
     saves = staticmethod(S.nothing)
     example = "input 7x5x16 | gap"
     fields = ("keepdims", "call")
@@ -960,6 +1018,7 @@ class GlobalAvgPool(_Global):
 
 class GlobalMaxPool(_Global):
     kind = "gmp"
+    spoken = "global max pooling"
     saves = staticmethod(S.maxpool)
     example = "input 7x5x16 | gmp"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
@@ -1056,6 +1115,7 @@ class Flatten(Layer):
     its elements."""
 
     kind = "flatten"
+    spoken = "flatten to a vector"
     saves = staticmethod(S.nothing)
     view = True
     example = "input 5x4x3 | flatten | dense 10"
@@ -1128,6 +1188,8 @@ class Linear(Layer):
     def to_torch(self, x, no_bias, T):
         return T.nn.Linear(x[0], self.units, bias=self.bias and not no_bias)
 
+    def in_words(self):
+        return f"fully connected, {self.units} units" + ("" if self.bias else ", no biases")
 
 Dense = Linear
 
@@ -1168,6 +1230,8 @@ class RBF(Layer):
     def to_torch(self, x, no_bias, T):
         return T.RBF(x[0], self.units, self.trainable)
 
+    def in_words(self):
+        return f"radial basis function output, {self.units} units, each with a fixed centre"
 
 # ---------------------------------------------------------------------------------------------------------
 # normalisation, dropout, activations
@@ -1188,6 +1252,7 @@ class BatchNorm(Layer):
     ``center=False`` (no β) drop one of the two."""
 
     kind = "batchnorm"
+    spoken = "batch normalisation"
     saves = staticmethod(S.batchnorm)
     buffers_are = "BatchNorm running statistics"
     example = "input 9x7x8 | batchnorm"
@@ -1277,6 +1342,8 @@ class LocalResponseNorm(Layer):
     def describe(self):
         return f"lrn n={self.size}"
 
+    def in_words(self):
+        return f"local response normalisation across {self.size} channels"
 
 class Dropout(Layer):
     kind = "dropout"
@@ -1297,6 +1364,8 @@ class Dropout(Layer):
     def describe(self):
         return f"dropout {self.p}"
 
+    def in_words(self):
+        return f"dropout, p = {self.p:g}"
 
 class _Activation(Layer):
     """An element-wise function: shape unchanged, no parameters. ``module``: the name of its class in
@@ -1320,6 +1389,7 @@ class ReLU(_Activation):
     (the nn.ReLU hook and the patched F.relu that it calls), a bare F.relu's once."""
 
     kind = "relu"
+    spoken = "ReLU"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | relu"
     module = "ReLU"
@@ -1337,6 +1407,7 @@ class ReLU(_Activation):
 
 class Tanh(_Activation):
     kind = "tanh"
+    spoken = "tanh"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | tanh"
     module = "Tanh"
@@ -1347,6 +1418,7 @@ class ScaledTanh(_Activation):
     """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind = "scaledtanh"
+    spoken = "scaled tanh, 1.7159 tanh(2a/3)"
     saves = staticmethod(S.scaledtanh)
     example = "input 9x7x8 | scaledtanh"
     module = "ScaledTanh"
@@ -1355,6 +1427,7 @@ class ScaledTanh(_Activation):
 
 class Sigmoid(_Activation):
     kind = "sigmoid"
+    spoken = "sigmoid"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | sigmoid"
     module = "Sigmoid"
@@ -1363,6 +1436,7 @@ class Sigmoid(_Activation):
 
 class Softmax(_Activation):
     kind = "softmax"
+    spoken = "softmax"
     saves = staticmethod(S.saves_output)
     example = "input 10 | softmax"
     # F.softmax, patched by ptflops (nn.Softmax has no hook of its own)
@@ -1374,6 +1448,7 @@ class Softmax(_Activation):
 
 class Identity(Layer):
     kind = "identity"
+    spoken = "identity"
     saves = staticmethod(S.nothing)
     view = True
     example = "input 9x7x8 | identity"
@@ -1616,6 +1691,7 @@ class ReLU6(_Activation):
     numbered after their kind); the spec also reads ``relu6``."""
 
     kind = "relusix"
+    spoken = "ReLU6"
     saves = staticmethod(S.saves_input)
     example = "input 9x7x8 | relu6"
     module = "ReLU6"

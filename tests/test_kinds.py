@@ -116,6 +116,14 @@ def test_every_kind_names_what_autograd_keeps(kind):
 
 
 @pytest.mark.parametrize("kind", OURS)
+def test_every_kind_says_itself_in_words(kind):
+    """An exercise's question names each layer in words, the kind's own (in_words)."""
+    for row in shapecalc.summary(_example(kind)).rows:
+        text = row.layer.in_words()
+        assert isinstance(text, str) and text and "None" not in text, (kind, text)
+
+
+@pytest.mark.parametrize("kind", OURS)
 def test_spec_round_trip(kind):
     """export_spec then parse_spec gives the same table, and the same text again."""
     net = _example(kind)
