@@ -314,6 +314,12 @@ class Layer:
     #: MaxViT partition's G, N, C): for the explanations (shapecalc.worked)
     axes = None
 
+    #: the words a student's table may label it with ("conv", "convolution"): the checker lines a submitted
+    #: row labelled so up with layers of this kind only (shapecalc.matching); none: a label does not tell
+    called = ()
+    #: a layer whose row students often write together with the activation after it ("conv + relu"): a row
+    #: labelled by an activation but claiming parameters may be this layer
+    takes_activation = False
     #: the layer in a few words for an exercise's question, where its description says it less plainly
     #: ("ReLU", "batch normalisation"); see ``in_words``
     spoken = None
@@ -390,6 +396,7 @@ class Input(Layer):
     """The network's input: a feature map ``Input(H, W, C)`` or a vector ``Input(N)``."""
 
     kind = "input"
+    called = ('input',)
     saves = staticmethod(S.nothing)
     view = True
     example = "input 39x31x1 | conv 20 k4"
@@ -654,6 +661,8 @@ class Conv2d(_Windowed):
     """
 
     kind = "conv"
+    takes_activation = True
+    called = ('conv', 'convolution', 'convolutional')
     saves = staticmethod(S.conv)
     example = "input 39x31x1 | conv 20 k4 s2 p1"
     shows_unit_stride = False
@@ -751,6 +760,7 @@ class SparseConv2d(Conv2d):
     """
 
     kind = "sparseconv"
+    called = ('conv', 'convolution', 'convolutional')
     saves = staticmethod(S.sparseconv)
     shows_unit_stride = True  # "sparse conv 5×5/1", as LeNet-5's tables have always shown it
     example = "input 14x14x6 | sparseconv table=[[0,1,2],[1,2,3],[3,4,5],[0,5]] k5"
@@ -885,6 +895,7 @@ class MaxPool2d(_Pool):
     patched ``F.max_pool2d`` that the module calls), of a bare functional once."""
 
     kind = "maxpool"
+    called = ('pool', 'pooling', 'maxpool', 'maxpooling')
     pooled_as = "max pooling"
     saves = staticmethod(S.maxpool)
     example = "input 13x11x8 | maxpool 3 2 ceil"
@@ -911,6 +922,7 @@ class AvgPool2d(_Pool):
     the module calls), of a bare functional once."""
 
     kind = "avgpool"
+    called = ('pool', 'pooling', 'avgpool', 'subsampling')
     pooled_as = "average pooling"
     saves = staticmethod(S.avgpool)
     example = "input 13x11x8 | avgpool 3 2 p1"
@@ -937,6 +949,7 @@ class Subsampling(_Pool):
     plus one trainable bias per map."""
 
     kind = "subsampling"
+    called = ('pool', 'pooling', 'subsampling')
     saves = staticmethod(S.conv)
     example = "input 28x28x6 | subsampling 2"
     fields = ("kernel", "stride")
@@ -994,6 +1007,7 @@ class GlobalAvgPool(_Global):
     ``F.adaptive_avg_pool2d`` that it calls), once for the functional, and patches no ``Tensor.mean``."""
 
     kind = "gap"
+    called = ('pool', 'pooling', 'avgpool', 'gap')
     spoken = "global average pooling"
     saves = staticmethod(S.nothing)
     example = "input 7x5x16 | gap"
@@ -1018,6 +1032,7 @@ class GlobalAvgPool(_Global):
 
 class GlobalMaxPool(_Global):
     kind = "gmp"
+    called = ('pool', 'pooling', 'maxpool', 'maxpooling')
     spoken = "global max pooling"
     saves = staticmethod(S.maxpool)
     example = "input 7x5x16 | gmp"
@@ -1074,6 +1089,7 @@ class AdaptiveAvgPool2d(_Adaptive):
     module twice (its hook and the patched functional that the module calls), of a bare functional once."""
 
     kind = "adaptiveavgpool"
+    called = ('pool', 'pooling', 'avgpool')
     saves = staticmethod(S.adaptiveavgpool)
     example = "input 13x11x8 | adaptiveavgpool 6"
     fields = ("output", "call")
@@ -1098,6 +1114,7 @@ class AdaptiveAvgPool2d(_Adaptive):
 
 class AdaptiveMaxPool2d(_Adaptive):
     kind = "adaptivemaxpool"
+    called = ('pool', 'pooling', 'maxpool', 'maxpooling')
     saves = staticmethod(S.maxpool)
     example = "input 13x11x8 | adaptivemaxpool [4,3]"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
@@ -1115,6 +1132,7 @@ class Flatten(Layer):
     its elements."""
 
     kind = "flatten"
+    called = ('flatten',)
     spoken = "flatten to a vector"
     saves = staticmethod(S.nothing)
     view = True
@@ -1138,6 +1156,8 @@ class Linear(Layer):
     ``Linear(10)``."""
 
     kind = "dense"
+    takes_activation = True
+    called = ('fc', 'dense', 'fully', 'linear', 'connected')
     saves = staticmethod(S.dense)
     global_field = True
     example = "input 5x4x3 | flatten | dense 10"
@@ -1199,6 +1219,8 @@ class RBF(Layer):
     ``w`` are fixed by hand (``trainable=False`` by default)."""
 
     kind = "rbf"
+    takes_activation = True
+    called = ('rbf',)
     saves = staticmethod(S.saves_input)
     global_field = True
     example = "input 84 | rbf 10"
@@ -1252,6 +1274,7 @@ class BatchNorm(Layer):
     ``center=False`` (no β) drop one of the two."""
 
     kind = "batchnorm"
+    called = ('batchnorm', 'bn')
     spoken = "batch normalisation"
     saves = staticmethod(S.batchnorm)
     buffers_are = "BatchNorm running statistics"
@@ -1320,6 +1343,7 @@ class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (AlexNet, GoogLeNet)."""
 
     kind = "lrn"
+    called = ('lrn',)
     saves = staticmethod(S.lrn)
     example = "input 9x7x8 | lrn"
     fields = ("size", "alpha", "beta", "k")
@@ -1347,6 +1371,7 @@ class LocalResponseNorm(Layer):
 
 class Dropout(Layer):
     kind = "dropout"
+    called = ('dropout',)
     saves = staticmethod(S.dropout)
     example = "input 9x7x8 | dropout 0.3"
     fields = ("p",)
@@ -1389,6 +1414,7 @@ class ReLU(_Activation):
     (the nn.ReLU hook and the patched F.relu that it calls), a bare F.relu's once."""
 
     kind = "relu"
+    called = ('relu',)
     spoken = "ReLU"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | relu"
@@ -1407,6 +1433,7 @@ class ReLU(_Activation):
 
 class Tanh(_Activation):
     kind = "tanh"
+    called = ('tanh',)
     spoken = "tanh"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | tanh"
@@ -1418,6 +1445,7 @@ class ScaledTanh(_Activation):
     """LeNet-5's squashing function A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind = "scaledtanh"
+    called = ('tanh',)
     spoken = "scaled tanh, 1.7159 tanh(2a/3)"
     saves = staticmethod(S.scaledtanh)
     example = "input 9x7x8 | scaledtanh"
@@ -1427,6 +1455,7 @@ class ScaledTanh(_Activation):
 
 class Sigmoid(_Activation):
     kind = "sigmoid"
+    called = ('sigmoid',)
     spoken = "sigmoid"
     saves = staticmethod(S.saves_output)
     example = "input 9x7x8 | sigmoid"
@@ -1436,6 +1465,7 @@ class Sigmoid(_Activation):
 
 class Softmax(_Activation):
     kind = "softmax"
+    called = ('softmax',)
     spoken = "softmax"
     saves = staticmethod(S.saves_output)
     example = "input 10 | softmax"
@@ -2900,6 +2930,7 @@ class Concat(Layer):
     """Channel concatenation: spatial sizes must match; channels add up."""
 
     kind = "concat"
+    called = ('concat',)
     saves = staticmethod(S.nothing)
     example = "input 9x7x8 | branches( conv 4 k1 ; maxpool 3 1 p1 ) concat"
     merges = True
@@ -3215,6 +3246,7 @@ class Conv1d(_ConvMap):
     groups=1, bias=True)``; L_out = ⌊(L − D·(F − 1) − 1 + 2P)/S⌋ + 1, the rule of H."""
 
     kind = "conv1d"
+    called = ("conv", "convolution", "convolutional", "conv1d")
     saves = staticmethod(S.conv)
     spatial = 1
     axis_names = "L"
@@ -3229,6 +3261,7 @@ class Conv3d(_ConvMap):
     dilation=1, groups=1, bias=True)``; each of D, H and W by the rule of H."""
 
     kind = "conv3d"
+    called = ("conv", "convolution", "convolutional", "conv3d")
     saves = staticmethod(S.conv)
     spatial = 3
     axis_names = "DHW"

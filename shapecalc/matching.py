@@ -15,25 +15,20 @@ from .cells import shape_matches
 
 __all__ = ["Matching", "match", "optional"]
 
-_KIND_WORDS = {
-    "conv": {"conv", "sparseconv"}, "convolution": {"conv", "sparseconv"}, "convolutional": {"conv", "sparseconv"},
-    "pool": {"maxpool", "avgpool", "gap", "gmp", "subsampling", "adaptiveavgpool", "adaptivemaxpool"},
-    "pooling": {"maxpool", "avgpool", "gap", "gmp", "subsampling", "adaptiveavgpool", "adaptivemaxpool"},
-    "maxpool": {"maxpool", "gmp", "adaptivemaxpool"}, "maxpooling": {"maxpool", "gmp", "adaptivemaxpool"},
-    "avgpool": {"avgpool", "gap", "adaptiveavgpool"}, "subsampling": {"subsampling", "avgpool"},
-    "fc": {"dense"}, "dense": {"dense"}, "fully": {"dense"}, "linear": {"dense"}, "connected": {"dense"},
-    "softmax": {"softmax"}, "relu": {"relu"}, "tanh": {"tanh", "scaledtanh"}, "sigmoid": {"sigmoid"},
-    "flatten": {"flatten"}, "input": {"input"}, "dropout": {"dropout"}, "batchnorm": {"batchnorm"},
-    "bn": {"batchnorm"}, "lrn": {"lrn"}, "rbf": {"rbf"}, "concat": {"concat"}, "gap": {"gap"},
-}
-_ACTIVATIONS = {"softmax", "relu", "tanh", "scaledtanh", "sigmoid"}
-
-
 def _label_kinds(label):
-    kinds = set()
-    for word in re.findall(r"[a-z]+", label.lower()):
-        kinds |= _KIND_WORDS.get(word, set())
-    return kinds
+    """The kinds a row label names ("conv3 + relu" → conv and relu): each kind says the words it is called
+    by (``Layer.called``)."""
+    from .layers import KINDS
+
+    words = set(re.findall(r"[a-z]+", label.lower()))
+    return {kind for kind, cls in KINDS.items() if words.intersection(cls.called)}
+
+
+def _activations(kinds):
+    """True where every kind named is an activation (its row may be the layer before it, merged)."""
+    from .layers import KINDS, _Activation
+
+    return all(issubclass(KINDS[k], _Activation) for k in kinds)
 
 
 def _norm(text):
@@ -59,13 +54,13 @@ def _pair_score(label, claims, row):
             name_hit = True
     kinds = _label_kinds(label)
     params = claims.get("params")
-    if kinds and kinds <= _ACTIVATIONS and params and not row.params:
+    if kinds and _activations(kinds) and params and not row.params:
         # "softmax" with parameters is the dense layer the softmax belongs to, not the softmax itself
         return None
     if kinds and not name_hit:
         if row.kind in kinds:
             score += 4
-        elif kinds <= _ACTIVATIONS and params and row.kind in ("dense", "conv", "rbf"):
+        elif _activations(kinds) and params and row.layer.takes_activation:
             # "softmax" with parameters: the dense layer the softmax belongs to
             score += 2
         else:
@@ -103,13 +98,13 @@ def _scores(sub, rows, feats):
     kinds = _label_kinds(label)
     params = claims.get("params")
     never = np.zeros(m, dtype=bool)
-    if kinds and kinds <= _ACTIVATIONS and params:
+    if kinds and _activations(kinds) and params:
         never |= zero  # "softmax" with parameters is the dense layer it belongs to, not the softmax itself
     if kinds:
         in_kinds = np.isin(kinds_of, list(kinds))
         other = ~name_hit
         score[other & in_kinds] += 40
-        if kinds <= _ACTIVATIONS and params:
+        if _activations(kinds) and params:
             score[other & ~in_kinds & dense_like] += 20
             never |= other & ~in_kinds & ~dense_like
         else:
@@ -146,7 +141,7 @@ def _align(subs, expected):
         np.array([where[tuple(r.output_shape)] for r in expected], dtype=np.int64),
         shapes,
         np.array([not r.params for r in expected], dtype=bool),
-        np.array([r.kind in ("dense", "conv", "rbf") for r in expected], dtype=bool),
+        np.array([r.layer.takes_activation for r in expected], dtype=bool),
         np.array([r.kind == "batchnorm" for r in expected], dtype=bool),
     )
     skip = np.array([_SKIP_TRIVIAL if _trivial(r) else _SKIP_LAYER for r in expected], dtype=np.int64)

@@ -91,3 +91,30 @@ def test_two_thousand_rows_against_resnet152_are_fast():
     pairs = _align(subs[:2000], rows)
     assert time.perf_counter() - start < 5
     assert sum(1 for a, b in pairs if a is not None and b is not None) <= len(rows)
+
+
+def test_the_kinds_say_what_a_label_calls_them():
+    """A row label names kinds by the words each kind is called by (Layer.called): a volume's convolution is
+    a "conv" too, and a label that names no kind constrains nothing."""
+    from shapecalc.matching import _label_kinds
+
+    assert _label_kinds("conv3 + relu") == {"conv", "sparseconv", "conv1d", "conv3d", "relu"}
+    assert _label_kinds("Conv3D block") >= {"conv3d"}
+    assert _label_kinds("FC-7") == {"dense"}
+    assert _label_kinds("stage two") == set()
+
+
+def test_a_sequence_network_is_checked_by_its_labels():
+    """A student's table of a 1-D network, rows labelled in words, is aligned and accepted."""
+    from shapecalc.check import check, read_submission
+    from shapecalc.spec import parse_spec
+
+    net = parse_spec("input 50x8 | conv1d 16 k5 s2 p1 | relu | maxpool1d 2 | flatten | dense 4")
+    # L = ⌊(50 − 5 + 2)/2⌋ + 1 = 24; pooled 12; 12 · 16 = 192 values; conv 5·8·16 + 16, dense 192·4 + 4
+    text = ("layer,output,params\n"
+            "convolution,24x16,656\n"
+            "max pooling,12x16,0\n"
+            "flatten,192,0\n"
+            "fully connected,4,772\n")
+    report = check(net, read_submission("mine.csv", text=text))
+    assert report.ok, report.text()
