@@ -177,8 +177,9 @@ def called_pooled(row):
 
 def averaged_in(row):
     """fvcore on a global average pool: aten::adaptive_avg_pool2d, 1 per input element (module or
-    functional); ``x.mean`` is aten::mean, which fvcore has no handle for: 0."""
-    return 0 if row.layer.call == "mean" else in_numel(row)
+    functional); ``x.mean`` is aten::mean and a volume's pool aten::adaptive_avg_pool3d, which fvcore has no
+    handle for: 0."""
+    return 0 if row.layer.call == "mean" or len(row.input_shape) == 4 else in_numel(row)
 
 
 def normalised(row):

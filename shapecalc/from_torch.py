@@ -21,16 +21,17 @@ import operator
 from .errors import ConfigError, ShapecalcError
 from .graph import Node, to_network
 from .layers import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, ClassToken, Concat,
-    Conv2d, CosineWindowAttention, Crop2d, Departition, Dropout, Flatten, GELU, GlobalAvgPool, GroupNorm, Hardsigmoid,
-    Hardswish, Identity, Layer, LayerNorm, LayerScale, Linear, LocalResponseNorm, MaxPool2d, MultiheadAttention,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, Add, AvgPool2d, AvgPool3d, BatchNorm, ChannelShuffle, Chunk, ClassToken,
+    Concat, Conv2d, Conv3d, CosineWindowAttention, Crop2d, Departition, Dropout, Flatten, GELU, GlobalAvgPool,
+    GlobalMaxPool, GroupNorm, Hardsigmoid, Hardswish, Identity, Layer, LayerNorm, LayerScale, Linear, LocalResponseNorm,
+    MaxPool2d, MaxPool3d, MultiheadAttention,
     Multiply, Partition, Permute, PointwiseLinear, PositionEmbedding, RelativeAttention, ReLU, ReLU6, SelectToken,
     Sigmoid, SiLU, Softmax, SpaceToDepth, StochasticDepth, SwapAxes, Tanh, Tokens, Unsupported, Upsample,
     WindowAttention, ZeroPad2d,
 )
 from .shapes import format_shape
 
-__all__ = ["from_module", "register", "input_shape"]
+__all__ = ["from_module", "module_network", "register", "input_shape"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -115,15 +116,53 @@ def _conv(m, call):
                   dilation=_pair(m.dilation), groups=m.groups, bias=m.bias is not None)
 
 
+@_modules("torch.nn.modules.conv.Conv3d")
+def _conv3d(m, call):
+    if m.padding_mode != "zeros" or call.forms[0] != "volume":
+        return None
+    return Conv3d(m.out_channels, tuple(m.kernel_size), stride=tuple(m.stride),
+                  padding=m.padding if isinstance(m.padding, str) else tuple(m.padding),
+                  dilation=tuple(m.dilation), groups=m.groups, bias=m.bias is not None)
+
+
+@_modules("torch.nn.modules.pooling.MaxPool3d")
+def _maxpool3d(m, call):
+    if m.return_indices or call.forms[0] != "volume":
+        return None
+    return MaxPool3d(_triple(m.kernel_size), _triple(m.stride or m.kernel_size), _triple(m.padding),
+                     ceil_mode=m.ceil_mode, dilation=_triple(m.dilation))
+
+
+@_modules("torch.nn.modules.pooling.AvgPool3d")
+def _avgpool3d(m, call):
+    if m.divisor_override is not None or call.forms[0] != "volume":
+        return None
+    return AvgPool3d(_triple(m.kernel_size), _triple(m.stride or m.kernel_size), _triple(m.padding), m.ceil_mode,
+                     m.count_include_pad)
+
+
+@_modules("torch.nn.modules.pooling.AdaptiveAvgPool3d", "torch.nn.modules.pooling.AdaptiveMaxPool3d")
+def _adaptive3d(m, call):
+    # to one cell: a global pool over D×H×W, the volume kept (1×1×1×C) as the module keeps it
+    if call.forms[0] != "volume" or _triple(m.output_size) != (1, 1, 1) or getattr(m, "return_indices", False):
+        return None
+    return (GlobalMaxPool if "Max" in type(m).__name__ else GlobalAvgPool)(keepdims=True)
+
+
+def _triple(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
+
+
 @_modules("torch.nn.modules.linear.Linear")
 def _linear(m, call):
     bias = m.bias is not None
     return Linear(m.out_features, bias=bias) if call.forms[0] == "vector" else PointwiseLinear(m.out_features, bias)
 
 
-@_modules("torch.nn.modules.batchnorm.BatchNorm2d", "torch.nn.modules.batchnorm.BatchNorm1d")
+@_modules("torch.nn.modules.batchnorm.BatchNorm2d", "torch.nn.modules.batchnorm.BatchNorm1d",
+          "torch.nn.modules.batchnorm.BatchNorm3d")
 def _batchnorm(m, call):
-    if not m.track_running_stats or call.forms[0] not in ("map", "vector"):
+    if not m.track_running_stats or call.forms[0] not in ("map", "vector", "volume"):
         return None
     return BatchNorm(eps=m.eps, momentum=m.momentum if m.momentum is not None else 0.1, affine=m.affine)
 
@@ -194,7 +233,7 @@ def _zeropad(m, call):
 
 @_modules("torch.nn.modules.flatten.Flatten")
 def _flatten(m, call):
-    return Flatten() if m.start_dim == 1 and m.end_dim == -1 and call.forms[0] == "map" else None
+    return Flatten() if m.start_dim == 1 and m.end_dim == -1 and call.forms[0] in ("map", "volume") else None
 
 
 def _simple(cls):
@@ -401,6 +440,8 @@ def _shape(size, form):
     size = tuple(int(d) for d in size)
     if form == "map":
         return (size[2], size[3], size[1])
+    if form == "volume":
+        return size[2:] + size[1:2]  # N×C×D×H×W → (D, H, W, C)
     return size[1:]
 
 
@@ -408,7 +449,7 @@ def _default_form(size, before=None):
     rank = len(size)
     if rank == 4:
         return before if before in ("map", "last") else "map"
-    return {3: "tokens", 2: "vector"}.get(rank)
+    return {5: "volume", 3: "tokens", 2: "vector"}.get(rank)
 
 
 #: the element-wise merges and concatenations, by function or method name
@@ -435,16 +476,19 @@ def _is_tensor(value):
 
 def input_shape(input):
     """(H, W, C), (N, D) or (N,) from shapecalc's order or from torchinfo's ``(1, 3, 224, 224)`` (batch first,
-    channels before the map): a 4-tuple is read as torchinfo's."""
+    channels before the map): a 4-tuple is read as torchinfo's, and a 5-tuple as torchinfo's volume
+    ``(1, C, D, H, W)``."""
     input = tuple(input)
     if len(input) == 4:
         return (input[2], input[3], input[1])
+    if len(input) == 5:
+        return input[2:] + input[1:2]
     return input
 
 
 def _torch_input(shape):
-    if len(shape) == 3 and not isinstance(shape[2], str):
-        return (1, shape[2], shape[0], shape[1])
+    if len(shape) in (3, 4) and not isinstance(shape[-1], str):
+        return (1, shape[-1]) + tuple(shape[:-1])  # N×C×H×W, N×C×D×H×W
     return (1,) + tuple(shape)
 
 
@@ -482,12 +526,18 @@ class _Tracer:
 
 def from_module(module, input=(224, 224, 3), title=None):
     """The :class:`~shapecalc.layers.Network` of a PyTorch ``module`` on ``input`` ((H, W, C), tokens (N, D),
-    a vector (N,), or torchinfo's ``(1, C, H, W)``)."""
+    a vector (N,), or torchinfo's ``(1, C, H, W)`` or ``(1, C, D, H, W)``)."""
+    return module_network(module, input_shape(input), title)
+
+
+def module_network(module, shape, title=None):
+    """:func:`from_module` on ``shape`` in shapecalc's order, as given ((D, H, W, C) is a volume here, never
+    torchinfo's (1, C, H, W)): what ``--input`` and ``summary(module, "16x112x112x3")`` mean."""
     import torch
 
     if not isinstance(module, torch.nn.Module):
         raise ConfigError(f"expected a torch.nn.Module, received {type(module).__name__}", "module")
-    shape = input_shape(input)
+    shape = tuple(shape)
     if any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in shape):
         raise ConfigError(f"a PyTorch module is read at whole-number sizes, received {format_shape(shape)} "
                           "(analyse the imported network symbolically afterwards)", "input")
@@ -1027,6 +1077,8 @@ class _Converter:
                 self.origins[node] = src
                 return
             if form == "map" and len(after) == 2 and after[1] == before[1] * before[2] * before[3]:
+                return self.add(name_of(node), Flatten(), [src], node, form="vector")
+            if form == "volume" and len(after) == 2 and after[1] == before[1] * before[2] * before[3] * before[4]:
                 return self.add(name_of(node), Flatten(), [src], node, form="vector")
             if form == "map" and len(after) == 5 and after[3:] == before[2:] and after[1] * after[2] == before[1]:
                 self.alias(node, src, form="shuffle_split")

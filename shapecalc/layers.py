@@ -979,7 +979,8 @@ class Subsampling(_Pool):
         return super().in_words() + ", each window's sum times a trainable coefficient, plus a trainable bias, per map"
 
 class _Global(Layer):
-    """Global pooling over H×W: a vector of C (``keepdims=True``: a 1×1×C map)."""
+    """Global pooling over H×W (over D×H×W of a volume): a vector of C (``keepdims=True``: a 1×1×C map, a
+    1×1×1×C volume)."""
 
     fields = ("keepdims",)
 
@@ -988,8 +989,13 @@ class _Global(Layer):
         self.keepdims = _flag(keepdims, "keepdims", name)
 
     def infer(self, x, ctx, path):
-        _require_map(x, path, self.kind)
-        return (1, 1, x[2]) if self.keepdims else (x[2],)
+        if len(x) != 4:
+            _require_map(x, path, self.kind)
+        return (1,) * (len(x) - 1) + (x[-1],) if self.keepdims else (x[-1],)
+
+    def _torch_pool(self, x, T, kind):
+        # nn.AdaptiveAvgPool2d(1) over a map, nn.AdaptiveAvgPool3d(1) over a volume
+        return getattr(T.nn, f"Adaptive{kind}Pool{len(x) - 1}d")(1)
 
     def window(self, x):
         # the window is the whole map
@@ -1021,10 +1027,10 @@ class GlobalAvgPool(_Global):
 
     def to_torch(self, x, no_bias, T):
         if self.call == "mean":
-            return T.Mean(self.keepdims)
+            return T.Mean(self.keepdims, len(x) - 1)
         if self.call == "functional":
-            return T.GlobalPool(T.Functional("adaptive_avg_pool2d", output_size=1), self.keepdims)
-        return T.GlobalPool(T.nn.AdaptiveAvgPool2d(1), self.keepdims)
+            return T.GlobalPool(T.Functional(f"adaptive_avg_pool{len(x) - 1}d", output_size=1), self.keepdims)
+        return T.GlobalPool(self._torch_pool(x, T, "Avg"), self.keepdims)
 
     def describe(self):
         return "global avg pool"
@@ -1039,7 +1045,7 @@ class GlobalMaxPool(_Global):
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
     def to_torch(self, x, no_bias, T):
-        return T.GlobalPool(T.nn.AdaptiveMaxPool2d(1), self.keepdims)
+        return T.GlobalPool(self._torch_pool(x, T, "Max"), self.keepdims)
 
     def describe(self):
         return "global max pool"

@@ -56,10 +56,12 @@ def summary(model, input=None, batch=1, no_bias=False, strict=False, freeze=None
                 raise ConfigError("give input or torchinfo's input_size, not both", "summary")
             input = input_size
         if isinstance(input, str):
+            # a text shape is shapecalc's order ("16x112x112x3": a volume)
             from .shapes import parse_shape
 
             input = parse_shape(input, allow_symbols=True)
-        if input is not None:
+        elif input is not None:
+            # a tuple may be torchinfo's (1, C, H, W) or (1, C, D, H, W)
             input = input_shape(input)
         numeric = input if input is not None and all(isinstance(d, int) for d in input) else None
         model = _import_module(model, numeric, options)
@@ -112,11 +114,11 @@ def _is_torch_module(model):
 
 
 def _import_module(module, numeric, options):
-    from .from_torch import from_module
+    from .from_torch import module_network
 
     if options:
         raise ConfigError(f"options {sorted(options)} apply to zoo names only", "summary")
-    return from_module(module, numeric or (224, 224, 3))
+    return module_network(module, numeric or (224, 224, 3))
 
 
 def _check_options(input, batch, dtype, convention):

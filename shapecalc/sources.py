@@ -119,10 +119,11 @@ def network(name=None, spec=None, spec_file=None, python=None, shortcut=None, in
     from .report import _is_torch_module
 
     if _is_torch_module(model):
-        from .from_torch import from_module
+        from .from_torch import module_network
 
+        # (--input is in shapecalc's order: 16x112x112x3 is a volume)
         numeric = input if input is not None and all(isinstance(d, int) for d in input) else (224, 224, 3)
-        return from_module(model, numeric, title=python.rpartition(":")[2])
+        return module_network(model, numeric, title=python.rpartition(":")[2])
     return model
 
 

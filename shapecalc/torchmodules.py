@@ -205,12 +205,13 @@ class Mean(nn.Module):
     """Global average pooling as the tensor method ``x.mean([2, 3])`` (torchvision's MNASNet and
     ShuffleNetV2): no module or functional that a tool hooks or patches."""
 
-    def __init__(self, keepdims):
+    def __init__(self, keepdims, axes=2):
         super().__init__()
         self.keepdims = keepdims
+        self.dims = list(range(2, 2 + axes))
 
     def forward(self, x):
-        return x.mean([2, 3], keepdim=self.keepdims)
+        return x.mean(self.dims, keepdim=self.keepdims)
 
 class LayerNorm2d(nn.LayerNorm):
     """LayerNorm over the channels of an N×C×H×W tensor, as torchvision's LayerNorm2d (ConvNeXt): a

@@ -107,3 +107,35 @@ def test_flatten_then_dense_on_a_sequence():
     # L = 10 − 3 + 1 = 8: a vector of 8 · 4
     assert s["flatten1"].output_shape == (8 * 4,)
     assert s["dense1"].params == 8 * 4 * 2 + 2
+
+
+#: torchvision 0.29's video classification weights: num_params and GFLOPS (multiply-accumulates, G) at
+#: 16 frames of 112×112 (R3D_18_Weights, MC3_18_Weights, R2Plus1D_18_Weights .KINETICS400_V1.meta)
+VIDEO_RESNETS = {
+    "r3d_18": (33_371_472, 40.697),
+    "mc3_18": (11_695_440, 43.343),
+    "r2plus1d_18": (31_505_325, 40.519),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIDEO_RESNETS))
+def test_torchvision_video_resnets_import_exactly(name):
+    """A volume network imported from PyTorch (built on the meta device): every layer's shape is checked
+    against the module's own run by the importer, the totals against torchvision's published metadata."""
+    from tests import tvreal
+
+    tvreal.require_torchvision()
+    import torch
+    from torchvision.models import get_model_weights, video
+
+    params, gflops = VIDEO_RESNETS[name]
+    with torch.device("meta"):
+        module = getattr(video, name)()
+    s = shapecalc.summary(module, input=(1, 3, 16, 112, 112))  # torchinfo's (1, C, D, H, W)
+    assert s.input_shape == (16, 112, 112, 3)
+    assert s.totals["params"] == params == sum(p.numel() for p in module.parameters())
+    assert round(s.totals["macs"] / 1e9, 3) == gflops
+    meta = get_model_weights(name).DEFAULT.meta
+    assert (meta["num_params"], meta["_ops"]) == (params, gflops)
+    # the same import from a text shape in shapecalc's order (--input 16x112x112x3)
+    assert shapecalc.summary(module, input="16x112x112x3").totals["macs"] == s.totals["macs"]
