@@ -397,6 +397,60 @@ def _conv(call):
     return _with_activation(call, layer)
 
 
+def _sizes(value, n):
+    """A Keras size argument (an int, or a list of one or ``n``) as ``n`` ints; None where it is not one."""
+    if isinstance(value, (list, tuple)):
+        value = list(value)
+        if len(value) == 1:
+            value = value * n
+        if len(value) != n:
+            return None
+        return tuple(value)
+    return None if value is None else (value,) * n
+
+
+def _map_window(call, n, kernel_key):
+    """``(kernel, strides, padding, dilation)`` of a 1-D or 3-D window on its own kind of map (a sequence
+    L×C, a volume D×H×W×C, channels last); None for what shapecalc does not read ("causal" padding,
+    channels first, another rank)."""
+    kernel = _sizes(call.get(kernel_key, 2 if kernel_key == "pool_size" else None), n)
+    padding = _padding(call)
+    if kernel is None or padding is None or call.channels_first or call.rank not in (None, n + 1):
+        return None
+    strides = _sizes(call.get("strides", kernel if kernel_key == "pool_size" else 1), n)
+    dilation = _sizes(call.get("dilation_rate", 1), n)
+    if strides is None or dilation is None:
+        return None
+    return kernel, strides, padding, dilation
+
+
+@_rule("Conv1D", "Convolution1D", "Conv3D", "Convolution3D")
+def _conv_map(call):
+    n = 1 if "1D" in call.class_name else 3
+    w = _map_window(call, n, "kernel_size")
+    if w is None or call.get("filters") is None:
+        return None
+    kernel, strides, padding, dilation = w
+    cls = L.Conv1d if n == 1 else L.Conv3d
+    layer = cls(call.get("filters"), kernel, stride=strides, padding=padding, dilation=dilation,
+                groups=call.get("groups", 1), bias=bool(call.get("use_bias", True)))
+    return _with_activation(call, layer)
+
+
+@_rule("MaxPooling1D", "MaxPool1D", "MaxPooling3D", "MaxPool3D", "AveragePooling1D", "AvgPool1D",
+       "AveragePooling3D", "AvgPool3D")
+def _pool_map(call):
+    n = 1 if "1D" in call.class_name else 3
+    w = _map_window(call, n, "pool_size")
+    if w is None:
+        return None
+    kernel, strides, padding, _ = w
+    if "Max" in call.class_name:
+        return (L.MaxPool1d if n == 1 else L.MaxPool3d)(kernel, strides, padding)
+    # Keras averages over the window's inputs only (the padding is not counted)
+    return (L.AvgPool1d if n == 1 else L.AvgPool3d)(kernel, strides, padding, count_include_pad=padding == "valid")
+
+
 @_rule("DepthwiseConv2D")
 def _dwconv(call):
     w = _windowed(call)
@@ -519,12 +573,12 @@ def _avgpool(call):
     return AvgPool2d(kernel, call.pair("strides", kernel), padding, count_include_pad=padding == "valid")
 
 
-@_rule("GlobalAveragePooling2D", "GlobalAvgPool2D")
+@_rule("GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalAveragePooling3D", "GlobalAvgPool3D")
 def _gap(call):
     return GlobalAvgPool(bool(call.get("keepdims", False)))
 
 
-@_rule("GlobalMaxPooling2D", "GlobalMaxPool2D")
+@_rule("GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalMaxPooling3D", "GlobalMaxPool3D")
 def _gmp(call):
     return GlobalMaxPool(bool(call.get("keepdims", False)))
 
@@ -979,7 +1033,7 @@ def _rank_after(layer, rank):
     if kind == "flatten":
         return 1
     if kind in ("gap", "gmp"):
-        return 3 if layer.keepdims else 1
+        return rank if layer.keepdims else 1
     if kind == "reshape":
         return len(layer.target)
     if kind == "unsupported":
@@ -1026,15 +1080,15 @@ def keras_nodes(source, input_shape=None):
         shape = _per_sample(batch_shape, imp.channels_first)
         if shape is None:
             raise ConfigError("the file does not give the model's input size: pass input_shape=(H, W, C)", label)
-        if len(shape) == 3 and shape[2] is None or len(shape) not in (1, 2, 3) or \
+        if len(shape) == 3 and shape[2] is None or len(shape) not in (1, 2, 3, 4) or \
                 (len(shape) != 3 and not _known(shape)):
             raise ConfigError(f"the model's input {batch_shape[1:]} is open in sizes shapecalc cannot leave "
                               "open: pass input_shape", label)
         if not _known(shape):
             shape = tuple(letter if d is None else d for d, letter in zip(shape, ("H", "W", None)))
-    if len(shape) not in (1, 2, 3):
-        raise ConfigError(f"the model's input has {len(shape)} axes: shapecalc analyses maps H×W×C, tokens N×D and "
-                          "vectors", label)
+    if len(shape) not in (1, 2, 3, 4):
+        raise ConfigError(f"the model's input has {len(shape)} axes: shapecalc analyses maps H×W×C, tokens or "
+                          "sequences N×D, volumes D×H×W×C and vectors", label)
 
     calls = _topological(imp.calls, in_name)
     nodes = [Node(in_name, None)]

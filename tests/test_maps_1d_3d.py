@@ -139,3 +139,53 @@ def test_torchvision_video_resnets_import_exactly(name):
     assert (meta["num_params"], meta["_ops"]) == (params, gflops)
     # the same import from a text shape in shapecalc's order (--input 16x112x112x3)
     assert shapecalc.summary(module, input="16x112x112x3").totals["macs"] == s.totals["macs"]
+
+
+def _keras_model(keras, which):
+    layers = keras.layers
+    if which == "sequence":
+        # a 1-D CNN over 100 steps of 8 channels, as a course's text or signal classifier writes it
+        return keras.Sequential([
+            keras.Input((100, 8)),
+            layers.Conv1D(16, 5, strides=2, padding="same", activation="relu", name="c1"),
+            layers.MaxPooling1D(3, strides=2, name="p1"),
+            layers.Conv1D(32, 3, dilation_rate=2, name="c2"),
+            layers.AveragePooling1D(2, padding="same", name="p2"),
+            layers.Flatten(name="flat"),
+            layers.Dense(4, name="out"),
+        ], name="seq")
+    return keras.Sequential([
+        keras.Input((8, 32, 32, 3)),
+        layers.Conv3D(8, (3, 5, 5), strides=(1, 2, 2), padding="same", name="c1"),
+        layers.MaxPooling3D((1, 2, 2), name="p1"),
+        layers.Conv3D(16, 3, name="c2"),
+        layers.AveragePooling3D(2, padding="same", name="p2"),
+        layers.GlobalAveragePooling3D(name="gap"),
+        layers.Dense(5, name="out"),
+    ], name="vol")
+
+
+@pytest.mark.parametrize("which", ["sequence", "volume"])
+def test_keras_sequence_and_volume_models(which, tmp_path):
+    """Keras' Conv1D/Conv3D and their pools (channels last, as shapecalc's sequences and volumes are), read
+    from model.to_json(): every layer's output shape and parameters are Keras' own."""
+    import math
+    import os
+
+    from tests.test_keras import _keras
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = _keras()
+    from shapecalc.from_keras import read_keras
+
+    keras.utils.clear_session()
+    model = _keras_model(keras, which)
+    path = tmp_path / "model.json"
+    path.write_text(model.to_json())
+    s = shapecalc.summary(read_keras(str(path)))
+    assert s.totals["params"] == model.count_params()
+    assert s.totals["params"] == sum(math.prod(w.shape) for w in model.weights)
+    for layer in model.layers:
+        row = s[layer.name]
+        assert tuple(row.output_shape) == tuple(layer.output.shape[1:]), layer.name
+        assert row.params == layer.count_params(), layer.name
