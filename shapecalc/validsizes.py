@@ -20,6 +20,7 @@ from .coverage import unread
 from .errors import ConfigError, ShapeError
 from .layers import Input, Layer, _Windowed
 from .plan import LAYER, MERGE, OPEN
+from .shapes import format_shape
 
 __all__ = ["NumpyContext", "scan_axis", "ScanResult", "valid_inputs", "valid_inputs_command", "parse_range"]
 
@@ -318,26 +319,35 @@ class ScanResult:
         return compact_mask(self._mask(exact, covered), self.lo)
 
 
+#: the axes scanned, by the input's rank: a sequence's L, a map's H and W, a volume's D, H and W
+AXES = {2: "l", 3: "hw", 4: "dhw"}
+
+
 def _input_shape(network, input=None):
     shape = input if input is not None else getattr(network, "input_shape", None)
     if shape is None:
         raise ConfigError("this network has no default input: give --input HxWxC", "--valid-inputs")
     shape = tuple(shape)
-    if len(shape) != 3 or not all(_is_plain(d) for d in shape):
-        raise ConfigError(f"--valid-inputs needs a numeric input H×W×C, received {shape!r}", "--valid-inputs")
+    if len(shape) not in AXES or not all(_is_plain(d) for d in shape):
+        raise ConfigError(f"--valid-inputs needs a numeric input H×W×C (or a sequence L×C, a volume D×H×W×C), "
+                          f"received {shape!r}", "--valid-inputs")
     return shape
 
 
 def scan_axis(network, axis, lo, hi, input=None, coverage=False):
-    """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"), the other axis at the input's size;
-    ``coverage``: also which sizes leave no real input row unread (``ScanResult.covered``)."""
+    """Scan input sizes ``lo … hi`` of ``axis`` ("h" or "w"; "l" of a sequence; "d", "h" or "w" of a
+    volume), the other axes at the input's sizes; ``coverage``: also which sizes leave no real input row
+    unread (``ScanResult.covered``)."""
     import numpy as np
 
-    if axis not in ("h", "w"):
-        raise ConfigError(f"axis must be 'h' or 'w', received {axis!r}", "--valid-inputs")
     if not (_is_plain(lo) and _is_plain(hi)) or lo < 1 or hi < lo:
         raise ConfigError(f"expected a range 1 ≤ LO ≤ HI, received {lo}:{hi}", "--range")
     shape = _input_shape(network, input)
+    axes = AXES[len(shape)]
+    if not isinstance(axis, str) or len(axis) != 1 or axis not in axes:
+        raise ConfigError(f"axis must be {' or '.join(repr(a) for a in axes)} for an input of {len(shape)} sizes, "
+                          f"received {axis!r}", "--valid-inputs")
+    index = axes.index(axis)
     from .analysis import plan_of
 
     plan = plan_of(network, shape)
@@ -349,7 +359,7 @@ def scan_axis(network, axis, lo, hi, input=None, coverage=False):
         stop = min(hi, start + CHUNK - 1)
         narrow = stop < 2**30 and max(shape) < 2**30
         sizes = np.arange(start, stop + 1, dtype=np.int32 if narrow else np.int64)
-        x = (sizes, shape[1], shape[2]) if axis == "h" else (shape[0], sizes, shape[2])
+        x = shape[:index] + (sizes,) + shape[index + 1:]
         scan = _Scan(narrow, coverage)
         scan.run(plan, x)
         m = sizes.size
@@ -371,10 +381,12 @@ CHUNK = 1 << 22
 
 
 def valid_inputs(network, lo=None, hi=None, input=None):
-    """``{"h": ScanResult, "w": ScanResult}`` over ``lo … hi`` (default 1 … 2048)."""
+    """``{"h": ScanResult, "w": ScanResult}`` over ``lo … hi`` (default 1 … 2048); a sequence's ``"l"``, a
+    volume's ``"d"``, ``"h"`` and ``"w"``."""
     lo = DEFAULT_RANGE[0] if lo is None else lo
     hi = DEFAULT_RANGE[1] if hi is None else hi
-    return {axis: scan_axis(network, axis, lo, hi, input) for axis in ("h", "w")}
+    axes = AXES[len(_input_shape(network, input))]
+    return {axis: scan_axis(network, axis, lo, hi, input) for axis in axes}
 
 
 def parse_range(text):
@@ -475,7 +487,8 @@ def valid_inputs_command(network, args):
         raise ConfigError("--exact (the textbook rule) and --covered (every input row read) are two questions: "
                           "ask one at a time", "--covered")
     # one axis at a time: each result's flags are 4 bytes a size, and the next axis does not need them
-    results = ((axis, scan_axis(network, axis, lo, hi, input, coverage=covered)) for axis in ("h", "w"))
+    axes = AXES[len(_input_shape(network, input))]
+    results = ((axis, scan_axis(network, axis, lo, hi, input, coverage=covered)) for axis in axes)
     name = getattr(network, "title", None) or getattr(args, "name", None) or "network"
     fmt = getattr(args, "format", "text") or "text"
     if fmt == "json":
@@ -495,8 +508,8 @@ def valid_inputs_command(network, args):
                           ensure_ascii=False)
     shape = _input_shape(network, input)
     what = "read every input row" if covered else "divide exactly" if exact else "give an output"
-    lines = [f"{name} — input sizes {lo}…{hi} that {what} "
-             f"(the other axis at its default, input {shape[0]}×{shape[1]}×{shape[2]})"]
+    others = {2: "input", 3: "the other axis at its default, input", 4: "the other axes at their defaults, input"}
+    lines = [f"{name} — input sizes {lo}…{hi} that {what} ({others[len(shape)]} {format_shape(shape)})"]
     for axis, r in results:
         label = axis.upper()
         lines.append(f"{label}: smallest {r.smallest if r.smallest is not None else 'none'}"

@@ -249,6 +249,31 @@ def test_every_kind_at_any_size_agrees_with_pytorch(kind, h, w):
 SEQUENCE_AND_VOLUME_KINDS = [k for k in OURS if len(parse_spec(KINDS[k].example).input_shape) in (2, 4)]
 
 
+@pytest.mark.parametrize("kind", SEQUENCE_AND_VOLUME_KINDS)
+def test_sequence_and_volume_scan_agrees_with_the_table(kind):
+    """The valid-size scan along each axis of a sequence (L) or a volume (D, H, W) finds exactly the sizes at
+    which the table runs, and among them exactly those at which every division is whole."""
+    from shapecalc.errors import ShapecalcError
+    from shapecalc.validsizes import AXES, scan_axis
+
+    net = _example(kind)
+    shape = net.input_shape
+    for index, axis in enumerate(AXES[len(shape)]):
+        scan = scan_axis(net, axis, 1, 2 * shape[index])
+        runs, exact = set(scan.sizes()), set(scan.sizes(exact=True))
+        for size in range(1, 2 * shape[index] + 1):
+            try:
+                s = shapecalc.summary(net, input=shape[:index] + (size,) + shape[index + 1:])
+                # (the scan judges its own axis: a note or warning of another axis is not its business)
+                ok = True
+                whole = not any(text.startswith(f"{axis.upper()}: ") and "is not whole" in text
+                                for _, text in list(s.notes) + list(s.warnings))
+            except ShapecalcError:
+                ok, whole = False, False
+            assert ok == (size in runs), (kind, axis, size)
+            assert whole == (size in exact), (kind, axis, size)
+
+
 @settings(max_examples=100)
 @given(kind=st.sampled_from(SEQUENCE_AND_VOLUME_KINDS), sizes=st.lists(st.integers(1, 24), min_size=3, max_size=3))
 def test_sequence_and_volume_kinds_at_any_size_agree_with_pytorch(kind, sizes):
