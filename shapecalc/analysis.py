@@ -347,13 +347,16 @@ class _Walker:
         shapes = [None] * len(steps)
         fields = [None] * len(steps)
         rows_of = {}
+        leaf = self.leaf
         for i, step in enumerate(steps):
             op = step.op
             self.side = step.side
             if op is LAYER:
                 j = step.inputs[0]
-                shapes[i], fields[i] = self.leaf(step.node, step.path, step.depth, *(
-                    (shapes[j], fields[j]) if j >= 0 else (x, rf)))
+                if j >= 0:
+                    shapes[i], fields[i] = leaf(step.node, step.path, step.depth, shapes[j], fields[j])
+                else:
+                    shapes[i], fields[i] = leaf(step.node, step.path, step.depth, x, rf)
             elif op is MERGE:
                 rs = [fields[j] for j in (step.inputs if step.fields is None else step.fields)]
                 # a merge's field: the widest of its inputs' (unknown where one of them is)

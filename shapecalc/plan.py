@@ -20,6 +20,7 @@ Index ``-1`` in ``inputs`` is the network's input.
 """
 
 from .errors import ConfigError
+from .layers import Composite, Sequential
 
 __all__ = ["LAYER", "MERGE", "OPEN", "CLOSE", "Step", "Plan", "compile_plan"]
 
@@ -93,7 +94,9 @@ class _Compiler:
         return len(self.steps) - 1
 
     def layer(self, layer, path, depth, x):
-        return self._add(LAYER, layer, path, depth, (x,))
+        steps = self.steps
+        steps.append(Step(LAYER, layer, path, depth, (x,), self.open, self.side))
+        return len(steps) - 1
 
     def merge(self, layer, path, depth, xs, fields=None):
         i = self._add(MERGE, layer, path, depth, tuple(xs))
@@ -115,13 +118,13 @@ class _Compiler:
     def sequence(self, layers, prefix, depth, x, names=None, main=False):
         """``layers`` one after the other as children at ``depth`` whose paths start with ``prefix``
         (named ``names``, by default their :func:`child_names`)."""
-        from .layers import Composite
-
-        first = len(self.steps)
+        steps = self.steps
+        first = len(steps)
         inline = False
         for name, child in zip(child_names(layers, prefix) if names is None else names, layers):
             if not isinstance(child, Composite):
-                x = self.layer(child, prefix + name, depth, x)
+                steps.append(Step(LAYER, child, prefix + name, depth, (x,), self.open, self.side))
+                x = len(steps) - 1
             elif child.inline:
                 # (a flat residual block, a graph block: its rows are this sequence's own)
                 inline = True
@@ -138,7 +141,13 @@ class _Compiler:
 def compile_plan(layers, title="network"):
     """The plan of a network whose own children are ``layers`` (its first an :class:`Input`); ``title``
     names it in the message of a nesting too deep to follow."""
+    import gc
+
     compiler = _Compiler()
+    # (as for the walk, shapecalc.analysis.walk: the steps hold no reference cycles, and the cyclic collector
+    # would trace all of them again and again as they pile up)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         output = compiler.sequence(layers, "", 0, -1, main=True)
     except RecursionError:
@@ -147,6 +156,9 @@ def compile_plan(layers, title="network"):
 
         raise ConfigError("the network nests blocks inside blocks more deeply than shapecalc follows (Python's "
                           f"recursion limit, {sys.getrecursionlimit()}): flatten the nesting", title) from None
+    finally:
+        if collecting:
+            gc.enable()
     return Plan(compiler.steps, output)
 
 
@@ -157,8 +169,6 @@ def compile_plan(layers, title="network"):
 def child_names(children, prefix=""):
     """Names for a composite's children: their own, or kind + running number (conv1, conv2, relu1 …).
     ``prefix`` (the composite's path and a dot) is for the message of a duplicate."""
-    from .layers import Sequential
-
     counts = {}
     names = []
     # generated names are unique among themselves (one running number per kind, and no kind ends in a
