@@ -533,12 +533,14 @@ class _Windowed(Layer):
         self.stride = _pair(self.kernel if stride is None else stride, "stride", self.name)
         self.padding = _padding(padding, self.name)
         self.dilation = _pair(dilation, "dilation", self.name)
-        # the span each kernel covers, per axis (F_eff, used by every shape and receptive-field step)
-        self.span = (F.effective_kernel(self.kernel[0], self.dilation[0]),
-                     F.effective_kernel(self.kernel[1], self.dilation[1]))
+        self._finish_window(ceil_mode)
         # the same window along H and W (padding aside): a square input then gives a square output
         self._square = (self.kernel[0] == self.kernel[1] and self.stride[0] == self.stride[1]
                         and self.dilation[0] == self.dilation[1])
+
+    def _finish_window(self, ceil_mode):
+        # the span each kernel covers, per axis (F_eff, used by every shape and receptive-field step)
+        self.span = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
         if ceil_mode and self.padding == "same":
             raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
         self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
@@ -551,14 +553,17 @@ class _Windowed(Layer):
     def padding(self, value):
         self._padding = value
         # fixed padding is the same pairs for every input: built here once (None for "same", which depends
-        # on it); equal padding along H and W is one pair object, which _spatial recognises
-        if value == "same":
-            self._pads = None
-        elif isinstance(value[0], tuple):
-            self._pads = value  # asymmetric: ((top, bottom), (left, right)) as given
-        else:
-            top = (value[0], value[0])
-            self._pads = (top, top if value[1] == value[0] else (value[1], value[1]))
+        # on it)
+        self._pads = None if value == "same" else self._fixed_pads(value)
+
+    @staticmethod
+    def _fixed_pads(value):
+        """``((top, bottom), (left, right))`` of a fixed padding; equal padding along H and W is one pair
+        object, which _spatial recognises."""
+        if isinstance(value[0], tuple):
+            return value  # asymmetric: ((top, bottom), (left, right)) as given
+        top = (value[0], value[0])
+        return (top, top if value[1] == value[0] else (value[1], value[1]))
 
     def pads(self, x):
         """Padding ``((top, bottom), (left, right))`` for input ``x``."""
@@ -3134,20 +3139,12 @@ class _MapWindow(_Windowed):
             padding = padding if padding == "same" else 0
         self.padding = padding if padding == "same" else _sizes(padding, n, "padding", self.name, minimum=0)
         self.dilation = _sizes(dilation, n, "dilation", self.name)
-        self.span = tuple(F.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        self._finish_window(ceil_mode)
         self._square = False
-        if ceil_mode and self.padding == "same":
-            raise ConfigError("ceil_mode cannot be combined with 'same' padding", self.name)
-        self.ceil_mode = _flag(ceil_mode, "ceil_mode", self.name)
 
-    @property
-    def padding(self):
-        return self._padding
-
-    @padding.setter
-    def padding(self, value):
-        self._padding = value
-        self._pads = None if value == "same" else tuple((p, p) for p in value)
+    @staticmethod
+    def _fixed_pads(value):
+        return tuple((p, p) for p in value)
 
     def pads(self, x):
         """Padding ``((before, after), …)`` per axis for input ``x``."""

@@ -72,10 +72,9 @@ def test_parallel_branches_become_a_branches_block():
     assert s["inc.branch2.conv"].params == 3 * 3 * 6 * 4 + 4
 
 
-def test_paths_that_cross_become_a_graph_block():
-    # b feeds both the merge m1 and, skipping it, the final merge m2 (the Wheatstone bridge that no nest of
-    # sequences and branches holds, as NASNet's cells read the cell before last): a graph block
-    nodes = [
+def _bridge():
+    """b feeds both the merge m1 and, skipping it, the final merge m2."""
+    return [
         Node("input", None),
         Node("a", Conv2d(4, 3, padding=1), ("input",)),
         Node("b", Conv2d(4, 1), ("input",)),
@@ -84,6 +83,12 @@ def test_paths_that_cross_become_a_graph_block():
         Node("m2", Add(), ("c", "b")),
         Node("head", GlobalAvgPool(), ("m2",)),
     ]
+
+
+def test_paths_that_cross_become_a_graph_block():
+    # b feeds both the merge m1 and, skipping it, the final merge m2 (the Wheatstone bridge that no nest of
+    # sequences and branches holds, as NASNet's cells read the cell before last): a graph block
+    nodes = _bridge()
     net = to_network(nodes, "bridge", (8, 8, 2))
     s = shapecalc.summary(net)
     assert [r.path for r in s.rows] == ["input", "a", "b", "m1", "c", "m2", "head"]
@@ -111,15 +116,7 @@ def test_a_graph_block_runs_in_pytorch_as_the_plan_routes_it():
     pytest.importorskip("torch")
     from shapecalc.torch import to_torch, verify
 
-    nodes = [
-        Node("input", None),
-        Node("a", Conv2d(4, 3, padding=1), ("input",)),
-        Node("b", Conv2d(4, 1), ("input",)),
-        Node("m1", Add(), ("a", "b")),
-        Node("c", Conv2d(4, 3, padding=1), ("m1",)),
-        Node("m2", Add(), ("c", "b")),
-        Node("head", GlobalAvgPool(), ("m2",)),
-    ]
+    nodes = _bridge()
     net = to_network(nodes, "bridge", (8, 8, 2))
     import torch
 
