@@ -279,8 +279,9 @@ class Layer:
     #: a spec in which this kind appears (``"input 39x31x1 | conv 20 k4"``): the conformance test
     #: (tests/test_kinds.py) checks every view of the kind on it
     example = None
-    #: what autograd keeps of it in a training-mode forward pass: a rule of :mod:`shapecalc.saved` (None: not
-    #: modelled, its input and output are counted as kept and the memory estimate says so)
+    #: what autograd keeps of it in a training-mode forward pass: a rule of :mod:`shapecalc.saved`, a function
+    #: of the layer's step that the memory estimate reads from the class (None: not modelled, its input and
+    #: output are counted as kept and the estimate says so)
     saves = None
     #: True where its output is a view of its input, the same storage (flatten, permute, a crop …)
     view = False
@@ -397,7 +398,7 @@ class Input(Layer):
 
     kind = "input"
     called = ('input',)
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 39x31x1 | conv 20 k4"
     tools = C.NONE
@@ -668,7 +669,7 @@ class Conv2d(_Windowed):
     kind = "conv"
     takes_activation = True
     called = ('conv', 'convolution', 'convolutional')
-    saves = staticmethod(S.conv)
+    saves = S.conv
     example = "input 39x31x1 | conv 20 k4 s2 p1"
     shows_unit_stride = False
     fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
@@ -766,7 +767,7 @@ class SparseConv2d(Conv2d):
 
     kind = "sparseconv"
     called = ('conv', 'convolution', 'convolutional')
-    saves = staticmethod(S.sparseconv)
+    saves = S.sparseconv
     shows_unit_stride = True  # "sparse conv 5×5/1", as LeNet-5's tables have always shown it
     example = "input 14x14x6 | sparseconv table=[[0,1,2],[1,2,3],[3,4,5],[0,5]] k5"
     fields = ("table", "kernel", "stride", "padding", "bias")
@@ -902,7 +903,7 @@ class MaxPool2d(_Pool):
     kind = "maxpool"
     called = ('pool', 'pooling', 'maxpool', 'maxpooling')
     pooled_as = "max pooling"
-    saves = staticmethod(S.maxpool)
+    saves = S.maxpool
     example = "input 13x11x8 | maxpool 3 2 ceil"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation", "call")
     calls = ("module", "functional")
@@ -929,7 +930,7 @@ class AvgPool2d(_Pool):
     kind = "avgpool"
     called = ('pool', 'pooling', 'avgpool', 'subsampling')
     pooled_as = "average pooling"
-    saves = staticmethod(S.avgpool)
+    saves = S.avgpool
     example = "input 13x11x8 | avgpool 3 2 p1"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "call")
     calls = ("module", "functional")
@@ -955,7 +956,7 @@ class Subsampling(_Pool):
 
     kind = "subsampling"
     called = ('pool', 'pooling', 'subsampling')
-    saves = staticmethod(S.conv)
+    saves = S.conv
     example = "input 28x28x6 | subsampling 2"
     fields = ("kernel", "stride")
     # realised as a depthwise convolution through F.conv2d, which ptflops does not patch; torchinfo sees a
@@ -1020,7 +1021,7 @@ class GlobalAvgPool(_Global):
     kind = "gap"
     called = ('pool', 'pooling', 'avgpool', 'gap')
     spoken = "global average pooling"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 7x5x16 | gap"
     fields = ("keepdims", "call")
     calls = CALLS
@@ -1045,7 +1046,7 @@ class GlobalMaxPool(_Global):
     kind = "gmp"
     called = ('pool', 'pooling', 'maxpool', 'maxpooling')
     spoken = "global max pooling"
-    saves = staticmethod(S.maxpool)
+    saves = S.maxpool
     example = "input 7x5x16 | gmp"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
@@ -1101,7 +1102,7 @@ class AdaptiveAvgPool2d(_Adaptive):
 
     kind = "adaptiveavgpool"
     called = ('pool', 'pooling', 'avgpool')
-    saves = staticmethod(S.adaptiveavgpool)
+    saves = S.adaptiveavgpool
     example = "input 13x11x8 | adaptiveavgpool 6"
     fields = ("output", "call")
     calls = ("module", "functional")
@@ -1126,7 +1127,7 @@ class AdaptiveAvgPool2d(_Adaptive):
 class AdaptiveMaxPool2d(_Adaptive):
     kind = "adaptivemaxpool"
     called = ('pool', 'pooling', 'maxpool', 'maxpooling')
-    saves = staticmethod(S.maxpool)
+    saves = S.maxpool
     example = "input 13x11x8 | adaptivemaxpool [4,3]"
     tools = {"fvcore": C.ZERO, "ptflops": C.twice_in, "torchinfo": C.ZERO}
 
@@ -1145,7 +1146,7 @@ class Flatten(Layer):
     kind = "flatten"
     called = ('flatten',)
     spoken = "flatten to a vector"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 5x4x3 | flatten | dense 10"
     tools = C.NONE
@@ -1169,7 +1170,7 @@ class Linear(Layer):
     kind = "dense"
     takes_activation = True
     called = ('fc', 'dense', 'fully', 'linear', 'connected')
-    saves = staticmethod(S.dense)
+    saves = S.dense
     global_field = True
     example = "input 5x4x3 | flatten | dense 10"
     fields = ("units", "bias")
@@ -1232,7 +1233,7 @@ class RBF(Layer):
     kind = "rbf"
     takes_activation = True
     called = ('rbf',)
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     global_field = True
     example = "input 84 | rbf 10"
     fields = ("units", "trainable")
@@ -1287,7 +1288,7 @@ class BatchNorm(Layer):
     kind = "batchnorm"
     called = ('batchnorm', 'bn')
     spoken = "batch normalisation"
-    saves = staticmethod(S.batchnorm)
+    saves = S.batchnorm
     buffers_are = "BatchNorm running statistics"
     example = "input 9x7x8 | batchnorm"
     fields = ("eps", "momentum", "affine", "scale", "center")
@@ -1355,7 +1356,7 @@ class LocalResponseNorm(Layer):
 
     kind = "lrn"
     called = ('lrn',)
-    saves = staticmethod(S.lrn)
+    saves = S.lrn
     example = "input 9x7x8 | lrn"
     fields = ("size", "alpha", "beta", "k")
     tools = {"fvcore": C.ZERO, "ptflops": C.lrn_ptflops, "torchinfo": C.ZERO}
@@ -1383,7 +1384,7 @@ class LocalResponseNorm(Layer):
 class Dropout(Layer):
     kind = "dropout"
     called = ('dropout',)
-    saves = staticmethod(S.dropout)
+    saves = S.dropout
     example = "input 9x7x8 | dropout 0.3"
     fields = ("p",)
     tools = C.NONE
@@ -1427,7 +1428,7 @@ class ReLU(_Activation):
     kind = "relu"
     called = ('relu',)
     spoken = "ReLU"
-    saves = staticmethod(S.saves_output)
+    saves = S.saves_output
     example = "input 9x7x8 | relu"
     module = "ReLU"
     fields = ("call",)
@@ -1446,7 +1447,7 @@ class Tanh(_Activation):
     kind = "tanh"
     called = ('tanh',)
     spoken = "tanh"
-    saves = staticmethod(S.saves_output)
+    saves = S.saves_output
     example = "input 9x7x8 | tanh"
     module = "Tanh"
     tools = C.NONE
@@ -1458,7 +1459,7 @@ class ScaledTanh(_Activation):
     kind = "scaledtanh"
     called = ('tanh',)
     spoken = "scaled tanh, 1.7159 tanh(2a/3)"
-    saves = staticmethod(S.scaledtanh)
+    saves = S.scaledtanh
     example = "input 9x7x8 | scaledtanh"
     module = "ScaledTanh"
     tools = C.NONE
@@ -1468,7 +1469,7 @@ class Sigmoid(_Activation):
     kind = "sigmoid"
     called = ('sigmoid',)
     spoken = "sigmoid"
-    saves = staticmethod(S.saves_output)
+    saves = S.saves_output
     example = "input 9x7x8 | sigmoid"
     module = "Sigmoid"
     tools = C.NONE
@@ -1478,7 +1479,7 @@ class Softmax(_Activation):
     kind = "softmax"
     called = ('softmax',)
     spoken = "softmax"
-    saves = staticmethod(S.saves_output)
+    saves = S.saves_output
     example = "input 10 | softmax"
     # F.softmax, patched by ptflops (nn.Softmax has no hook of its own)
     tools = {"fvcore": C.ZERO, "ptflops": C.out_numel, "torchinfo": C.ZERO}
@@ -1490,7 +1491,7 @@ class Softmax(_Activation):
 class Identity(Layer):
     kind = "identity"
     spoken = "identity"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 9x7x8 | identity"
     tools = C.NONE
@@ -1504,7 +1505,7 @@ class ChannelPadShortcut(Layer):
     ``channels``. No parameters."""
 
     kind = "padshortcut"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 9x7x8 | padshortcut 16 2"
     fields = ("channels", "stride")
     tools = C.NONE
@@ -1543,7 +1544,7 @@ class DepthwiseConv2d(_Windowed):
     DepthwiseConv2D, PyTorch's Conv2d with ``groups = C_in``). Output channels C · multiplier."""
 
     kind = "dwconv"
-    saves = staticmethod(S.conv)
+    saves = S.conv
     example = "input 15x13x8 | dwconv 3 s2 p1 multiplier=2"
     shows_unit_stride = False
     fields = ("kernel", "stride", "padding", "multiplier", "dilation", "bias")
@@ -1587,7 +1588,7 @@ class SeparableConv2d(_Windowed):
     (``multiplier`` kernels per channel, no bias), then a 1×1 convolution to ``filters`` with the bias."""
 
     kind = "sepconv"
-    saves = staticmethod(S.sepconv)
+    saves = S.sepconv
     example = "input 15x13x8 | sepconv 16 k3 same"
     shows_unit_stride = False
     fields = ("filters", "kernel", "stride", "padding", "multiplier", "dilation", "bias")
@@ -1655,7 +1656,7 @@ class ZeroPad2d(Layer):
     ``P`` / ``(P_h, P_w)`` for the same on both sides (Keras' ZeroPadding2D, PyTorch's ZeroPad2d)."""
 
     kind = "zeropad"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 9x7x8 | zeropad [[0,1],[2,1]]"
     fields = ("padding",)
     tools = C.NONE
@@ -1689,7 +1690,7 @@ class Crop2d(Layer):
     right)))``, or ``P`` / ``(P_h, P_w)`` (Keras' Cropping2D; NASNet aligns its cells so). No parameters."""
 
     kind = "crop"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 9x7x8 | crop [[0,1],[2,1]]"
     fields = ("cropping",)
@@ -1733,7 +1734,7 @@ class ReLU6(_Activation):
 
     kind = "relusix"
     spoken = "ReLU6"
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     example = "input 9x7x8 | relu6"
     module = "ReLU6"
     # ptflops' hook on nn.ReLU6 (its forward calls F.hardtanh, which is not patched)
@@ -1747,7 +1748,7 @@ class Hardswish(_Activation):
     """x · ReLU6(x + 3) / 6 (MobileNetV3)."""
 
     kind = "hardswish"
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     example = "input 9x7x8 | hardswish"
     module = "Hardswish"
     tools = C.NONE
@@ -1757,7 +1758,7 @@ class Hardsigmoid(_Activation):
     """ReLU6(x + 3) / 6 (MobileNetV3's squeeze-excitation gate)."""
 
     kind = "hardsigmoid"
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     example = "input 9x7x8 | hardsigmoid"
     module = "Hardsigmoid"
     tools = C.NONE
@@ -1767,7 +1768,7 @@ class SiLU(_Activation):
     """x · σ(x), also called swish (EfficientNet)."""
 
     kind = "silu"
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     example = "input 9x7x8 | silu"
     module = "SiLU"
     # ptflops patches F.silu (one count per output element) and has no hook for nn.SiLU
@@ -1778,7 +1779,7 @@ class GELU(_Activation):
     """x · Φ(x) (ViT, ConvNeXt)."""
 
     kind = "gelu"
-    saves = staticmethod(S.saves_input)
+    saves = S.saves_input
     example = "input 9x7x8 | gelu"
     module = "GELU"
     # ptflops: the nn.GELU hook and the patched F.gelu it calls
@@ -1790,7 +1791,7 @@ class GroupNorm(Layer):
     when ``affine``, no running statistics."""
 
     kind = "groupnorm"
-    saves = staticmethod(S.groupnorm)
+    saves = S.groupnorm
     example = "input 9x7x8 | groupnorm 4"
     fields = ("groups", "eps", "affine")
     tools = {"fvcore": C.group_normalised, "ptflops": C.normalised, "torchinfo": C.params_per_sample}
@@ -1844,7 +1845,7 @@ class StochasticDepth(Layer):
     parameters, no arithmetic."""
 
     kind = "stochasticdepth"
-    saves = staticmethod(S.stochasticdepth)
+    saves = S.stochasticdepth
     example = "input 9x7x8 | residual( conv 8 k3 p1 | stochasticdepth 0.2 )"
     fields = ("p", "mode")
     tools = C.NONE
@@ -1868,7 +1869,7 @@ class ChannelShuffle(Layer):
     """ShuffleNet's channel shuffle: C = g · n channels read as g × n, transposed to n × g. No parameters."""
 
     kind = "shuffle"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 9x7x8 | shuffle 4"
     fields = ("groups",)
     tools = C.NONE
@@ -1897,7 +1898,7 @@ class Chunk(Layer):
     channels; ShuffleNetV2's split). No parameters."""
 
     kind = "chunk"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 9x7x8 | branches( chunk 2 index=0 ; chunk 2 index=1 | conv 4 k1 ) concat post( shuffle 2 )"
     fields = ("parts", "index")
@@ -1941,7 +1942,7 @@ class LayerNorm(Layer):
     it, on a map, the layer is an nn.LayerNorm over channels-last data (ConvNeXt's blocks, after a permute)."""
 
     kind = "layernorm"
-    saves = staticmethod(S.layernorm)
+    saves = S.layernorm
     fields = ("eps", "affine", "channels_first")
     example = "input 9x7x8 | layernorm eps=1e-06"
     # ptflops hooks nn.LayerNorm (one count per element: its γ and β flag is named elementwise_affine, which
@@ -2000,7 +2001,7 @@ class PointwiseLinear(Layer):
     every token (a transformer's MLP). On a vector it is a dense layer."""
 
     kind = "pointwise"
-    saves = staticmethod(S.dense)
+    saves = S.dense
     fields = ("units", "bias")
     example = "input 9x7x8 | pointwise 32"
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.params_per_sample}
@@ -2038,7 +2039,7 @@ class LayerScale(Layer):
     ``init``. C parameters; its multiplications are not MACs."""
 
     kind = "layerscale"
-    saves = staticmethod(S.layerscale)
+    saves = S.layerscale
     fields = ("init",)
     example = "input 9x7x8 | residual( conv 8 k3 p1 | layerscale )"
     # x * γ: the operator, which ptflops does not patch; torchinfo counts only parameters named "weight" or
@@ -2064,7 +2065,7 @@ class Permute(Layer):
     shapecalc's shapes are H×W×C in any layout: the sizes are unchanged, and nothing is computed."""
 
     kind = "permute"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     fields = ("dims",)
     example = "input 9x7x8 | permute [0,2,3,1] | pointwise 4 | permute [0,3,1,2]"
@@ -2181,7 +2182,7 @@ class Rescaling(Layer):
     ``1/127.5`` and ``−1``). No parameters; its multiplications are no MACs."""
 
     kind = "rescaling"
-    saves = staticmethod(S.rescaling)
+    saves = S.rescaling
     example = "input 9x7x3 | rescaling 0.00784313725490196 offset=-1.0"
     fields = ("scale", "offset")
     tools = C.NONE
@@ -2215,7 +2216,7 @@ class Normalization(Layer):
     non-trainable weights, buffers here; given as numbers (or lists), they are constants: nothing stored."""
 
     kind = "normalization"
-    saves = staticmethod(S.normalization)
+    saves = S.normalization
     buffers_are = "Normalization mean, variance and count"
     example = "input 9x7x8 | normalization"
     fields = ("axis", "mean", "variance")
@@ -2288,7 +2289,7 @@ class Reshape(Layer):
     element counts must agree. No parameters, no arithmetic."""
 
     kind = "reshape"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 6x4x8 | reshape [-1,8]"
     fields = ("target",)
     tools = C.NONE
@@ -2354,7 +2355,7 @@ class Tokens(Layer):
     its convolution's output so). No parameters."""
 
     kind = "tokens"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | layernorm"
     tools = C.NONE
@@ -2375,7 +2376,7 @@ class ClassToken(Layer):
     """A learnt class token put before the others: N×D → (N + 1)×D; D parameters."""
 
     kind = "classtoken"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken"
     # a parameter and a concatenation: no tool counts them (torchinfo counts only parameters named "weight"
     # or "bias", and torchvision's class_token belongs to VisionTransformer, no leaf)
@@ -2400,7 +2401,7 @@ class PositionEmbedding(Layer):
     a ViT's do on its image size)."""
 
     kind = "posembed"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | posembed"
     # x + the embedding: the operator, which ptflops does not patch; torchinfo counts only parameters named
     # "weight" or "bias" (torchvision's pos_embedding belongs to the Encoder, no leaf)
@@ -2433,7 +2434,7 @@ class MultiheadAttention(Layer):
     counts, and torchinfo, which counts leaf modules that run, nothing — as on torchvision's ViT."""
 
     kind = "attention"
-    saves = staticmethod(S.attention)
+    saves = S.attention
     fields = ("heads", "bias")
     example = "input 32x32x3 | conv 16 k8 s8 | tokens | residual( layernorm | attention 4 ) flat | selecttoken"
     global_field = True
@@ -2491,7 +2492,7 @@ class SelectToken(Layer):
     """One token as a vector: N×D → D (``index`` 0: a ViT's class token, ``x[:, 0]``)."""
 
     kind = "selecttoken"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     fields = ("index",)
     example = "input 32x32x3 | conv 8 k8 s8 | tokens | classtoken | selecttoken | dense 10"
@@ -2566,7 +2567,7 @@ class SpaceToDepth(Layer):
     No parameters, no arithmetic."""
 
     kind = "spacetodepth"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     fields = ("block",)
     example = "input 9x7x8 | spacetodepth 2 | layernorm | pointwise 16 nobias"
     tools = C.NONE
@@ -2613,7 +2614,7 @@ class WindowAttention(Layer):
     for one layer; a stack of shifted windows reaches about w further per layer, as the steps add up."""
 
     kind = "windowattention"
-    saves = staticmethod(S.windowattention)
+    saves = S.windowattention
     buffers_are = "relative position indices"
     fields = ("heads", "size", "shift", "bias")
     example = "input 10x9x8 | windowattention 2 size=4 shift=2"
@@ -2710,7 +2711,7 @@ class CosineWindowAttention(WindowAttention):
     is counted B times."""
 
     kind = "cosinewindowattention"
-    saves = staticmethod(S.cosinewindowattention)
+    saves = S.cosinewindowattention
     buffers_are = "relative position indices and coordinates"
     fields = ("heads", "size", "shift", "bias", "hidden")
     example = "input 10x9x8 | cosinewindowattention 2 size=4 shift=2 hidden=16"
@@ -2782,7 +2783,7 @@ class Partition(Layer):
     partition); that step is taken here, and the rows up to the departition keep it."""
 
     kind = "partition"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     axes = ("G", "N", "C")
     fields = ("size", "grid")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
@@ -2824,7 +2825,7 @@ class SwapAxes(Layer):
     attention). On a map, a transpose of H and W. No parameters, no arithmetic."""
 
     kind = "swapaxes"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     view = True
     axes = ("G", "N", "C")
     example = "input 14x14x8 | partition 7 grid=on | swapaxes | relativeattention 4 7 | swapaxes | departition"
@@ -2846,7 +2847,7 @@ class Departition(Layer):
     of N tokens, G and N squares, → S×S×C with S = √G·√N. No parameters, no arithmetic."""
 
     kind = "departition"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
     tools = C.NONE
 
@@ -2880,7 +2881,7 @@ class RelativeAttention(Layer):
     digits (:func:`shapecalc.conventions.einsum_fvcore`)."""
 
     kind = "relativeattention"
-    saves = staticmethod(S.relativeattention)
+    saves = S.relativeattention
     buffers_are = "relative position indices"
     fields = ("head_dim", "size", "bias")
     example = "input 14x14x8 | partition 7 | relativeattention 4 7 | departition"
@@ -2942,7 +2943,7 @@ class Concat(Layer):
 
     kind = "concat"
     called = ('concat',)
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 9x7x8 | branches( conv 4 k1 ; maxpool 3 1 p1 ) concat"
     merges = True
     tools = C.NONE
@@ -2977,7 +2978,7 @@ class Add(Layer):
     """Element-wise sum (residual connections): shapes must match."""
 
     kind = "add"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     example = "input 9x7x8 | residual( conv 8 k3 p1 | relu )"
     merges = True
     tools = C.NONE
@@ -3005,7 +3006,7 @@ class Multiply(Layer):
     squeeze-excitation gate scales an H×W×C map). No parameters; its multiplications are not MACs."""
 
     kind = "mul"
-    saves = staticmethod(S.mul)
+    saves = S.mul
     example = "input 9x7x8 | residual( gap keepdims=on | conv 2 k1 | relu | conv 8 k1 | sigmoid ) mul"
     merges = True
     broadcasts = True
@@ -3047,7 +3048,7 @@ class Upsample(Layer):
     whole-number field describes; the fields are reported unknown from here on."""
 
     kind = "upsample"
-    saves = staticmethod(S.nothing)
+    saves = S.nothing
     fields = ("scale", "mode")
     example = "input 9x7x8 | conv 4 k3 | upsample 2"
     known_field = False
@@ -3250,7 +3251,7 @@ class Conv1d(_ConvMap):
 
     kind = "conv1d"
     called = ("conv", "convolution", "convolutional", "conv1d")
-    saves = staticmethod(S.conv)
+    saves = S.conv
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3265,7 +3266,7 @@ class Conv3d(_ConvMap):
 
     kind = "conv3d"
     called = ("conv", "convolution", "convolutional", "conv3d")
-    saves = staticmethod(S.conv)
+    saves = S.conv
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")
@@ -3298,7 +3299,7 @@ class MaxPool1d(_PoolMap, MaxPool2d):
     dilation=1)``."""
 
     kind = "maxpool1d"
-    saves = staticmethod(S.maxpool)
+    saves = S.maxpool
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3315,7 +3316,7 @@ class MaxPool3d(MaxPool1d):
     dilation=1)``."""
 
     kind = "maxpool3d"
-    saves = staticmethod(S.maxpool)
+    saves = S.maxpool
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")
@@ -3331,7 +3332,7 @@ class AvgPool1d(_PoolMap, AvgPool2d):
     count_include_pad=True)``."""
 
     kind = "avgpool1d"
-    saves = staticmethod(S.avgpool)
+    saves = S.avgpool
     spatial = 1
     axis_names = "L"
     axes = ("L", "C")
@@ -3349,7 +3350,7 @@ class AvgPool3d(AvgPool1d):
     ceil_mode=False, count_include_pad=True)``."""
 
     kind = "avgpool3d"
-    saves = staticmethod(S.avgpool)
+    saves = S.avgpool
     spatial = 3
     axis_names = "DHW"
     axes = ("D", "H", "W", "C")

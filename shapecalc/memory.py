@@ -337,7 +337,8 @@ class _Flow:
         else:
             # a new storage: the output's elements × bytes
             step.output = _Tensor(row.activations * self.bytes_per_element, step.grad, row)
-        (layer.saves or saved.unmodelled)(step)
+        # (read from the class: the rule is a plain function, not a method of the layer)
+        (type(layer).saves or saved.unmodelled)(step)
         return step.output
 
 
@@ -392,7 +393,7 @@ def estimate(summary, optimizer="adam", dtype=None, device="cuda"):
         layer_records.append(LayerMemory(
             path=r.path, kind=r.kind, detail=r.detail, output_shape=tuple(r.output_shape),
             forward_elements=r.activations, forward_bytes=r.activations * b,
-            kept_bytes=flow.kept.get(r.path, 0), kept=flow.what.get(r.path, []), modelled=r.layer.saves is not None,
+            kept_bytes=flow.kept.get(r.path, 0), kept=flow.what.get(r.path, []), modelled=type(r.layer).saves is not None,
         ))
     forward = summary.totals["activations"]
     return MemoryEstimate(
