@@ -143,15 +143,16 @@ class Row:
 
     @property
     def receptive_field(self):
-        return None if self.rf is None else (self.rf[0][0], self.rf[1][0])
+        """The field's size per axis (H, W; L of a sequence; D, H, W of a volume)."""
+        return None if self.rf is None else tuple(a[0] for a in self.rf)
 
     @property
     def jump(self):
-        return None if self.rf is None else (self.rf[0][1], self.rf[1][1])
+        return None if self.rf is None else tuple(a[1] for a in self.rf)
 
     @property
     def start(self):
-        return None if self.rf is None else (self.rf[0][2], self.rf[1][2])
+        return None if self.rf is None else tuple(a[2] for a in self.rf)
 
     def counts(self):
         """The row's counts by name, in the order of the JSON interface (shared by JSON and DataFrames)."""
@@ -180,6 +181,9 @@ def rf_initial(shape):
         along_h = (1, 1, 0, shape[0])
         # a square input: one state object for both axes (rf_after keeps them shared while they stay equal)
         return (along_h, along_h if shape[1] is shape[0] else (1, 1, 0, shape[1]))
+    if len(shape) in (2, 4):
+        # a sequence's L (tokens' N), a volume's D, H and W
+        return tuple((1, 1, 0, e) for e in shape[:-1])
     return None
 
 
@@ -187,6 +191,8 @@ def rf_after(state, step, out_shape):
     """The receptive-field state after a layer whose step is ``step`` (see ``Layer.window``)."""
     if state is None:
         return None
+    if len(state) != 2:
+        return _rf_after_axes(state, step, out_shape)
     if len(out_shape) == 3:
         e0, e1 = out_shape[0], out_shape[1]
     elif step is None:
@@ -214,6 +220,28 @@ def rf_after(state, step, out_shape):
     return (along_h, F.rf_step(a1[0], a1[1], a1[2], k1[0], k1[1], k1[2]) + (e1,))
 
 
+def _rf_after_axes(state, step, out_shape):
+    """:func:`rf_after` for a field along one axis (a sequence) or three (a volume): the same rule per axis."""
+    n = len(state)
+    if len(out_shape) == n + 1:
+        extents = out_shape[:n]
+    elif step is None:
+        return state  # (a flatten: the state remembers the map the vector came from)
+    else:
+        extents = (1,) * n  # a dense layer has seen the whole map
+    out = []
+    for a, k, e in zip(state, step or (None,) * n, extents):
+        if type(a[3]) is int and a[3] == 1 and e != 1:
+            # every input unit has the same field (after attention): so has every output unit, whatever it
+            # reads of them
+            out.append(a)
+        elif k is None:
+            out.append(a[:3] + (e,))  # position for position (an activation, a norm, a per-token dense layer)
+        else:
+            out.append(F.rf_step(a[0], a[1], a[2], k[0], k[1], k[2]) + (e,))
+    return tuple(out)
+
+
 def _dense_step(state):
     # a dense layer on a flattened map sees the whole map: a window of the full extent
     return tuple((e, e, 0) for (_, _, _, e) in state)
@@ -228,7 +256,7 @@ def _widest(states):
     if not states:
         return None
     out = []
-    for a in (0, 1):
+    for a in range(len(states[0])):
         axis = [s[a] for s in states]
         # the inputs that are not broadcast (extent 1 beside a wider map)
         spread = [t for t in axis if not (type(t[3]) is int and t[3] == 1)] or axis
@@ -325,8 +353,8 @@ class _Walker:
             elif step is not None:
                 rf = rf_after(rf, step, y)
             elif layer.global_field:
-                # a dense layer or attention sees the whole map
-                rf = rf_after(rf, _dense_step(rf), y)
+                # a dense layer or attention sees the whole map: every output unit, one field (extent 1)
+                rf = rf_after(rf, _dense_step(rf), y) if len(rf) == 2 else _rf_after_axes(rf, _dense_step(rf), ())
             elif y is not x:
                 # (a layer with no window that returns its input keeps the field as it is)
                 rf = rf_after(rf, None, y)

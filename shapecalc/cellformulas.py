@@ -142,7 +142,8 @@ def formula(row, column, no_bias=False, batch=1):
                 f"{format_int(row.connections)}")
     elif column == "rf":
         rf = row.receptive_field
-        return f"receptive field {rf[0]}×{rf[1]} (jump {row.jump[0]}×{row.jump[1]} input pixels per step)"
+        return (f"receptive field {'×'.join(map(str, rf))} (jump {'×'.join(map(str, row.jump))} input pixels per "
+                "step)")
     if text is None:
         # (a figure the worked rules do not give alone: the plain number)
         return f"{'MACs' if column == 'macs' else column} = {format_int(getattr(row, column))}"

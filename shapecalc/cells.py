@@ -109,5 +109,5 @@ def show(column, value):
     if column in ("input", "output"):
         return format_shape(value)
     if column == "rf":
-        return f"{value[0]}×{value[1]}"
+        return "×".join(map(str, value))
     return format_int(value)

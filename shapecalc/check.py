@@ -263,7 +263,7 @@ def _check_cell(row, column, text, report, given):
                 and sees_whole_input(row.rf, report.summary.input_shape):
             return Cell(column, text, expected, expected, True)  # (shapecalc's own table says so)
         try:
-            claimed = _parse_rf(text)
+            claimed = _parse_rf(text, len(expected) if expected else 2)
         except ValueError:
             claimed = None
         cell = Cell(column, text, claimed, expected, claimed == expected)

@@ -56,7 +56,7 @@ def _rf_text(s):
         return None
     if sees_whole_input(row.rf, s.input_shape):
         return "whole input"
-    return f"{row.receptive_field[0]}×{row.receptive_field[1]}"
+    return "×".join(map(str, row.receptive_field))
 
 
 class Comparison:

@@ -75,12 +75,13 @@ def _section(row):
         total = Worked(counted["weights"].value) + Worked(counted["biases"].value)
         index = found.index(counted["biases"]) + 1
         found.insert(index, Figure("params", total.text, int(total)))
-    along = [_rf_figure(row, a) for a in (0, 1)]
+    axes = getattr(row.layer, "axis_names", "HW")
+    along = [_rf_figure(row, a) for a in range(len(axes))]
     if along[0] is not None:
-        if along[0] == along[1]:
+        if all(f == along[0] for f in along):
             found.append(along[0])
         else:
-            found.extend(Figure(f"{f.name} ({axis})", f.text, f.value, f.note) for axis, f in zip("HW", along))
+            found.extend(Figure(f"{f.name} ({axis})", f.text, f.value, f.note) for axis, f in zip(axes, along))
     return Section(row.path, row.detail, tuple(row.input_shape), tuple(row.output_shape), found,
                    list(row.warnings), list(row.notes))
 
@@ -88,7 +89,7 @@ def _section(row):
 def _rf_figure(row, a):
     """The receptive field along axis ``a`` after a sliding window, by formulas.rf_step from the field it
     receives: r_out = r_in + (F_eff − 1)·j_in, j_out = j_in·S."""
-    if row.rf is None or len(row.input_shape) != 3 or not getattr(row.layer, "slides", False):
+    if row.rf is None or len(row.input_shape) != len(row.rf) + 1 or not getattr(row.layer, "slides", False):
         return None
     span, stride, pad_before = row.layer.window(tuple(row.input_shape))[a]
     r_out, j_out, s_out = row.rf[a][:3]

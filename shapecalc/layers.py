@@ -1004,8 +1004,8 @@ class _Global(Layer):
         return getattr(T.nn, f"Adaptive{kind}Pool{len(x) - 1}d")(1)
 
     def window(self, x):
-        # the window is the whole map
-        return ((x[0], x[0], 0), (x[1], x[1], 0))
+        # the window is the whole map (volume)
+        return tuple((e, e, 0) for e in x[:-1])
 
 
 class GlobalAvgPool(_Global):
@@ -3124,12 +3124,11 @@ def _shorter_than_kernel(layer, x):
 
 class _MapWindow(_Windowed):
     """A window over a 1-D map L×C or a 3-D map D×H×W×C: kernel, stride, padding (a whole number, one per
-    axis, "valid" or "same") and dilation per axis, each axis by the rule of H and W. Receptive fields are
-    followed over H×W maps only: from here on the field is unknown, never a guess."""
+    axis, "valid" or "same") and dilation per axis, each axis by the rule of H and W, its receptive field
+    too."""
 
     #: 1 or 3
     spatial = None
-    known_field = False
 
     def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
         n = self.spatial
@@ -3159,7 +3158,8 @@ class _MapWindow(_Windowed):
         return tuple(self._axis(x, pads, a, ctx, path) for a in range(self.spatial))
 
     def window(self, x):
-        return None
+        pads = self.pads(x)
+        return tuple((span, s, before) for span, s, (before, _) in zip(self.span, self.stride, pads))
 
     def _window_text(self):
         def one(sizes):

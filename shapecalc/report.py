@@ -444,7 +444,7 @@ class Summary:
                 number(r.params),
                 number(counter(r) if r.leaf else folded[id(r)]),
                 "" if rf is None else
-                "whole input" if sees_whole_input(r.rf, self.input_shape) else f"{rf[0]}×{rf[1]}",
+                "whole input" if sees_whole_input(r.rf, self.input_shape) else "×".join(map(str, rf)),
                 _notes(r),
             ])
         return header, body
@@ -596,7 +596,7 @@ def sees_whole_input(rf, input_shape):
     a layer that saw the whole map, a dense layer or a global pool: the map's extent is 1 along both axes)
     and that field reaches from row 0 to row H − 1 and from column 0 to column W − 1. Its size is then no
     figure to quote: AlexNet's fc6 spans 355×355 positions of a 227×227 input, padding included."""
-    if rf is None or len(input_shape) != 3:
+    if rf is None or len(input_shape) != len(rf) + 1:
         return False
     for (size, _, start, extent), length in zip(rf, input_shape):
         if type(extent) is not int or extent != 1 or type(size) is not int or type(start) is not int:

@@ -41,6 +41,10 @@ def _wrap(text, value):
     return text if isinstance(value, int) or getattr(value, "is_Atom", False) else f"({text})"
 
 
+#: per number of axes: what the positions along each are called, and the output unit's index along each
+_AXES = {1: (("positions",), ("i",)), 2: (("rows", "cols"), ("i", "j")), 3: (("slices", "rows", "cols"), ("k", "i", "j"))}
+
+
 def rf_rows(summary, depth=None):
     """One dict per visible row: name, type, output, rf, jump, start, region of unit 0, region of unit (i, j)."""
     symbolic = getattr(summary, "symbolic", False)
@@ -50,19 +54,20 @@ def rf_rows(summary, depth=None):
                 "receptive_field": None, "jump": None, "start": None, "unit0": None, "unit_ij": None,
                 "sees_whole_input": sees_whole_input(r.rf, summary.input_shape)}
         if r.rf is not None:
-            (rh, jh, sh, _), (rw, jw, sw, _) = r.rf
-            item["receptive_field"] = [rh, rw]
-            item["jump"] = [jh, jw]
-            item["start"] = [sh, sw]
-            item["unit0"] = [[sh, sh + rh - 1], [sw, sw + rw - 1]]
-            grid = (f"rows {_affine(sh, jh, 'i', symbolic)}…{_affine(sh + rh - 1, jh, 'i', symbolic)}, "
-                    f"cols {_affine(sw, jw, 'j', symbolic)}…{_affine(sw + rw - 1, jw, 'j', symbolic)}")
-            if r.output_shape is not None and len(r.output_shape) == 3:
+            words, letters = _AXES[len(r.rf)]
+            item["receptive_field"] = [a[0] for a in r.rf]
+            item["jump"] = [a[1] for a in r.rf]
+            item["start"] = [a[2] for a in r.rf]
+            item["unit0"] = [[s, s + size - 1] for size, _, s, _ in r.rf]
+            grid = ", ".join(f"{word} {_affine(s, j, v, symbolic)}…{_affine(s + size - 1, j, v, symbolic)}"
+                             for word, v, (size, j, s, _) in zip(words, letters, r.rf))
+            shared = len(r.rf) == 1 and r.rf[0][3] == 1 and r.output_shape is not None and r.output_shape[0] != 1
+            if r.output_shape is not None and len(r.output_shape) == len(r.rf) + 1 and not shared:
                 item["unit_ij"] = grid
             elif r.output_shape is not None and len(r.output_shape) == 2:
                 # tokens: one per position of the map they came from, until a layer that sees the whole map
                 # (attention: the state's extent is then 1)
-                whole = r.rf[0][3] == 1 and r.rf[1][3] == 1
+                whole = all(a[3] == 1 for a in r.rf)
                 item["unit_ij"] = "(tokens: each sees all of it)" if whole else f"(tokens: position (i,j)'s sees {grid})"
             else:
                 # a vector (after a flatten or a dense layer): no grid of units, each unit sees that region
@@ -87,9 +92,8 @@ def rf_table(summary, depth=None, format="text"):
         if item["receptive_field"] is None:
             body.append([item["name"], item["type"], format_shape(r.output_shape), "", "", "", ""])
             continue
-        (rh, rw), (jh, jw) = item["receptive_field"], item["jump"]
-        (a, b), (c, d) = item["unit0"]
         t = lambda v: _text(v, symbolic)  # noqa: E731
+        words = _AXES[len(item["unit0"])][0]
         if symbolic:
             from .symbolic import _dim
 
@@ -97,9 +101,10 @@ def rf_table(summary, depth=None, format="text"):
         else:
             shape = format_shape(r.output_shape)
         body.append([
-            item["name"], item["type"], shape, "whole input" if item["sees_whole_input"] else f"{t(rh)}×{t(rw)}",
-            f"{t(jh)}×{t(jw)}",
-            f"rows {t(a)}…{t(b)}, cols {t(c)}…{t(d)}", item["unit_ij"],
+            item["name"], item["type"], shape,
+            "whole input" if item["sees_whole_input"] else "×".join(t(v) for v in item["receptive_field"]),
+            "×".join(t(v) for v in item["jump"]),
+            ", ".join(f"{word} {t(a)}…{t(b)}" for word, (a, b) in zip(words, item["unit0"])), item["unit_ij"],
         ])
     if format == "csv":
         from .report import to_csv

@@ -602,12 +602,14 @@ def parse_shape_cell(text):
     return dims
 
 
-def _parse_rf(text):
+def _parse_rf(text, axes=2):
+    """A receptive-field cell: ``5×5`` (``3×5×5`` of a volume, ``9`` of a sequence); one number alone is the
+    same along each of the ``axes``."""
     if text is None or _blank(text):
         return None
     nums = [int(n) for n in re.findall(r"\d+", text.split("=")[-1])]
     if not nums:
         raise ValueError(text)
-    return (nums[0], nums[1] if len(nums) > 1 else nums[0])
+    return tuple(nums) if len(nums) > 1 else (nums[0],) * axes
 
 

@@ -435,7 +435,7 @@ class SymbolicSummary(Summary):
             row[2] = "" if shape is None else "×".join(_dim(d) for d in shape)
             row[3], row[4] = pretty(row[3]), pretty(row[4])
             rf = r.receptive_field
-            row[5] = "" if rf is None else f"{_dim(rf[0])}×{_dim(rf[1])}"
+            row[5] = "" if rf is None else "×".join(_dim(v) for v in rf)
         return header, body
 
     def totals_lines(self):

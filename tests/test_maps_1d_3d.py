@@ -71,9 +71,16 @@ def test_pytorch_order_is_refused_with_its_translation():
         Conv1d(3, 16, 5)
 
 
-def test_receptive_field_is_unknown_not_guessed():
-    s = shapecalc.summary(Network("x", [Conv1d(4, 3), AvgPool1d(2)], (20, 2)))
-    assert s["conv1d1"].receptive_field is None
+def test_receptive_fields_by_hand():
+    s = shapecalc.summary(parse_spec("input 40x3 | conv1d 4 k5 s2 p1 | maxpool1d 3 2 ceil | conv1d 4 k3 d2 | "
+                                     "avgpool1d 2 p1"))
+    # r_out = r_in + (F_eff − 1)·j_in, j_out = j_in·S: 5 (j 2); 5 + 2·2 = 9 (j 4); the dilated 3 spans 5:
+    # 9 + 4·4 = 25 (j 4); 25 + 1·4 = 29 (j 8)
+    assert [r.receptive_field for r in s.rows[1:]] == [(5,), (9,), (25,), (29,)]
+    assert s.rows[-1].jump == (2 * 2 * 1 * 2,)
+    v = shapecalc.summary(parse_spec("input 7x12x10x2 | conv3d 3 k3 s2 p1 | maxpool3d k1x2x2"))
+    # D: 3 (j 2), then a window of 1: 3; H and W: 3, then 3 + 1·2 = 5
+    assert v.rows[-1].receptive_field == (3, 5, 5) and v.rows[-1].jump == (2, 4, 4)
 
 
 @pytest.mark.parametrize("layers, shape", [
@@ -189,3 +196,44 @@ def test_keras_sequence_and_volume_models(which, tmp_path):
         row = s[layer.name]
         assert tuple(row.output_shape) == tuple(layer.output.shape[1:]), layer.name
         assert row.params == layer.count_params(), layer.name
+
+
+@pytest.mark.parametrize("spec", [
+    "input 40x3 | conv1d 4 k5 s2 p1 | maxpool1d 3 2 ceil | conv1d 4 k3 d2 | avgpool1d 2 p1",
+    "input 7x12x10x2 | conv3d 3 k3 s2 p1 | maxpool3d k1x2x2 | conv3d 2 k2x3x1 | avgpool3d 1",
+])
+def test_receptive_fields_are_what_the_output_depends_on(spec):
+    """The oracle: PyTorch's own realisation with positive weights on an input of ones, one input position
+    raised far above the rest at a time (one batch). An output unit changes exactly when the raised position
+    lies in its receptive field (clipped to the input: the rest is padding) — max pooling included, as a
+    window's raised element becomes its maximum."""
+    torch = pytest.importorskip("torch")
+    from shapecalc.torch import to_torch
+
+    net = parse_spec(spec)
+    s = shapecalc.summary(net)
+    last = s.rows[-1]
+    shape = net.input_shape
+    spatial = shape[:-1]
+    module = to_torch(net).eval()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.fill_(0.1)
+        positions = [tuple(int(i) for i in idx) for idx in torch.cartesian_prod(
+            *[torch.arange(n) for n in spatial]).reshape(-1, len(spatial))]
+        # shapecalc's layout in PyTorch: (batch, L, C) for a sequence, (batch, C, D, H, W) for a volume
+        x = torch.ones((len(positions) + 1,) + ((spatial + (shape[-1],)) if len(spatial) == 1 else
+                                                ((shape[-1],) + spatial)))
+        for b, p in enumerate(positions, 1):
+            if len(spatial) == 1:
+                x[b, p[0], :] += 100
+            else:
+                x[(b, slice(None)) + p] += 100
+        y = module(x)
+    # output unit 0 along every axis, all channels
+    unit0 = y[:, 0, :] if len(spatial) == 1 else y[(slice(None), slice(None)) + (0,) * len(spatial)]
+    changed = {p for b, p in enumerate(positions, 1) if not torch.equal(unit0[b], unit0[0])}
+    box = [range(max(start, 0), min(start + size - 1, n - 1) + 1)
+           for size, start, n in zip(last.receptive_field, last.start, spatial)]
+    expected = {p for p in positions if all(i in r for i, r in zip(p, box))}
+    assert changed == expected
