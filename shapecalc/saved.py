@@ -23,7 +23,6 @@ def window_input(step):
         step.keep(step.x)
         return
     from .conventions import pool_pads_itself
-
     from .layers import _Pool
 
     pads = layer.pads(x)

@@ -8,7 +8,7 @@ import pytest
 
 import shapecalc
 from shapecalc.errors import ConfigError, ShapeError
-from shapecalc.layers import AvgPool1d, Conv1d, Conv3d, Flatten, Input, Linear, MaxPool1d, MaxPool3d, Network
+from shapecalc.layers import Conv1d, Conv3d, Flatten, Input, Linear, MaxPool1d, MaxPool3d, Network
 from shapecalc.spec import export_spec, parse_spec
 
 
