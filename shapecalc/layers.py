@@ -3112,6 +3112,10 @@ def _sizes(value, n, what, name, minimum=1):
     return (_pair(value, what, name, minimum)[0],) * n
 
 
+#: the axes a window slides along, by their number
+_MAP_AXES = {1: "L", 3: "DHW"}
+
+
 def _require_rank(x, rank, path, kind, what):
     if len(x) != rank:
         raise ShapeError(f"{kind} expects {what}, received {format_shape(x)}", path)
@@ -3127,8 +3131,20 @@ class _MapWindow(_Windowed):
     axis, "valid" or "same") and dilation per axis, each axis by the rule of H and W, its receptive field
     too."""
 
-    #: 1 or 3
+    #: 1 (a sequence) or 3 (a volume)
     spatial = None
+
+    @property
+    def axis_names(self):
+        return _MAP_AXES[self.spatial]
+
+    @property
+    def axes(self):
+        return tuple(_MAP_AXES[self.spatial]) + ("C",)
+
+    @property
+    def map_text(self):
+        return "a sequence L×C" if self.spatial == 1 else "a volume D×H×W×C"
 
     def _set_window(self, kernel, stride, padding, dilation, ceil_mode):
         n = self.spatial
@@ -3253,9 +3269,6 @@ class Conv1d(_ConvMap):
     called = ("conv", "convolution", "convolutional", "conv1d")
     saves = S.conv
     spatial = 1
-    axis_names = "L"
-    axes = ("L", "C")
-    map_text = "a sequence L×C"
     example = "input 50x8 | conv1d 16 k5 s2 p1"
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
@@ -3268,9 +3281,6 @@ class Conv3d(_ConvMap):
     called = ("conv", "convolution", "convolutional", "conv3d")
     saves = S.conv
     spatial = 3
-    axis_names = "DHW"
-    axes = ("D", "H", "W", "C")
-    map_text = "a volume D×H×W×C"
     example = "input 9x12x10x3 | conv3d 8 k3 s2 p1"
     tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
@@ -3301,14 +3311,13 @@ class MaxPool1d(_PoolMap, MaxPool2d):
     kind = "maxpool1d"
     saves = S.maxpool
     spatial = 1
-    axis_names = "L"
-    axes = ("L", "C")
-    map_text = "a sequence L×C"
     example = "input 50x8 | maxpool1d 3 2 ceil"
     fields = ("kernel", "stride", "padding", "ceil_mode", "dilation")
 
     def _torch_pool(self, T, padding):
-        return T.nn.MaxPool1d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
+        # nn.MaxPool1d, nn.MaxPool3d
+        return getattr(T.nn, f"MaxPool{self.spatial}d")(self.kernel, self.stride, padding, self.dilation,
+                                                         ceil_mode=self.ceil_mode)
 
 
 class MaxPool3d(MaxPool1d):
@@ -3318,13 +3327,7 @@ class MaxPool3d(MaxPool1d):
     kind = "maxpool3d"
     saves = S.maxpool
     spatial = 3
-    axis_names = "DHW"
-    axes = ("D", "H", "W", "C")
-    map_text = "a volume D×H×W×C"
     example = "input 9x12x10x3 | maxpool3d 2 2 ceil"
-
-    def _torch_pool(self, T, padding):
-        return T.nn.MaxPool3d(self.kernel, self.stride, padding, self.dilation, ceil_mode=self.ceil_mode)
 
 
 class AvgPool1d(_PoolMap, AvgPool2d):
@@ -3334,15 +3337,13 @@ class AvgPool1d(_PoolMap, AvgPool2d):
     kind = "avgpool1d"
     saves = S.avgpool
     spatial = 1
-    axis_names = "L"
-    axes = ("L", "C")
-    map_text = "a sequence L×C"
     example = "input 50x8 | avgpool1d 3 2 p1"
     fields = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
 
     def _torch_pool(self, T, padding):
-        return T.nn.AvgPool1d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
-                              count_include_pad=self.count_include_pad)
+        # nn.AvgPool1d, nn.AvgPool3d
+        return getattr(T.nn, f"AvgPool{self.spatial}d")(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
+                                                         count_include_pad=self.count_include_pad)
 
 
 class AvgPool3d(AvgPool1d):
@@ -3352,14 +3353,7 @@ class AvgPool3d(AvgPool1d):
     kind = "avgpool3d"
     saves = S.avgpool
     spatial = 3
-    axis_names = "DHW"
-    axes = ("D", "H", "W", "C")
-    map_text = "a volume D×H×W×C"
     example = "input 9x12x10x3 | avgpool3d 3 2 p1"
-
-    def _torch_pool(self, T, padding):
-        return T.nn.AvgPool3d(self.kernel, self.stride, padding, ceil_mode=self.ceil_mode,
-                              count_include_pad=self.count_include_pad)
 
     def infer(self, x, ctx, path):
         self._map(x, path)
