@@ -16,15 +16,16 @@ Each import is checked against the module itself: the output shape shapecalc's r
 the traced input must equal the one the fake run observed, or the import is refused, naming the layer.
 """
 
+import math
 import operator
 
 from .errors import ConfigError, ShapecalcError
 from .graph import Node, to_network
 from .layers import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, Add, AvgPool2d, AvgPool3d, BatchNorm, ChannelShuffle, Chunk, ClassToken,
-    Concat, Conv2d, Conv3d, CosineWindowAttention, Crop2d, Departition, Dropout, Flatten, GELU, GlobalAvgPool,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, Add, AvgPool1d, AvgPool2d, AvgPool3d, BatchNorm, ChannelShuffle, Chunk, ClassToken,
+    Concat, Conv1d, Conv2d, Conv3d, CosineWindowAttention, Crop2d, Departition, Dropout, Flatten, GELU, GlobalAvgPool,
     GlobalMaxPool, GroupNorm, Hardsigmoid, Hardswish, Identity, Layer, LayerNorm, LayerScale, Linear, LocalResponseNorm,
-    MaxPool2d, MaxPool3d, MultiheadAttention,
+    MaxPool1d, MaxPool2d, MaxPool3d, MultiheadAttention,
     Multiply, Partition, Permute, PointwiseLinear, PositionEmbedding, RelativeAttention, ReLU, ReLU6, SelectToken,
     Sigmoid, SiLU, Softmax, SpaceToDepth, StochasticDepth, SwapAxes, Tanh, Tokens, Unsupported, Upsample,
     WindowAttention, ZeroPad2d,
@@ -116,6 +117,33 @@ def _conv(m, call):
                   dilation=_pair(m.dilation), groups=m.groups, bias=m.bias is not None)
 
 
+@_modules("torch.nn.modules.conv.Conv1d")
+def _conv1d(m, call):
+    if m.padding_mode != "zeros" or call.forms[0] != "sequence":
+        return None
+    return Conv1d(m.out_channels, tuple(m.kernel_size), stride=tuple(m.stride),
+                  padding=m.padding if isinstance(m.padding, str) else tuple(m.padding),
+                  dilation=tuple(m.dilation), groups=m.groups, bias=m.bias is not None)
+
+
+@_modules("torch.nn.modules.pooling.MaxPool1d")
+def _maxpool1d(m, call):
+    if m.return_indices or call.forms[0] != "sequence":
+        return None
+    one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+    return MaxPool1d(one(m.kernel_size), one(m.stride or m.kernel_size), one(m.padding), ceil_mode=m.ceil_mode,
+                     dilation=one(m.dilation))
+
+
+@_modules("torch.nn.modules.pooling.AvgPool1d")
+def _avgpool1d(m, call):
+    if call.forms[0] != "sequence":
+        return None
+    one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+    return AvgPool1d(one(m.kernel_size), one(m.stride or m.kernel_size), one(m.padding), m.ceil_mode,
+                     m.count_include_pad)
+
+
 @_modules("torch.nn.modules.conv.Conv3d")
 def _conv3d(m, call):
     if m.padding_mode != "zeros" or call.forms[0] != "volume":
@@ -156,13 +184,15 @@ def _triple(v):
 @_modules("torch.nn.modules.linear.Linear")
 def _linear(m, call):
     bias = m.bias is not None
+    if call.forms[0] == "sequence":
+        return None  # (over N×C×L PyTorch's Linear mixes the positions L: no kind of shapecalc's)
     return Linear(m.out_features, bias=bias) if call.forms[0] == "vector" else PointwiseLinear(m.out_features, bias)
 
 
 @_modules("torch.nn.modules.batchnorm.BatchNorm2d", "torch.nn.modules.batchnorm.BatchNorm1d",
           "torch.nn.modules.batchnorm.BatchNorm3d")
 def _batchnorm(m, call):
-    if not m.track_running_stats or call.forms[0] not in ("map", "vector", "volume"):
+    if not m.track_running_stats or call.forms[0] not in ("map", "vector", "volume", "sequence"):
         return None
     return BatchNorm(eps=m.eps, momentum=m.momentum if m.momentum is not None else 0.1, affine=m.affine)
 
@@ -233,7 +263,7 @@ def _zeropad(m, call):
 
 @_modules("torch.nn.modules.flatten.Flatten")
 def _flatten(m, call):
-    return Flatten() if m.start_dim == 1 and m.end_dim == -1 and call.forms[0] in ("map", "volume") else None
+    return Flatten() if m.start_dim == 1 and m.end_dim == -1 and call.forms[0] in ("map", "volume", "sequence") else None
 
 
 def _simple(cls):
@@ -440,8 +470,8 @@ def _shape(size, form):
     size = tuple(int(d) for d in size)
     if form == "map":
         return (size[2], size[3], size[1])
-    if form == "volume":
-        return size[2:] + size[1:2]  # N×C×D×H×W → (D, H, W, C)
+    if form in ("volume", "sequence"):
+        return size[2:] + size[1:2]  # N×C×D×H×W → (D, H, W, C); N×C×L → (L, C)
     return size[1:]
 
 
@@ -449,6 +479,8 @@ def _default_form(size, before=None):
     rank = len(size)
     if rank == 4:
         return before if before in ("map", "last") else "map"
+    if rank == 3 and before == "sequence":
+        return "sequence"
     return {5: "volume", 3: "tokens", 2: "vector"}.get(rank)
 
 
@@ -557,8 +589,23 @@ def module_network(module, shape, title=None):
         if len(inputs) > 1:
             raise ConfigError(f"{title}'s forward takes {len(inputs)} inputs ({', '.join(n.target for n in inputs)}): "
                               "shapecalc analyses a network of one input", title)
-        _propagate(gm, _torch_input(shape), title)
-        converter = _Converter(gm, title)
+        input_form = None
+        try:
+            _propagate(gm, _torch_input(shape), title)
+        except ConfigError:
+            if len(shape) != 2:
+                raise
+            # two sizes: tokens N×D (as a transformer reads them), else a sequence that PyTorch's 1-D layers
+            # read channels first, N×C×L
+            try:
+                _propagate(gm, (1, shape[1], shape[0]), title)
+            except ConfigError:
+                pass
+            else:
+                input_form = "sequence"
+            if input_form is None:
+                raise
+        converter = _Converter(gm, title, input_form)
         nodes, observed = converter.convert()
     finally:
         if was_training:
@@ -568,8 +615,10 @@ def module_network(module, shape, title=None):
         observed[new] = observed.pop(old)
     observed["input"] = shape
     _check_shapes(network, shape, observed, title)
-    #: the user's module itself, for verify(); the output shapes the traced run gave, by row path
+    #: the user's module itself, for verify(); the output shapes the traced run gave, by row path; the layout
+    #: its input is read in ("sequence": N×C×L)
     network.imported_module = module
+    network.input_form = input_form
     network.observed_shapes = observed
     #: the rows whose parameters the module has frozen (requires_grad=False)
     network.frozen_paths = {network.renamed.get(p, p) for p in converter.frozen}
@@ -669,9 +718,10 @@ def _meta_run(gm, size):
 
 
 class _Converter:
-    def __init__(self, gm, title):
+    def __init__(self, gm, title, input_form=None):
         self.gm = gm
         self.title = title
+        self.input_form = input_form  # "sequence" where the module reads a sequence as N×C×L
         self.modules = dict(gm.named_modules())
         self.nodes = []  # shapecalc graph nodes
         self.names = {}  # fx node → the shapecalc node name that holds its value
@@ -759,7 +809,7 @@ class _Converter:
                 val = self._val(node)
                 if not _is_tensor(val) or self.nodes:
                     continue
-                form = _default_form(val.shape)
+                form = self.input_form or _default_form(val.shape)
                 self.nodes.append(Node("input", None, ()))
                 self.taken.add("input")
                 self.names[node], self.forms[node] = "input", form
@@ -1062,6 +1112,10 @@ class _Converter:
                 return self.add(name_of(node), Permute(dims), [src], node, form="map")
             if form == "flat_spatial" and dims == (0, 2, 1):
                 return self.add(name_of(node), Tokens(), [self.origins[src]], node, form="tokens")
+        if op in ("transpose", "swapaxes", "permute") and form in ("sequence", "tokens") and len(before) == 3 and \
+                tuple(after) == (before[0], before[2], before[1]):
+            # N×C×L ↔ N×L×C: shapecalc's L×C either way, read by the other layout
+            return self.alias(node, src, form="tokens" if form == "sequence" else "sequence")
         if op in ("transpose", "swapaxes"):
             a, b = sorted(d % len(before) for d in node.args[1:3])
             if form == "flat_spatial" and (a, b) == (1, 2):
@@ -1078,7 +1132,7 @@ class _Converter:
                 return
             if form == "map" and len(after) == 2 and after[1] == before[1] * before[2] * before[3]:
                 return self.add(name_of(node), Flatten(), [src], node, form="vector")
-            if form == "volume" and len(after) == 2 and after[1] == before[1] * before[2] * before[3] * before[4]:
+            if form in ("volume", "sequence") and len(after) == 2 and after[1] == math.prod(before[1:]):
                 return self.add(name_of(node), Flatten(), [src], node, form="vector")
             if form == "map" and len(after) == 5 and after[3:] == before[2:] and after[1] * after[2] == before[1]:
                 self.alias(node, src, form="shuffle_split")

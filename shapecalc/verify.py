@@ -381,7 +381,10 @@ def _verify_imported(s, module, device, batch, no_bias):
                     output = output[0]
                 seen.setdefault(path, tuple(output.shape))
             handles.append(modules[path].register_forward_hook(hook))
-    x = torch.zeros((batch,) + torch_shape(s.input_shape), device=here)
+    shape = torch_shape(s.input_shape)
+    if getattr(s.network, "input_form", None) == "sequence":
+        shape = shape[::-1]  # (a module that reads its sequence channels first, N×C×L)
+    x = torch.zeros((batch,) + shape, device=here)
     counter = FlopCounterMode(display=False)
     was_training = module.training
     module.eval()
@@ -405,8 +408,10 @@ def _verify_imported(s, module, device, batch, no_bias):
             # a map may be N×C×H×W or N×H×W×C (after a permute): PyTorch's sizes in either layout
             if len(measured) == 4 and len(r.output_shape) == 3 and tuple(measured[1:]) in _layouts(r.output_shape):
                 measured = tuple(r.output_shape)
+            elif len(measured) == 3 and len(r.output_shape) == 2 and tuple(measured[1:]) == tuple(r.output_shape)[::-1]:
+                measured = tuple(r.output_shape)  # a sequence, N×C×L in PyTorch
             else:
-                measured = shape_from_torch(measured) if len(measured) == 4 else tuple(measured[1:])
+                measured = shape_from_torch(measured) if len(measured) in (4, 5) else tuple(measured[1:])
         elif sub is None and r.path in observed and batch == 1:
             measured = tuple(observed[r.path])
         elif sub is None:

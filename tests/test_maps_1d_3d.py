@@ -146,6 +146,10 @@ def test_torchvision_video_resnets_import_exactly(name):
     assert (meta["num_params"], meta["_ops"]) == (params, gflops)
     # the same import from a text shape in shapecalc's order (--input 16x112x112x3)
     assert shapecalc.summary(module, input="16x112x112x3").totals["macs"] == s.totals["macs"]
+    # and the module's own run (on the meta device: shapes and FlopCounterMode's FLOPs), row by row
+    from shapecalc.verify import verify
+
+    assert verify(s.network).ok
 
 
 def _keras_model(keras, which):
@@ -237,3 +241,62 @@ def test_receptive_fields_are_what_the_output_depends_on(spec):
            for size, start, n in zip(last.receptive_field, last.start, spatial)]
     expected = {p for p in positions if all(i in r for i, r in zip(p, box))}
     assert changed == expected
+
+
+def _m5(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class M5(nn.Module):
+        """Dai et al. 2017's M5 over raw audio, as torchaudio's speech-command tutorial writes it."""
+
+        def __init__(self, n_output=35, channels=32):
+            super().__init__()
+            self.conv1 = nn.Conv1d(1, channels, kernel_size=80, stride=16)
+            self.bn1 = nn.BatchNorm1d(channels)
+            self.pool1 = nn.MaxPool1d(4)
+            self.conv2 = nn.Conv1d(channels, channels, kernel_size=3)
+            self.bn2 = nn.BatchNorm1d(channels)
+            self.pool2 = nn.MaxPool1d(4)
+            self.conv3 = nn.Conv1d(channels, 2 * channels, kernel_size=3)
+            self.bn3 = nn.BatchNorm1d(2 * channels)
+            self.pool3 = nn.MaxPool1d(4)
+            self.fc1 = nn.Linear(2 * channels * 7, n_output)
+
+        def forward(self, x):
+            x = self.pool1(F.relu(self.bn1(self.conv1(x))))
+            x = self.pool2(F.relu(self.bn2(self.conv2(x))))
+            x = self.pool3(F.relu(self.bn3(self.conv3(x))))
+            return self.fc1(torch.flatten(x, 1))
+
+    class Hybrid(nn.Module):
+        """A 1-D convolution, then its sequence transposed to tokens for a per-position dense layer."""
+
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(8, 16, 3, padding=1)
+            self.mix = nn.Linear(16, 16)
+
+        def forward(self, x):
+            return self.mix(self.conv(x).transpose(1, 2))
+
+    return M5(), Hybrid()
+
+
+def test_pytorch_sequence_modules_import():
+    """A module whose 1-D layers read N×C×L: two sizes are tried as tokens N×D first, then as a sequence
+    read channels first. Every layer's shape is checked against the module's run by the importer, and
+    verify compares each row with the module's own output."""
+    torch = pytest.importorskip("torch")
+    from shapecalc.verify import verify
+
+    m5, hybrid = _m5(torch)
+    s = shapecalc.summary(m5, input="8000x1")
+    # L: (8000 − 80)/16 + 1 = 496; /4 = 124; − 2 = 122; ⌊122/4⌋ = 30; − 2 = 28; /4 = 7
+    assert [r.output_shape for r in s.rows if r.kind in ("conv1d", "maxpool1d")] == [
+        (496, 32), (124, 32), (122, 32), (30, 32), (28, 64), (7, 64)]
+    assert s.totals["params"] == sum(p.numel() for p in m5.parameters()) == (
+        (80 * 1 * 32 + 32) + (3 * 32 * 32 + 32) + (3 * 32 * 64 + 64) + 2 * (32 + 32 + 64) + (448 * 35 + 35))
+    assert verify(s.network).ok
+    t = shapecalc.summary(hybrid, input="20x8")
+    assert [r.kind for r in t.rows] == ["input", "conv1d", "pointwise"]
+    assert t["mix"].output_shape == (20, 16) and verify(t.network).ok
