@@ -94,11 +94,11 @@ class _Compiler:
         return len(self.steps) - 1
 
     def layer(self, layer, path, depth, x):
-        steps = self.steps
-        steps.append(Step(LAYER, layer, path, depth, (x,), self.open, self.side))
-        return len(steps) - 1
+        return self._add(LAYER, layer, path, depth, (x,))
 
     def merge(self, layer, path, depth, xs, fields=None):
+        """A merge of the outputs of steps ``xs``; ``fields``: the ones whose receptive fields count (an
+        identity shortcut's is inside the body's: see Residual.route)."""
         i = self._add(MERGE, layer, path, depth, tuple(xs))
         self.steps[i].fields = fields
         return i
@@ -123,6 +123,7 @@ class _Compiler:
         inline = False
         for name, child in zip(child_names(layers, prefix) if names is None else names, layers):
             if not isinstance(child, Composite):
+                # (self.layer written out: the most frequent step, in the loop that makes most of them)
                 steps.append(Step(LAYER, child, prefix + name, depth, (x,), self.open, self.side))
                 x = len(steps) - 1
             elif child.inline:
