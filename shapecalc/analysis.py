@@ -242,6 +242,12 @@ def _rf_after_axes(state, step, out_shape):
     return tuple(out)
 
 
+def _seen_whole(state):
+    """The field after a layer each output unit of which sees the whole map (a dense layer, attention): one
+    field, shared by every unit (extent 1 along each axis, whatever the output's shape)."""
+    return rf_after(state, _dense_step(state), ())
+
+
 def _dense_step(state):
     # a dense layer on a flattened map sees the whole map: a window of the full extent
     return tuple((e, e, 0) for (_, _, _, e) in state)
@@ -353,8 +359,7 @@ class _Walker:
             elif step is not None:
                 rf = rf_after(rf, step, y)
             elif layer.global_field:
-                # a dense layer or attention sees the whole map: every output unit, one field (extent 1)
-                rf = rf_after(rf, _dense_step(rf), y) if len(rf) == 2 else _rf_after_axes(rf, _dense_step(rf), ())
+                rf = _seen_whole(rf)
             elif y is not x:
                 # (a layer with no window that returns its input keeps the field as it is)
                 rf = rf_after(rf, None, y)
