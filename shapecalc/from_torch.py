@@ -117,68 +117,52 @@ def _conv(m, call):
                   dilation=_pair(m.dilation), groups=m.groups, bias=m.bias is not None)
 
 
-@_modules("torch.nn.modules.conv.Conv1d")
-def _conv1d(m, call):
-    if m.padding_mode != "zeros" or call.forms[0] != "sequence":
-        return None
-    return Conv1d(m.out_channels, tuple(m.kernel_size), stride=tuple(m.stride),
-                  padding=m.padding if isinstance(m.padding, str) else tuple(m.padding),
-                  dilation=tuple(m.dilation), groups=m.groups, bias=m.bias is not None)
+#: the layout a 1-D or 3-D layer reads: a sequence N×C×L, a volume N×C×D×H×W
+_MAP_FORMS = {1: "sequence", 3: "volume"}
 
 
-@_modules("torch.nn.modules.pooling.MaxPool1d")
-def _maxpool1d(m, call):
-    if m.return_indices or call.forms[0] != "sequence":
-        return None
-    one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
-    return MaxPool1d(one(m.kernel_size), one(m.stride or m.kernel_size), one(m.padding), ceil_mode=m.ceil_mode,
-                     dilation=one(m.dilation))
+def _sizes(v, n):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
-@_modules("torch.nn.modules.pooling.AvgPool1d")
-def _avgpool1d(m, call):
-    if call.forms[0] != "sequence":
-        return None
-    one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
-    return AvgPool1d(one(m.kernel_size), one(m.stride or m.kernel_size), one(m.padding), m.ceil_mode,
-                     m.count_include_pad)
+def _map_conv(n, cls):
+    """The rule of nn.Conv1d or nn.Conv3d: shapecalc's ``cls`` over ``n`` axes."""
+    def rule(m, call):
+        if m.padding_mode != "zeros" or call.forms[0] != _MAP_FORMS[n]:
+            return None
+        return cls(m.out_channels, _sizes(m.kernel_size, n), stride=_sizes(m.stride, n),
+                   padding=m.padding if isinstance(m.padding, str) else _sizes(m.padding, n),
+                   dilation=_sizes(m.dilation, n), groups=m.groups, bias=m.bias is not None)
+    return rule
 
 
-@_modules("torch.nn.modules.conv.Conv3d")
-def _conv3d(m, call):
-    if m.padding_mode != "zeros" or call.forms[0] != "volume":
-        return None
-    return Conv3d(m.out_channels, tuple(m.kernel_size), stride=tuple(m.stride),
-                  padding=m.padding if isinstance(m.padding, str) else tuple(m.padding),
-                  dilation=tuple(m.dilation), groups=m.groups, bias=m.bias is not None)
+def _map_pool(n, cls):
+    """The rule of nn.MaxPool1d/3d or nn.AvgPool1d/3d: shapecalc's ``cls`` over ``n`` axes."""
+    def rule(m, call):
+        if getattr(m, "return_indices", False) or getattr(m, "divisor_override", None) is not None or \
+                call.forms[0] != _MAP_FORMS[n]:
+            return None
+        window = (_sizes(m.kernel_size, n), _sizes(m.stride or m.kernel_size, n), _sizes(m.padding, n))
+        if hasattr(m, "count_include_pad"):
+            return cls(*window, m.ceil_mode, m.count_include_pad)
+        return cls(*window, ceil_mode=m.ceil_mode, dilation=_sizes(m.dilation, n))
+    return rule
 
 
-@_modules("torch.nn.modules.pooling.MaxPool3d")
-def _maxpool3d(m, call):
-    if m.return_indices or call.forms[0] != "volume":
-        return None
-    return MaxPool3d(_triple(m.kernel_size), _triple(m.stride or m.kernel_size), _triple(m.padding),
-                     ceil_mode=m.ceil_mode, dilation=_triple(m.dilation))
-
-
-@_modules("torch.nn.modules.pooling.AvgPool3d")
-def _avgpool3d(m, call):
-    if m.divisor_override is not None or call.forms[0] != "volume":
-        return None
-    return AvgPool3d(_triple(m.kernel_size), _triple(m.stride or m.kernel_size), _triple(m.padding), m.ceil_mode,
-                     m.count_include_pad)
+_modules("torch.nn.modules.conv.Conv1d")(_map_conv(1, Conv1d))
+_modules("torch.nn.modules.conv.Conv3d")(_map_conv(3, Conv3d))
+_modules("torch.nn.modules.pooling.MaxPool1d")(_map_pool(1, MaxPool1d))
+_modules("torch.nn.modules.pooling.MaxPool3d")(_map_pool(3, MaxPool3d))
+_modules("torch.nn.modules.pooling.AvgPool1d")(_map_pool(1, AvgPool1d))
+_modules("torch.nn.modules.pooling.AvgPool3d")(_map_pool(3, AvgPool3d))
 
 
 @_modules("torch.nn.modules.pooling.AdaptiveAvgPool3d", "torch.nn.modules.pooling.AdaptiveMaxPool3d")
 def _adaptive3d(m, call):
     # to one cell: a global pool over D×H×W, the volume kept (1×1×1×C) as the module keeps it
-    if call.forms[0] != "volume" or _triple(m.output_size) != (1, 1, 1) or getattr(m, "return_indices", False):
+    if call.forms[0] != "volume" or _sizes(m.output_size, 3) != (1, 1, 1) or getattr(m, "return_indices", False):
         return None
     return (GlobalMaxPool if "Max" in type(m).__name__ else GlobalAvgPool)(keepdims=True)
-
-
-def _triple(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
 
 
 @_modules("torch.nn.modules.linear.Linear")

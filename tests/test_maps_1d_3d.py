@@ -297,6 +297,18 @@ def test_pytorch_sequence_modules_import():
     assert s.totals["params"] == sum(p.numel() for p in m5.parameters()) == (
         (80 * 1 * 32 + 32) + (3 * 32 * 32 + 32) + (3 * 32 * 64 + 64) + 2 * (32 + 32 + 64) + (448 * 35 + 35))
     assert verify(s.network).ok
+    nn = torch.nn
+    pools = nn.Sequential(nn.Conv1d(3, 4, 3), nn.AvgPool1d(2, padding=1), nn.MaxPool1d(3, 2, ceil_mode=True),
+                          nn.Flatten())
+    p = shapecalc.summary(pools, input="30x3")
+    # L: 30 − 2 = 28; ⌊(28 + 2 − 2)/2⌋ + 1 = 15; ⌈(15 − 3)/2⌉ + 1 = 7
+    assert [r.output_shape for r in p.rows[1:]] == [(28, 4), (15, 4), (7, 4), (7 * 4,)] and verify(p.network).ok
+    cube = nn.Sequential(nn.Conv3d(3, 4, 3), nn.AvgPool3d((1, 2, 2)), nn.MaxPool3d(2, ceil_mode=True),
+                         nn.AdaptiveAvgPool3d(1), nn.Flatten())
+    c = shapecalc.summary(cube, input="8x16x16x3")
+    # 6×14×14, then 6×7×7, then ceil: 3×4×4, then one cell per channel
+    assert [r.output_shape for r in c.rows[1:]] == [(6, 14, 14, 4), (6, 7, 7, 4), (3, 4, 4, 4), (1, 1, 1, 4), (4,)]
+    assert verify(c.network).ok
     t = shapecalc.summary(hybrid, input="20x8")
     assert [r.kind for r in t.rows] == ["input", "conv1d", "pointwise"]
     assert t["mix"].output_shape == (20, 16) and verify(t.network).ok
