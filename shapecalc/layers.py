@@ -3220,9 +3220,8 @@ class _MapWindow(_Windowed):
 
 class _ConvMap(_MapWindow, Conv2d):
     """A convolution over a 1-D or 3-D map: ``Conv1d(filters, kernel, *, stride=1, padding=0, dilation=1,
-    groups=1, bias=True)``, as :class:`Conv2d` over each axis."""
-
-    fields = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+    groups=1, bias=True)``, as :class:`Conv2d` over each axis. Its counting-tool rules and memory rule are
+    Conv2d's (the tools count a convolution of any dimension alike: tests/test_kinds.py)."""
 
     def infer(self, x, ctx, path):
         self._map(x, path)
@@ -3267,10 +3266,8 @@ class Conv1d(_ConvMap):
 
     kind = "conv1d"
     called = ("conv", "convolution", "convolutional", "conv1d")
-    saves = S.conv
     spatial = 1
     example = "input 50x8 | conv1d 16 k5 s2 p1"
-    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
 
 class Conv3d(_ConvMap):
@@ -3279,10 +3276,8 @@ class Conv3d(_ConvMap):
 
     kind = "conv3d"
     called = ("conv", "convolution", "convolutional", "conv3d")
-    saves = S.conv
     spatial = 3
     example = "input 9x12x10x3 | conv3d 8 k3 s2 p1"
-    tools = {"fvcore": C.macs, "ptflops": C.macs_and_bias, "torchinfo": C.macs_and_bias}
 
 
 class _PoolMap(_MapWindow):
